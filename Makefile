@@ -1,0 +1,61 @@
+# Every target creates what it needs from nothing: a fresh clone needs only python3, npm and make.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(CURDIR)/$(VENV)/bin/python
+NODE_BIN := $(CURDIR)/node_modules/.bin
+# jsii warns that the machine's Node 20 is end-of-life: run it, and the CDK CLI, on the pinned Node 22.
+export JSII_NODE := $(NODE_BIN)/node
+export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+export PYTHONDONTWRITEBYTECODE := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+.PHONY: help setup synth lint test test-fast bench demo clean
+
+help:
+	@echo "make setup   - .venv (project + dev tools) and node_modules (Node 22, CDK CLI)"
+	@echo "make demo    - synthesize the sample app and deploy it offline on a loopback AWS"
+	@echo "make synth   - synthesize the sample app into cdk.out/ with the pinned CDK CLI"
+	@echo "make test    - lint, type-check and run every test tier"
+	@echo "make bench   - print the benchmark figures"
+	@echo "make clean   - remove everything the targets create"
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	$(NODE_BIN)/node --version
+	touch $@
+
+synth: setup
+	cdk synth --quiet
+	@echo "synthesized into cdk.out/: $$(ls cdk.out/*.template.json)"
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy constructs/cdk_comprehend_endpoint lambda app.py
+	$(PY) -m mypy tests
+
+test: lint
+	$(PY) -m pytest --cov=cdk_comprehend_endpoint --cov=comprehend_cr --cov-report=term-missing:skip-covered
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow" -q
+
+bench: setup
+	$(PY) -m bench
+
+demo: setup
+	$(PY) -m demo
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out build dist .mypy_cache .pytest_cache .ruff_cache .coverage
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

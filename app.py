@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Sample app: one stack, one Comprehend endpoint, its ARN exported as a stack output.
+
+Context (all optional, so ``cdk synth`` works with no arguments)::
+
+    npx cdk deploy -c model_arn=arn:aws:comprehend:REGION:ACCOUNT:document-classifier/NAME \
+                   -c endpoint_name=my-endpoint -c inference_units=2
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_NODE22 = Path(__file__).resolve().parent / "node_modules" / ".bin" / "node"
+if "JSII_NODE" not in os.environ and _NODE22.exists():
+    os.environ["JSII_NODE"] = str(_NODE22)  # Node 20 is end-of-life for jsii; use the project's Node 22
+
+import aws_cdk as cdk  # noqa: E402
+from constructs import Construct  # noqa: E402
+
+from cdk_comprehend_endpoint import ComprehendEndpoint  # noqa: E402
+
+STACK_NAME = "ComprehendEndpointStack"
+DEFAULT_MODEL_ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/sample-classifier"
+
+
+class ComprehendEndpointStack(cdk.Stack):
+    """One endpoint and a ``CfnOutput`` of its ARN, exported as ``<stack name>-EndpointArn``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_arn: str,
+        endpoint_name: str | None,
+        inference_units: int,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        endpoint = ComprehendEndpoint(
+            self,
+            "Endpoint",
+            model_arn=model_arn,
+            endpoint_name=endpoint_name,
+            desired_inference_units=inference_units,
+        )
+        cdk.CfnOutput(
+            self,
+            "EndpointArn",
+            value=endpoint.endpoint_arn,
+            description="ARN of the Comprehend endpoint",
+            export_name=f"{self.stack_name}-EndpointArn",
+        )
+
+
+def inference_units_from_context(value: object) -> int:
+    """``-c inference_units=N`` arrives as a string; a whole number >= 1 is required."""
+    text = str(value).strip()
+    if not text.isdecimal() or int(text) < 1:
+        raise SystemExit(f"context inference_units must be a whole number >= 1, got {value!r}")
+    return int(text)
+
+
+def build_app(app: cdk.App) -> ComprehendEndpointStack:
+    context = app.node.try_get_context
+    return ComprehendEndpointStack(
+        app,
+        STACK_NAME,
+        model_arn=context("model_arn") or DEFAULT_MODEL_ARN,
+        endpoint_name=context("endpoint_name") or None,
+        inference_units=inference_units_from_context(context("inference_units") or 1),
+        env=cdk.Environment(
+            account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")
+        ),
+    )
+
+
+if __name__ == "__main__":
+    cdk_app = cdk.App()
+    build_app(cdk_app)
+    cdk_app.synth()

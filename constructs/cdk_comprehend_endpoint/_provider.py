@@ -1,0 +1,119 @@
+"""The one handler function per stack that serves every ``ComprehendEndpoint`` in it.
+
+Resources (fixed, whatever the number of endpoints): a log group with retention, the function's
+role, one policy attached to that role, and the function. Each endpoint only adds the exact ARNs
+it needs to the shared policy statements, so an extra endpoint costs one resource (its custom
+resource). The policy is not a child of the role: the function does not depend on it, which lets
+the policy name the function itself (for continuations) without a dependency cycle; every custom
+resource depends on the policy instead.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk_comprehend_endpoint import _bundling
+
+PROVIDER_ID = "ComprehendEndpointProvider"
+HANDLER_TIMEOUT = cdk.Duration.minutes(15)
+ENDPOINT_ACTIONS = [
+    "comprehend:CreateEndpoint",
+    "comprehend:DeleteEndpoint",
+    "comprehend:DescribeEndpoint",
+    "comprehend:ListTagsForResource",
+    "comprehend:TagResource",
+    "comprehend:UntagResource",
+    "comprehend:UpdateEndpoint",
+]
+MODEL_ACTIONS = ["comprehend:CreateEndpoint", "comprehend:UpdateEndpoint"]
+
+
+class EndpointProvider(Construct):
+    """Use :meth:`of`; the construct id ``ComprehendEndpointProvider`` under the stack is API."""
+
+    @classmethod
+    def of(cls, scope: Construct) -> EndpointProvider:
+        stack = cdk.Stack.of(scope)
+        existing = stack.node.try_find_child(PROVIDER_ID)
+        if existing is not None:
+            return cast(EndpointProvider, existing)
+        return cls(stack, PROVIDER_ID)
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(self, "LogGroup", retention=logs.RetentionDays.ONE_MONTH)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Custom::ComprehendEndpoint handler",
+        )
+        self.function = lambda_.Function(
+            self,
+            "Handler",
+            description="Custom::ComprehendEndpoint: creates, updates and deletes Comprehend endpoints",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="index.handler",
+            code=lambda_.Code.from_asset(
+                str(_bundling.handler_source_dir()),
+                asset_hash=_bundling.asset_hash(),
+                asset_hash_type=cdk.AssetHashType.CUSTOM,
+                bundling=_bundling.bundling_options(),
+            ),
+            timeout=HANDLER_TIMEOUT,
+            memory_size=256,
+            role=self.role,
+            log_group=self.log_group,
+            environment={"LOG_LEVEL": "INFO"},
+        )
+        self._endpoints = iam.PolicyStatement(actions=ENDPOINT_ACTIONS)
+        self._models = iam.PolicyStatement(actions=MODEL_ACTIONS)
+        self._flywheels = iam.PolicyStatement(actions=[*MODEL_ACTIONS, "comprehend:DescribeFlywheel"])
+        self._pass_role = iam.PolicyStatement(
+            actions=["iam:PassRole"],
+            conditions={"StringEquals": {"iam:PassedToService": "comprehend.amazonaws.com"}},
+        )
+        self._added: set[int] = set()
+        self.policy = iam.Policy(
+            self,
+            "Policy",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[self.log_group.log_group_arn],
+                ),
+                iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.function.function_arn]),
+                self._endpoints,
+            ],
+        )
+
+    def allow_endpoint(self, endpoint_arn: str) -> None:
+        """Let the handler manage the endpoint with exactly this ARN."""
+        self._endpoints.add_resources(endpoint_arn)
+
+    def allow_model(self, model_arn: str) -> None:
+        """Let the handler attach endpoints to this model."""
+        self._add_once(self._models, model_arn)
+
+    def allow_flywheel(self, flywheel_arn: str) -> None:
+        """Let the handler attach endpoints to this flywheel and read its model type."""
+        self._add_once(self._flywheels, flywheel_arn)
+
+    def allow_pass_role(self, role_arn: str) -> None:
+        """Let the handler pass this data-access role, to Comprehend only."""
+        self._add_once(self._pass_role, role_arn)
+
+    def _add_once(self, statement: iam.PolicyStatement, resource: str) -> None:
+        if id(statement) not in self._added:
+            self._added.add(id(statement))
+            self.policy.add_statements(statement)
+        if resource not in statement.resources:
+            statement.add_resources(resource)

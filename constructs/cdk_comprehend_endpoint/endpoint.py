@@ -1,0 +1,222 @@
+"""``ComprehendEndpoint``: an Amazon Comprehend real-time endpoint for a custom model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from cdk_comprehend_endpoint import _naming, _validation
+from cdk_comprehend_endpoint._provider import EndpointProvider
+
+RESOURCE_TYPE = "Custom::ComprehendEndpoint"
+SERVICE_TIMEOUT = cdk.Duration.minutes(45)
+"""How long CloudFormation waits for the handler's answer before failing the resource.
+
+Creating an endpoint takes 10-20 minutes; 45 minutes leaves room for a slow create or an update
+that first waits out a previous one, and still fails a broken deploy well before CloudFormation's
+default of one hour. The handler answers FAILED itself two minutes before this."""
+INVOKE_ACTIONS = {
+    "document-classifier": ["comprehend:ClassifyDocument"],
+    "entity-recognizer": ["comprehend:DetectEntities"],
+}
+
+
+@runtime_checkable
+class IComprehendEndpoint(Protocol):
+    """A Comprehend endpoint, defined in this app or imported by ARN."""
+
+    @property
+    def endpoint_arn(self) -> str:
+        """The endpoint's ARN (a token until deploy time for an endpoint defined in the app)."""
+        ...
+
+    @property
+    def endpoint_name(self) -> str:
+        """The endpoint's name."""
+        ...
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` run real-time inference (ClassifyDocument / DetectEntities) on this endpoint only."""
+        ...
+
+
+class _EndpointBase(cdk.Resource):
+    _model_kind: str | None = None
+
+    @property
+    def endpoint_arn(self) -> str:
+        raise NotImplementedError
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` run real-time inference on this endpoint's exact ARN.
+
+        ``comprehend:ClassifyDocument`` for a document-classifier endpoint,
+        ``comprehend:DetectEntities`` for an entity-recognizer endpoint, both when the type is not
+        known at synth time.
+        """
+        kind = self._model_kind
+        actions = INVOKE_ACTIONS[kind] if kind else sorted(a for acts in INVOKE_ACTIONS.values() for a in acts)
+        return iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=[self.endpoint_arn])
+
+
+@jsii.implements(cdk.ITaggable)
+class ComprehendEndpoint(_EndpointBase):
+    """A Comprehend real-time endpoint for a custom document classifier or entity recognizer.
+
+    Deployed by a ``Custom::ComprehendEndpoint`` resource whose handler (one Lambda function per
+    stack, shared by every endpoint in it) creates the endpoint with an idempotency token derived
+    from the stack, answers CloudFormation only once the endpoint is ``IN_SERVICE``, updates it in
+    place or replaces it, and deletes it when the resource is removed.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_arn: str | None = None,
+        desired_inference_units: int = 1,
+        endpoint_name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        data_access_role: iam.IRole | None = None,
+        flywheel_arn: str | None = None,
+        client_request_token: str | None = None,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
+    ) -> None:
+        """
+        :param model_arn: ARN of the trained document classifier or entity recognizer (optionally a
+            ``/version/...``) to serve. Required unless ``flywheel_arn`` is given.
+        :param desired_inference_units: inference units (1 unit = 100 characters per second); a whole
+            number >= 1. Default: 1. The default service quota is 10 per endpoint.
+        :param endpoint_name: name of the endpoint, 1-40 letters, digits and inner hyphens. Default: a
+            name generated from the stack name and this construct's path (unique per stack and path).
+            Changing it replaces the endpoint.
+        :param tags: tags for the endpoint. Default: none; tags added with ``Tags.of(...)`` on a scope
+            above this construct are merged in (these take precedence on the same key as CDK's tags do).
+        :param data_access_role: role Comprehend assumes to read the KMS-encrypted model. Default: none.
+            The handler may pass only this role, and only to Comprehend.
+        :param flywheel_arn: flywheel whose active model the endpoint serves, with or instead of
+            ``model_arn``. Default: none.
+        :param client_request_token: idempotency token for CreateEndpoint. Default: derived from the
+            stack id, the logical id and the CloudFormation request, so a retried request reaches the
+            same endpoint and a new request (a replacement) gets a new one.
+        :param removal_policy: what happens to the endpoint when the resource leaves the stack.
+            Default: ``DESTROY``. ``RETAIN`` keeps the endpoint, and its hourly cost, after stack deletion.
+        """
+        super().__init__(scope, construct_id)
+        _validation.validate_props(
+            self.node.path,
+            model_arn=model_arn,
+            flywheel_arn=flywheel_arn,
+            desired_inference_units=desired_inference_units,
+            endpoint_name=endpoint_name,
+            tags=tags,
+            client_request_token=client_request_token,
+        )
+        if not _validation.unresolved(desired_inference_units) and desired_inference_units > _validation.UNIT_QUOTA:
+            cdk.Annotations.of(self).add_warning_v2(
+                "cdk-comprehend-endpoint:unitsAboveDefaultQuota",
+                f"desired_inference_units {desired_inference_units} is above the default quota of "
+                f"{_validation.UNIT_QUOTA} per endpoint: request an increase before deploying",
+            )
+        self._model_kind = _validation.model_kind(model_arn)
+        self._tags = cdk.TagManager(cdk.TagType.KEY_VALUE, RESOURCE_TYPE, dict(tags or {}))
+        name = endpoint_name if endpoint_name is not None else _naming.generated_endpoint_name(self)
+
+        provider = EndpointProvider.of(self)
+        kinds = [self._model_kind] if self._model_kind else sorted(INVOKE_ACTIONS)
+        for kind in kinds:
+            provider.allow_endpoint(_endpoint_arn_in_stack(cdk.Stack.of(self), f"{kind}-endpoint", name))
+        if model_arn is not None:
+            provider.allow_model(model_arn)
+        if flywheel_arn is not None:
+            provider.allow_flywheel(flywheel_arn)
+        if data_access_role is not None:
+            provider.allow_pass_role(data_access_role.role_arn)
+
+        properties: dict[str, Any] = {
+            "EndpointName": name,
+            "DesiredInferenceUnits": cdk.Token.as_string(desired_inference_units)
+            if _validation.unresolved(desired_inference_units)
+            else str(int(desired_inference_units)),
+            "ModelArn": model_arn,
+            "FlywheelArn": flywheel_arn,
+            "DataAccessRoleArn": data_access_role.role_arn if data_access_role else None,
+            "ClientRequestToken": client_request_token,
+            "Tags": self._tags.rendered_tags,
+        }
+        self._resource = cdk.CustomResource(
+            self,
+            "Resource",
+            service_token=provider.function.function_arn,
+            resource_type=RESOURCE_TYPE,
+            properties={k: v for k, v in properties.items() if v is not None},
+            removal_policy=removal_policy,
+            service_timeout=SERVICE_TIMEOUT,
+        )
+        self._resource.node.add_dependency(provider.policy)
+
+    @property
+    def tags(self) -> cdk.TagManager:
+        """Tags of the endpoint, including those applied with ``Tags.of(scope)``."""
+        return self._tags
+
+    @property
+    def endpoint_arn(self) -> str:
+        """ARN of the endpoint (``Fn::GetAtt EndpointArn``); also the resource's physical id."""
+        return self._resource.get_att_string("EndpointArn")
+
+    @property
+    def endpoint_name(self) -> str:
+        """Name of the endpoint (``Fn::GetAtt EndpointName``)."""
+        return self._resource.get_att_string("EndpointName")
+
+    @property
+    def model_arn(self) -> str:
+        """ARN of the model the endpoint serves, as the service reports it (``Fn::GetAtt ModelArn``)."""
+        return self._resource.get_att_string("ModelArn")
+
+    @staticmethod
+    def from_endpoint_arn(scope: Construct, construct_id: str, endpoint_arn: str) -> IComprehendEndpoint:
+        """An endpoint defined elsewhere (another stack, the console), for ``grant_invoke``.
+
+        A concrete ARN is checked against the endpoint ARN pattern; a token is accepted as is.
+        """
+        return _ImportedEndpoint(scope, construct_id, endpoint_arn)
+
+
+class _ImportedEndpoint(_EndpointBase):
+    def __init__(self, scope: Construct, construct_id: str, endpoint_arn: str) -> None:
+        super().__init__(scope, construct_id, environment_from_arn=endpoint_arn)
+        self._arn = endpoint_arn
+        if _validation.unresolved(endpoint_arn):
+            self._name = cdk.Fn.select(1, cdk.Fn.split("/", endpoint_arn))
+            return
+        match = _validation.ENDPOINT_ARN.match(endpoint_arn)
+        _validation.check(self.node.path, match is not None, "endpoint_arn",
+                          "must be a document-classifier-endpoint or entity-recognizer-endpoint ARN", endpoint_arn)
+        assert match is not None
+        self._name = match["name"]
+        self._model_kind = match["kind"].removesuffix("-endpoint")
+
+    @property
+    def endpoint_arn(self) -> str:
+        return self._arn
+
+    @property
+    def endpoint_name(self) -> str:
+        return self._name
+
+
+def _endpoint_arn_in_stack(stack: cdk.Stack, endpoint_kind: str, name: str) -> str:
+    """The ARN an endpoint named ``name`` gets in ``stack``'s account and region (``Fn::Sub`` when
+    they are only known at deploy time, which keeps the shared policy small)."""
+    if _validation.unresolved(name):
+        return stack.format_arn(service="comprehend", resource=endpoint_kind, resource_name=name,
+                                arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME)
+    return cdk.Fn.sub(f"arn:${{AWS::Partition}}:comprehend:${{AWS::Region}}:${{AWS::AccountId}}:{endpoint_kind}/{name}")

@@ -1,0 +1,89 @@
+"""ARN shapes of Comprehend models, flywheels, endpoints and IAM roles, and the idempotency token."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+EndpointType = Literal["document-classifier-endpoint", "entity-recognizer-endpoint"]
+
+_PARTITION = r"aws(?:-[a-z]+)*"
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d"
+_ACCOUNT = r"\d{12}"
+_NAME = r"[a-zA-Z0-9](?:-*[a-zA-Z0-9])*"
+
+MODEL_ARN = re.compile(
+    rf"^arn:(?P<partition>{_PARTITION}):comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
+    rf"(?P<kind>document-classifier|entity-recognizer)/(?P<name>{_NAME})(?:/version/{_NAME})?$"
+)
+FLYWHEEL_ARN = re.compile(
+    rf"^arn:(?P<partition>{_PARTITION}):comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
+    rf"flywheel/(?P<name>{_NAME})$"
+)
+ENDPOINT_ARN = re.compile(
+    rf"^arn:(?P<partition>{_PARTITION}):comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
+    rf"(?P<kind>document-classifier-endpoint|entity-recognizer-endpoint)/(?P<name>{_NAME})$"
+)
+ROLE_ARN = re.compile(rf"^arn:{_PARTITION}:iam::{_ACCOUNT}:role/[\w+=,.@/-]{{1,512}}$")
+ENDPOINT_NAME = re.compile(rf"^{_NAME}$")
+ENDPOINT_NAME_MAX = 40
+TOKEN = re.compile(r"^[a-zA-Z0-9-]{1,64}$")
+
+_MODEL_TO_ENDPOINT: dict[str, EndpointType] = {
+    "document-classifier": "document-classifier-endpoint",
+    "entity-recognizer": "entity-recognizer-endpoint",
+    "DOCUMENT_CLASSIFIER": "document-classifier-endpoint",
+    "ENTITY_RECOGNIZER": "entity-recognizer-endpoint",
+}
+
+
+@dataclass(frozen=True)
+class EndpointArn:
+    """A parsed endpoint ARN; ``str()`` gives the ARN back."""
+
+    partition: str
+    region: str
+    account: str
+    kind: EndpointType
+    name: str
+
+    def __str__(self) -> str:
+        return f"arn:{self.partition}:comprehend:{self.region}:{self.account}:{self.kind}/{self.name}"
+
+
+def parse_endpoint_arn(value: str) -> EndpointArn | None:
+    """The endpoint ARN in ``value``, or None when ``value`` is anything else (e.g. a failed-create marker)."""
+    match = ENDPOINT_ARN.match(value)
+    if not match:
+        return None
+    kind: EndpointType = _MODEL_TO_ENDPOINT[match["kind"].removesuffix("-endpoint")]
+    return EndpointArn(match["partition"], match["region"], match["account"], kind, match["name"])
+
+
+def endpoint_type_for_model(model_arn: str) -> EndpointType:
+    """The endpoint type that serves ``model_arn`` (which must match :data:`MODEL_ARN`)."""
+    match = MODEL_ARN.match(model_arn)
+    if not match:
+        raise ValueError(f"not a Comprehend model ARN: {model_arn!r}")
+    return _MODEL_TO_ENDPOINT[match["kind"]]
+
+
+def endpoint_type_for_model_type(model_type: str) -> EndpointType:
+    """The endpoint type for a flywheel's ``ModelType`` (``DOCUMENT_CLASSIFIER`` / ``ENTITY_RECOGNIZER``)."""
+    try:
+        return _MODEL_TO_ENDPOINT[model_type]
+    except KeyError:
+        raise ValueError(f"unknown flywheel ModelType {model_type!r}") from None
+
+
+def derive_token(stack_id: str, logical_id: str, request_id: str) -> str:
+    """A ClientRequestToken that is the same for every delivery of one CloudFormation request.
+
+    Lambda delivers an asynchronous event again when an invocation fails or times out; a retried
+    Create must reach the endpoint of the first attempt, so the token depends only on the request.
+    A new request (an Update that replaces the endpoint) gets a new token. Matches ``TOKEN``.
+    """
+    digest = hashlib.sha256(f"{stack_id}\n{logical_id}\n{request_id}".encode()).hexdigest()
+    return f"cfn-{digest[:60]}"

@@ -1,0 +1,521 @@
+"""Create, update and delete of one Comprehend endpoint, resumable across Lambda invocations.
+
+:class:`Lifecycle` turns one CloudFormation request into an :class:`~comprehend_cr.outcome.Outcome`.
+It polls ``DescribeEndpoint`` at most once per ``POLL_FIRST_S`` seconds (backing off to
+``POLL_MAX_S``), never sleeps past the invocation's budget, and when the endpoint is still busy
+it returns ``PENDING`` with a ``progress`` dict from which the next invocation resumes. Every
+mutating call is made at most once per phase, and ``progress`` records what was done, so a resumed
+or repeated invocation never creates a second endpoint.
+
+Promises (DESIGN §4): SUCCESS only for an endpoint that is ``IN_SERVICE`` with the desired
+values; a failure after an endpoint exists answers with that endpoint's ARN (or removes it) so
+nothing keeps billing; an endpoint this request did not create is never modified or deleted;
+bad input fails at once naming the property.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from comprehend_cr import arns
+from comprehend_cr.clock import Clock
+from comprehend_cr.outcome import Outcome
+from comprehend_cr.properties import EndpointSpec, PropertyError, parse_properties
+
+logger = logging.getLogger(__name__)
+
+POLL_FIRST_S = 5.0
+"""Delay before the first re-check; also the floor between two DescribeEndpoint calls."""
+POLL_MAX_S = 10.0
+"""Longest delay between two checks: bounds how late CloudFormation hears of a state change."""
+INVOCATION_MARGIN_S = 30.0
+"""Time kept free at the end of every invocation to answer or to hand over to the next one."""
+DEADLINE_MARGIN_S = 120.0
+"""The handler answers FAILED itself this long before CloudFormation's ServiceTimeout."""
+CLEANUP_RESERVE_S = 600.0
+"""Of the time before the deadline, what a failed replacement keeps for removing its new endpoint."""
+
+BUSY = frozenset({"CREATING", "UPDATING"})
+_TRANSIENT_CODES = frozenset(
+    {
+        "InternalServerException",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "Throttling",
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+
+
+class Transient(Exception):
+    """An API call failed in a way worth trying again later (throttling, 5xx, network)."""
+
+
+class Rejected(Exception):
+    """The service refused a request for a reason no retry will fix; ``str()`` is the reason."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """The fields of a CloudFormation custom-resource request that the lifecycle reads."""
+
+    request_type: str
+    stack_id: str
+    request_id: str
+    logical_id: str
+    physical_id: str
+    properties: Mapping[str, Any]
+    old_properties: Mapping[str, Any]
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> Request:
+        return cls(
+            request_type=event["RequestType"],
+            stack_id=event["StackId"],
+            request_id=event["RequestId"],
+            logical_id=event["LogicalResourceId"],
+            physical_id=event.get("PhysicalResourceId", ""),
+            properties=event.get("ResourceProperties") or {},
+            old_properties=event.get("OldResourceProperties") or {},
+        )
+
+
+def failed_create_marker(logical_id: str) -> str:
+    """The physical id answered for a Create that left no endpoint behind.
+
+    It is not an endpoint ARN, so the Delete that CloudFormation sends on rollback succeeds at
+    once and touches nothing (in particular not an endpoint that holds the requested name).
+    """
+    return f"ComprehendEndpoint-CREATE_FAILED-{logical_id}"
+
+
+class Lifecycle:
+    """Drives one request for as long as the current invocation allows.
+
+    ``invocation_end`` is the wall-clock second (on ``clock``) at which this Lambda invocation is
+    killed; the lifecycle hands over with a ``PENDING`` outcome ``INVOCATION_MARGIN_S`` before it.
+    """
+
+    def __init__(self, comprehend: Any, clock: Clock, invocation_end: float) -> None:
+        self._comprehend = comprehend
+        self._clock = clock
+        self._invocation_end = invocation_end
+        self._last_status: dict[str, str] = {}
+        self.current_state: dict[str, Any] = {}
+        """The progress of the request being run (read by the runtime if it must answer early)."""
+
+    # ----------------------------------------------------------------------------- dispatch
+
+    def run(self, request: Request, progress: Mapping[str, Any] | None = None) -> Outcome:
+        """Advance ``request`` from ``progress`` (empty for the first invocation)."""
+        state: dict[str, Any] = dict(progress or {})
+        state.setdefault("started", self._clock.now())
+        self.current_state = state
+        if request.request_type == "Create":
+            return self._create(request, state)
+        if request.request_type == "Update":
+            return self._update(request, state)
+        if request.request_type == "Delete":
+            return self._delete(request, state)
+        return Outcome.failed(
+            request.physical_id or failed_create_marker(request.logical_id),
+            f"RequestType: unsupported value {request.request_type!r}",
+        )
+
+    # ------------------------------------------------------------------------------- create
+
+    def _create(self, request: Request, state: dict[str, Any]) -> Outcome:
+        marker = failed_create_marker(request.logical_id)
+        try:
+            spec = parse_properties(request.properties)
+        except PropertyError as exc:
+            return Outcome.failed(marker, str(exc))
+        deadline = state["started"] + spec.service_timeout_s - DEADLINE_MARGIN_S
+        token = spec.client_request_token or arns.derive_token(request.stack_id, request.logical_id, request.request_id)
+
+        def step() -> Outcome | None:
+            if "arn" not in state:
+                try:
+                    state["arn"] = self._create_endpoint(spec, token)
+                except Rejected as exc:
+                    return Outcome.failed(marker, str(exc))
+                except PropertyError as exc:
+                    return Outcome.failed(marker, str(exc))
+                return None
+            arn = state["arn"]
+            live = self._describe(arn)
+            if self._clock.now() >= deadline and (live is None or live["Status"] != "IN_SERVICE"):
+                return Outcome.failed(arn, self._timeout_reason(arn, live, spec.service_timeout_s))
+            return self._settled(arn, arn, live, spec)
+
+        return self._drive(step, state, lambda: state.get("arn", marker))
+
+    # ------------------------------------------------------------------------------- update
+
+    def _update(self, request: Request, state: dict[str, Any]) -> Outcome:
+        old_arn = request.physical_id
+        current = arns.parse_endpoint_arn(old_arn)
+        if current is None:
+            return Outcome.failed(old_arn, f"PhysicalResourceId: {old_arn!r} is not an endpoint ARN")
+        try:
+            spec = parse_properties(request.properties)
+        except PropertyError as exc:
+            return Outcome.failed(old_arn, str(exc))
+        deadline = state["started"] + spec.service_timeout_s - DEADLINE_MARGIN_S
+
+        def step() -> Outcome | None:
+            phase = state.get("phase")
+            if phase is None:
+                try:
+                    new_type = self._endpoint_type(spec)
+                except PropertyError as exc:
+                    return Outcome.failed(old_arn, str(exc))
+                replace = spec.name != current.name or new_type != current.kind
+                state["phase"] = "replace" if replace else "converge"
+                logger.info({"message": "update planned", "EndpointArn": old_arn, "Plan": state["phase"]})
+                phase = state["phase"]
+            if phase == "replace":
+                return self._replace_step(request, spec, state, old_arn, deadline)
+            if phase == "discard":
+                return self._discard_step(state, old_arn, deadline)
+            if self._clock.now() >= deadline:
+                live = self._describe(old_arn)
+                return Outcome.failed(old_arn, self._timeout_reason(old_arn, live, spec.service_timeout_s))
+            if phase == "converge":
+                return self._converge_step(spec, state, old_arn)
+            return self._settled(old_arn, old_arn, self._describe(old_arn), spec)
+
+        return self._drive(step, state, lambda: old_arn)
+
+    def _replace_step(
+        self, request: Request, spec: EndpointSpec, state: dict[str, Any], old_arn: str, deadline: float
+    ) -> Outcome | None:
+        if "arn" not in state:
+            token = arns.derive_token(request.stack_id, request.logical_id, request.request_id)
+            try:
+                state["arn"] = self._create_endpoint(spec, token)
+            except (Rejected, PropertyError) as exc:
+                return Outcome.failed(old_arn, str(exc))
+            logger.info(
+                {
+                    "message": "replacement endpoint requested",
+                    "EndpointArn": state["arn"],
+                    "ReplacedEndpointArn": old_arn,
+                }
+            )
+            return None
+        new_arn = state["arn"]
+        live = self._describe(new_arn)
+        outcome = self._settled(new_arn, new_arn, live, spec)
+        if outcome is not None and outcome.status == "SUCCESS":
+            return outcome
+        if outcome is None and self._clock.now() < deadline - CLEANUP_RESERVE_S:
+            return None
+        state["phase"] = "discard"
+        state["reason"] = (
+            outcome.reason if outcome is not None else self._timeout_reason(new_arn, live, spec.service_timeout_s)
+        )
+        return self._discard_step(state, old_arn, deadline)
+
+    def _discard_step(self, state: dict[str, Any], old_arn: str, deadline: float) -> Outcome | None:
+        """Remove the replacement endpoint of a failed update, then answer FAILED with the old ARN."""
+        new_arn = state["arn"]
+        reason = f"{state['reason']}; the replacement endpoint was deleted, {old_arn} is unchanged"
+        live = self._describe(new_arn)
+        if live is None or live["Status"] == "DELETING":
+            return Outcome.failed(old_arn, reason)
+        if live["Status"] in BUSY and self._clock.now() < deadline:
+            return None
+        if self._delete_endpoint(new_arn) or self._clock.now() >= deadline:
+            if self._clock.now() >= deadline:
+                logger.error({"message": "replacement endpoint could not be deleted in time", "EndpointArn": new_arn})
+                reason = f"{state['reason']}; delete the replacement endpoint {new_arn} by hand"
+            return Outcome.failed(old_arn, reason)
+        return None
+
+    def _converge_step(self, spec: EndpointSpec, state: dict[str, Any], arn: str) -> Outcome | None:
+        live = self._describe(arn)
+        if live is None:
+            return Outcome.failed(arn, f"EndpointArn: {arn} no longer exists; it was deleted outside the stack")
+        status = live["Status"]
+        if status in BUSY:
+            return None  # e.g. a rollback Update arriving while the failed update is still UPDATING
+        if status == "DELETING":
+            return Outcome.failed(arn, f"EndpointArn: {arn} is being deleted")
+        try:
+            changes = endpoint_changes(spec, live)
+        except PropertyError as exc:
+            return Outcome.failed(arn, str(exc))
+        if changes:
+            try:
+                self._call(self._comprehend.update_endpoint, EndpointArn=arn, **changes)
+            except Rejected as exc:
+                if "ResourceInUseException" in str(exc):
+                    return None
+                return Outcome.failed(arn, str(exc))
+            logger.info({"message": "UpdateEndpoint", "EndpointArn": arn, "Changes": sorted(changes)})
+        tags_changed = self._converge_tags(arn, spec.tags)
+        if not changes:
+            if status == "FAILED":
+                return self._settled(arn, arn, live, spec)
+            if tags_changed or self._matches(live, spec):
+                return Outcome.success(arn, self._data(arn, live))
+        state["phase"] = "await"
+        return None
+
+    def _converge_tags(self, arn: str, desired: Mapping[str, str]) -> bool:
+        """Tag and untag so the endpoint carries exactly ``desired`` (``aws:`` tags are left alone)."""
+        response = self._call(self._comprehend.list_tags_for_resource, ResourceArn=arn)
+        live = {tag["Key"]: tag.get("Value", "") for tag in response.get("Tags", [])}
+        to_set = {k: v for k, v in desired.items() if live.get(k) != v}
+        to_remove = sorted(k for k in live if k not in desired and not k.lower().startswith("aws:"))
+        if to_remove:
+            self._call(self._comprehend.untag_resource, ResourceArn=arn, TagKeys=to_remove)
+        if to_set:
+            self._call(
+                self._comprehend.tag_resource,
+                ResourceArn=arn,
+                Tags=[{"Key": k, "Value": v} for k, v in sorted(to_set.items())],
+            )
+        if to_set or to_remove:
+            logger.info(
+                {
+                    "message": "tags converged",
+                    "EndpointArn": arn,
+                    "TagKeysSet": sorted(to_set),
+                    "TagKeysRemoved": to_remove,
+                }
+            )
+        return bool(to_set or to_remove)
+
+    # ------------------------------------------------------------------------------- delete
+
+    def _delete(self, request: Request, state: dict[str, Any]) -> Outcome:
+        physical_id = request.physical_id
+        if arns.parse_endpoint_arn(physical_id) is None:
+            logger.info({"message": "nothing to delete: not an endpoint ARN", "PhysicalResourceId": physical_id})
+            return Outcome.success(physical_id, {})
+        timeout = _lenient_timeout(request.properties)
+        deadline = state["started"] + timeout - DEADLINE_MARGIN_S
+
+        def step() -> Outcome | None:
+            live = self._describe(physical_id)
+            if live is None:
+                return Outcome.success(physical_id, {})
+            if self._clock.now() >= deadline:
+                return Outcome.failed(physical_id, self._timeout_reason(physical_id, live, timeout))
+            if live["Status"] in BUSY or live["Status"] == "DELETING":
+                return None
+            if self._delete_endpoint(physical_id):
+                logger.info({"message": "DeleteEndpoint", "EndpointArn": physical_id})
+            return None
+
+        return self._drive(step, state, lambda: physical_id)
+
+    # ------------------------------------------------------------------------------ helpers
+
+    def _drive(
+        self, step: Callable[[], Outcome | None], state: dict[str, Any], physical_id: Callable[[], str]
+    ) -> Outcome:
+        """Run ``step`` until it decides, sleeping between attempts within the invocation's budget."""
+        interval = POLL_FIRST_S
+        while True:
+            try:
+                outcome = step()
+            except Transient as exc:
+                logger.warning({"message": "transient error, will retry", "Error": str(exc)})
+                outcome = None
+            if outcome is not None:
+                return outcome
+            if self._clock.now() + interval + INVOCATION_MARGIN_S > self._invocation_end:
+                return Outcome.pending(physical_id(), state)
+            self._clock.sleep(interval)
+            interval = min(interval * 1.5, POLL_MAX_S)
+
+    def _settled(
+        self, arn: str, physical_id: str, live: Mapping[str, Any] | None, spec: EndpointSpec
+    ) -> Outcome | None:
+        """SUCCESS when ``live`` is in service with the desired values, FAILED when it failed or
+        vanished, None while it is still on its way."""
+        if live is None:
+            return Outcome.failed(physical_id, f"Endpoint {arn} disappeared while waiting for it")
+        if live["Status"] == "FAILED":
+            message = live.get("Message") or "no message from the service"
+            return Outcome.failed(physical_id, f"Endpoint {arn} FAILED: {message}")
+        if live["Status"] == "IN_SERVICE" and self._matches(live, spec):
+            return Outcome.success(arn, self._data(arn, live))
+        return None
+
+    @staticmethod
+    def _matches(live: Mapping[str, Any], spec: EndpointSpec) -> bool:
+        return (
+            live.get("CurrentInferenceUnits", live.get("DesiredInferenceUnits")) == spec.units
+            and (spec.model_arn is None or live.get("ModelArn") == spec.model_arn)
+            and (spec.data_access_role_arn is None or live.get("DataAccessRoleArn") == spec.data_access_role_arn)
+            and (spec.flywheel_arn is None or live.get("FlywheelArn") == spec.flywheel_arn)
+        )
+
+    @staticmethod
+    def _data(arn: str, live: Mapping[str, Any]) -> dict[str, str]:
+        parsed = arns.parse_endpoint_arn(arn)
+        return {
+            "EndpointArn": arn,
+            "ModelArn": str(live.get("ModelArn", "")),
+            "EndpointName": parsed.name if parsed else "",
+        }
+
+    def _timeout_reason(self, arn: str, live: Mapping[str, Any] | None, timeout_s: int) -> str:
+        status = live["Status"] if live else "gone"
+        elapsed_limit = int(timeout_s - DEADLINE_MARGIN_S)
+        return (
+            f"Endpoint {arn} still {status} after {elapsed_limit} s, the handler's deadline "
+            f"({int(DEADLINE_MARGIN_S)} s before the resource's ServiceTimeout of {timeout_s} s)"
+        )
+
+    def _endpoint_type(self, spec: EndpointSpec) -> arns.EndpointType:
+        if spec.model_arn is not None:
+            return arns.endpoint_type_for_model(spec.model_arn)
+        assert spec.flywheel_arn is not None
+        try:
+            response = self._call(self._comprehend.describe_flywheel, FlywheelArn=spec.flywheel_arn)
+        except Rejected as exc:
+            raise PropertyError("FlywheelArn", str(exc)) from None
+        return arns.endpoint_type_for_model_type(response["FlywheelProperties"]["ModelType"])
+
+    def _create_endpoint(self, spec: EndpointSpec, token: str) -> str:
+        request: dict[str, Any] = {
+            "EndpointName": spec.name,
+            "DesiredInferenceUnits": spec.units,
+            "ClientRequestToken": token,
+        }
+        if spec.model_arn is not None:
+            request["ModelArn"] = spec.model_arn
+        if spec.flywheel_arn is not None:
+            request["FlywheelArn"] = spec.flywheel_arn
+        if spec.data_access_role_arn is not None:
+            request["DataAccessRoleArn"] = spec.data_access_role_arn
+        if spec.tags:
+            request["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(spec.tags.items())]
+        try:
+            response = self._call(self._comprehend.create_endpoint, **request)
+        except Rejected as exc:
+            raise Rejected(create_error_reason(spec, exc)) from None
+        arn = str(response["EndpointArn"])
+        logger.info({"message": "CreateEndpoint", "EndpointArn": arn, "EndpointName": spec.name})
+        return arn
+
+    def _delete_endpoint(self, arn: str) -> bool:
+        """Ask for deletion; False when the endpoint is busy and the call must wait for a later round."""
+        try:
+            self._call(self._comprehend.delete_endpoint, EndpointArn=arn)
+        except Rejected as exc:
+            if "ResourceNotFoundException" in str(exc):
+                return True
+            if "ResourceInUseException" in str(exc):
+                return False
+            raise
+        return True
+
+    def _describe(self, arn: str) -> dict[str, Any] | None:
+        """The endpoint's live properties, or None once it no longer exists."""
+        try:
+            response = self._call(self._comprehend.describe_endpoint, EndpointArn=arn)
+        except Rejected as exc:
+            if "ResourceNotFoundException" in str(exc):
+                self._note_status(arn, "GONE")
+                return None
+            raise
+        props: dict[str, Any] = response["EndpointProperties"]
+        self._note_status(arn, str(props.get("Status")))
+        return props
+
+    def _note_status(self, arn: str, status: str) -> None:
+        previous = self._last_status.get(arn)
+        if previous != status:
+            self._last_status[arn] = status
+            logger.info(
+                {"message": "endpoint status", "EndpointArn": arn, "Status": status, "PreviousStatus": previous}
+            )
+
+    @staticmethod
+    def _call(operation: Callable[..., Any], **kwargs: Any) -> Any:
+        """Call a boto3 operation (already retried by botocore) and classify what is left of errors."""
+        try:
+            return operation(**kwargs)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", ""))
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            if code in _TRANSIENT_CODES or status >= 500:
+                raise Transient(f"{code}: {error.get('Message', '')}") from exc
+            raise Rejected(f"{code}: {error.get('Message', '')}") from exc
+        except BotoCoreError as exc:
+            raise Transient(f"{type(exc).__name__}: {exc}") from exc
+
+
+def endpoint_changes(spec: EndpointSpec, live: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``UpdateEndpoint`` arguments that bring ``live`` to ``spec``; empty when nothing differs.
+
+    Raises :class:`PropertyError` for what UpdateEndpoint cannot do in place: removing a
+    data-access role or a flywheel (give the endpoint a new ``EndpointName`` to replace it).
+    """
+    changes: dict[str, Any] = {}
+    if live.get("DesiredInferenceUnits") != spec.units or live.get("CurrentInferenceUnits") != spec.units:
+        changes["DesiredInferenceUnits"] = spec.units
+    if spec.model_arn is not None and (
+        live.get("ModelArn") != spec.model_arn or live.get("DesiredModelArn") not in (None, spec.model_arn)
+    ):
+        changes["DesiredModelArn"] = spec.model_arn
+    live_role = live.get("DataAccessRoleArn")
+    if spec.data_access_role_arn is not None and spec.data_access_role_arn != live_role:
+        changes["DesiredDataAccessRoleArn"] = spec.data_access_role_arn
+    elif spec.data_access_role_arn is None and live_role:
+        raise PropertyError(
+            "DataAccessRoleArn",
+            "cannot be removed from an existing endpoint in place; change EndpointName as well to replace the endpoint",
+        )
+    live_flywheel = live.get("FlywheelArn")
+    if spec.flywheel_arn is not None and spec.flywheel_arn != live_flywheel:
+        changes["FlywheelArn"] = spec.flywheel_arn
+    elif spec.flywheel_arn is None and live_flywheel:
+        raise PropertyError(
+            "FlywheelArn",
+            "cannot be removed from an existing endpoint in place; change EndpointName as well to replace the endpoint",
+        )
+    return changes
+
+
+def create_error_reason(spec: EndpointSpec, error: Rejected) -> str:
+    """A reason for a refused CreateEndpoint that names the property to fix (DESIGN §4)."""
+    text = str(error)
+    code = text.split(":", 1)[0]
+    model = f"ModelArn {spec.model_arn}" if spec.model_arn else f"FlywheelArn {spec.flywheel_arn}"
+    reasons = {
+        "ResourceInUseException": (
+            f"EndpointName: {spec.name!r} is already used by an endpoint this resource did not create; "
+            "that endpoint was left untouched. Choose another endpoint_name"
+        ),
+        "ResourceNotFoundException": f"{model.split(' ')[0]}: not found ({model})",
+        "ResourceUnavailableException": f"{model.split(' ')[0]}: the model is not available yet ({model})",
+        "ResourceLimitExceededException": (
+            f"DesiredInferenceUnits: {spec.units} exceeds an account quota of Comprehend endpoints "
+            "or inference units (request an increase in Service Quotas)"
+        ),
+        "TooManyTagsException": f"Tags: {len(spec.tags)} tags are more than the service allows",
+        "InvalidRequestException": "CreateEndpoint rejected the request",
+    }
+    prefix = reasons.get(code, "CreateEndpoint failed")
+    return f"{prefix} [{text}]"
+
+
+def _lenient_timeout(properties: Mapping[str, Any]) -> int:
+    value = str(properties.get("ServiceTimeout", "")).strip()
+    return int(value) if value.isdecimal() and int(value) > 0 else 3600

@@ -1,0 +1,159 @@
+"""Validation and coercion of the custom resource's properties.
+
+CloudFormation delivers every property value as a string (``"2"``, not ``2``). ``parse_properties``
+turns them into an :class:`EndpointSpec` or raises :class:`PropertyError` naming the property, so a
+bad template fails within seconds instead of waiting for a timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from comprehend_cr import arns
+
+MAX_TAGS = 50
+MAX_TAG_KEY = 128
+MAX_TAG_VALUE = 256
+KNOWN_PROPERTIES = frozenset(
+    {
+        "ServiceToken",
+        "ServiceTimeout",
+        "EndpointName",
+        "ModelArn",
+        "DesiredInferenceUnits",
+        "ClientRequestToken",
+        "Tags",
+        "DataAccessRoleArn",
+        "FlywheelArn",
+    }
+)
+
+
+class PropertyError(ValueError):
+    """A property value the endpoint cannot be built from; ``str()`` names the property."""
+
+    def __init__(self, prop: str, problem: str) -> None:
+        super().__init__(f"{prop}: {problem}")
+        self.prop = prop
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """The desired endpoint, as the template describes it."""
+
+    name: str
+    units: int
+    model_arn: str | None = None
+    flywheel_arn: str | None = None
+    data_access_role_arn: str | None = None
+    client_request_token: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    service_timeout_s: int = 3600
+
+
+def parse_properties(raw: Mapping[str, Any]) -> EndpointSpec:
+    """Validate ``ResourceProperties`` and coerce them to their API types.
+
+    Raises :class:`PropertyError` for: an unknown property, a name that does not match the
+    service's pattern or is longer than 40 characters, units that are not a whole number >= 1,
+    neither ``ModelArn`` nor ``FlywheelArn``, malformed ARNs, tokens or tags.
+    """
+    unknown = sorted(set(raw) - KNOWN_PROPERTIES)
+    if unknown:
+        raise PropertyError(unknown[0], f"unknown property (expected one of {sorted(KNOWN_PROPERTIES)})")
+
+    name = _required_str(raw, "EndpointName")
+    if len(name) > arns.ENDPOINT_NAME_MAX or not arns.ENDPOINT_NAME.match(name):
+        raise PropertyError(
+            "EndpointName",
+            f"must be 1-{arns.ENDPOINT_NAME_MAX} letters, digits and inner hyphens, got {name!r}",
+        )
+
+    units = _whole_number(raw, "DesiredInferenceUnits", minimum=1)
+    model_arn = _optional_str(raw, "ModelArn")
+    flywheel_arn = _optional_str(raw, "FlywheelArn")
+    if model_arn is None and flywheel_arn is None:
+        raise PropertyError("ModelArn", "either ModelArn or FlywheelArn is required, got neither")
+    if model_arn is not None and not arns.MODEL_ARN.match(model_arn):
+        raise PropertyError("ModelArn", f"must be a document-classifier or entity-recognizer ARN, got {model_arn!r}")
+    if flywheel_arn is not None and not arns.FLYWHEEL_ARN.match(flywheel_arn):
+        raise PropertyError("FlywheelArn", f"must be a Comprehend flywheel ARN, got {flywheel_arn!r}")
+
+    role_arn = _optional_str(raw, "DataAccessRoleArn")
+    if role_arn is not None and not arns.ROLE_ARN.match(role_arn):
+        raise PropertyError("DataAccessRoleArn", f"must be an IAM role ARN, got {role_arn!r}")
+
+    token = _optional_str(raw, "ClientRequestToken")
+    if token is not None and not arns.TOKEN.match(token):
+        raise PropertyError("ClientRequestToken", f"must be 1-64 letters, digits or hyphens, got {token!r}")
+
+    timeout = _whole_number(raw, "ServiceTimeout", minimum=1, default=3600)
+    return EndpointSpec(
+        name=name,
+        units=units,
+        model_arn=model_arn,
+        flywheel_arn=flywheel_arn,
+        data_access_role_arn=role_arn,
+        client_request_token=token,
+        tags=_tags(raw.get("Tags")),
+        service_timeout_s=timeout,
+    )
+
+
+def _optional_str(raw: Mapping[str, Any], prop: str) -> str | None:
+    value = raw.get(prop)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise PropertyError(prop, f"must be a string, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _required_str(raw: Mapping[str, Any], prop: str) -> str:
+    value = _optional_str(raw, prop)
+    if value is None:
+        raise PropertyError(prop, "is required")
+    return value
+
+
+def _whole_number(raw: Mapping[str, Any], prop: str, *, minimum: int, default: int | None = None) -> int:
+    value = raw.get(prop)
+    if value is None or value == "":
+        if default is None:
+            raise PropertyError(prop, f"is required (a whole number >= {minimum})")
+        return default
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdecimal():
+        raise PropertyError(prop, f"must be a whole number >= {minimum}, got {value!r}")
+    number = int(text)
+    if number < minimum:
+        raise PropertyError(prop, f"must be a whole number >= {minimum}, got {value!r}")
+    return number
+
+
+def _tags(value: Any) -> dict[str, str]:
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, list):
+        raise PropertyError("Tags", f"must be a list of {{Key, Value}}, got {type(value).__name__}")
+    if len(value) > MAX_TAGS:
+        raise PropertyError("Tags", f"at most {MAX_TAGS} tags, got {len(value)}")
+    tags: dict[str, str] = {}
+    for index, tag in enumerate(value):
+        if not isinstance(tag, Mapping) or not isinstance(tag.get("Key"), str):
+            raise PropertyError(f"Tags[{index}]", f"must be {{Key: string, Value: string}}, got {tag!r}")
+        key, tag_value = tag["Key"], tag.get("Value", "")
+        if not isinstance(tag_value, str):
+            raise PropertyError(f"Tags[{index}].Value", f"must be a string, got {tag_value!r}")
+        if not 1 <= len(key) <= MAX_TAG_KEY or key.lower().startswith("aws:"):
+            raise PropertyError(
+                f"Tags[{index}].Key", f"must be 1-{MAX_TAG_KEY} characters, not starting aws:, got {key!r}"
+            )
+        if len(tag_value) > MAX_TAG_VALUE:
+            raise PropertyError(f"Tags[{index}].Value", f"must be at most {MAX_TAG_VALUE} characters")
+        if key in tags:
+            raise PropertyError(f"Tags[{index}].Key", f"duplicate key {key!r}")
+        tags[key] = tag_value
+    return tags

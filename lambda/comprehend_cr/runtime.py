@@ -1,0 +1,154 @@
+"""crhelper, made safe, wired to :class:`~comprehend_cr.lifecycle.Lifecycle` and to continuations.
+
+crhelper 2.0.12 as it ships logs the event (with the pre-signed ResponseURL) at DEBUG, its default
+level; sleeps 120 s before answering every Delete; makes up a random physical id when a Create
+fails; and retries a failed response forever. :class:`EndpointResource` keeps crhelper's request
+dispatch and JSON logging but logs at INFO (crhelper's own loggers are pinned there), never sleeps
+on delete, answers a failed Create with the endpoint's ARN (or a fixed marker when no endpoint
+exists), and sends responses with :func:`~comprehend_cr.response.send_response`.
+
+Waiting longer than one invocation: when the lifecycle returns ``PENDING``, the handler invokes
+its own function asynchronously with the original event plus ``PROGRESS_KEY`` and returns without
+answering; the next invocation resumes at once. Nothing is created in EventBridge or in the
+function's resource policy, so nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any
+
+from crhelper import CfnResource
+
+from comprehend_cr.clock import Clock
+from comprehend_cr.lifecycle import Lifecycle, Request, failed_create_marker
+from comprehend_cr.outcome import Outcome
+from comprehend_cr.response import build_body
+from comprehend_cr.response import send_response as deliver
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_KEY = "ComprehendEndpointProgress"
+"""Event key that carries a request's progress from one invocation to the next."""
+MAX_HOPS = 12
+"""Continuations per request; ServiceTimeout (<= 1 h) needs at most 5 of 15-minute invocations."""
+
+
+class ResourceFailed(Exception):
+    """Raised inside a crhelper handler so crhelper answers FAILED with this reason."""
+
+
+class EndpointResource(CfnResource):
+    """The ``Custom::ComprehendEndpoint`` handler: crhelper with safe defaults (see module doc)."""
+
+    # Set by crhelper for every request (not declared in its type stubs).
+    _event: dict[str, Any]
+    _context: Any
+    _response_url: str
+
+    def __init__(self, *, comprehend: Any, lambda_client: Any, clock: Clock, log_level: str = "INFO") -> None:
+        super().__init__(json_logging=True, log_level=log_level, boto_level="WARNING", sleep_on_delete=0)
+        # crhelper logs the raw event and the ResponseURL at DEBUG: never let those records through.
+        logging.getLogger("crhelper").setLevel(max(logging.INFO, logging.getLevelName(log_level)))
+        self._comprehend = comprehend
+        self._lambda = lambda_client
+        self._clock = clock
+        self._pending = False
+        self._lifecycle: Lifecycle | None = None
+        self.create(self._handle)
+        self.update(self._handle)
+        self.delete(self._handle)
+
+    def _handle(self, event: dict[str, Any], context: Any) -> str | None:
+        self._pending = False
+        request = Request.from_event(event)
+        invocation_end = self._clock.now() + context.get_remaining_time_in_millis() / 1000.0
+        self._lifecycle = Lifecycle(self._comprehend, self._clock, invocation_end)
+        progress = event.get(PROGRESS_KEY) or {}
+        outcome = self._lifecycle.run(request, progress)
+        if outcome.status == "PENDING":
+            outcome = self._hand_over(event, context, outcome)
+        if outcome.status == "PENDING":
+            self._pending = True
+            return None
+        self.PhysicalResourceId = outcome.physical_id
+        self.Data = outcome.data
+        log = logger.info if outcome.status == "SUCCESS" else logger.error
+        log(
+            {
+                "message": f"answering {outcome.status}",
+                "PhysicalResourceId": outcome.physical_id,
+                "Reason": outcome.reason,
+            }
+        )
+        if outcome.status == "FAILED":
+            raise ResourceFailed(outcome.reason)
+        return outcome.physical_id
+
+    def _hand_over(self, event: dict[str, Any], context: Any, outcome: Outcome) -> Outcome:
+        """Invoke this function again with the progress so far; FAILED if that is impossible."""
+        progress = dict(outcome.progress)
+        progress["hops"] = int(progress.get("hops", 0)) + 1
+        if progress["hops"] > MAX_HOPS:
+            return Outcome.failed(outcome.physical_id, f"gave up after {MAX_HOPS} continuations")
+        payload = {**{k: v for k, v in event.items() if k != PROGRESS_KEY}, PROGRESS_KEY: progress}
+        try:
+            self._lambda.invoke(
+                FunctionName=context.invoked_function_arn,
+                InvocationType="Event",
+                Payload=json.dumps(payload).encode(),
+            )
+        except Exception as exc:  # any failure here must still be answered
+            logger.error({"message": "could not continue in a new invocation", "Error": repr(exc)})
+            return Outcome.failed(outcome.physical_id, f"could not continue waiting in a new invocation: {exc}")
+        logger.info(
+            {
+                "message": "continuing in a new invocation",
+                "Hop": progress["hops"],
+                "PhysicalResourceId": outcome.physical_id,
+            }
+        )
+        return outcome
+
+    # --- crhelper overrides ---------------------------------------------------------------
+
+    def _cfn_response(self, event: dict[str, Any]) -> None:
+        if self._pending:
+            return
+        if not self.PhysicalResourceId:
+            self.PhysicalResourceId = event.get("PhysicalResourceId") or self._fallback_physical_id(event)
+        self._send()
+
+    def _fallback_physical_id(self, event: dict[str, Any]) -> str:
+        state = self._lifecycle.current_state if self._lifecycle else {}
+        return str(state.get("arn") or failed_create_marker(event["LogicalResourceId"]))
+
+    def _timeout(self) -> None:
+        logger.error({"message": "invocation about to time out, answering FAILED"})
+        if not self.PhysicalResourceId:
+            self.PhysicalResourceId = self._event.get("PhysicalResourceId") or self._fallback_physical_id(self._event)
+        self._send("FAILED", "the handler ran out of time")
+
+    def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
+        """Answer CloudFormation (crhelper's ``send_response`` argument is ignored: see module doc)."""
+        final_status = status or self.Status
+        final_reason = reason if status else self.Reason
+        if final_status == "FAILED" and self._context is not None:
+            final_reason = f"{final_reason} (log group {getattr(self._context, 'log_group_name', '?')})"
+        body = build_body(
+            status=final_status,
+            reason=final_reason,
+            physical_id=str(self.PhysicalResourceId),
+            event=self._event,
+            data=self.Data or {},
+            no_echo=self.NoEcho,
+        )
+        deliver(self._response_url, body, self._clock)
+
+
+def log_level_from_env() -> str:
+    """``LOG_LEVEL`` if it names a level, else INFO (DEBUG is allowed but crhelper stays at INFO)."""
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    return level if level in {"DEBUG", "INFO", "WARNING", "ERROR"} else "INFO"
