@@ -58,7 +58,7 @@ class EndpointProvider(Construct):
             self,
             "Handler",
             description="Custom::ComprehendEndpoint: creates, updates and deletes Comprehend endpoints",
-            runtime=lambda_.Runtime.PYTHON_3_13,
+            runtime=lambda_.Runtime.PYTHON_3_14,
             architecture=lambda_.Architecture.ARM_64,
             handler="index.handler",
             code=lambda_.Code.from_asset(

