@@ -327,7 +327,11 @@ class Lifecycle:
     ) -> Outcome:
         """Run ``step`` until it decides, sleeping between attempts within the invocation's budget."""
         interval = POLL_FIRST_S
+        # A resumed request keeps the pace of the invocation before it (DescribeEndpoint <= 1 per 5 s).
+        if "polled_at" in state:
+            self._clock.sleep(max(0.0, state["polled_at"] + POLL_FIRST_S - self._clock.now()))
         while True:
+            state["polled_at"] = self._clock.now()
             try:
                 outcome = step()
             except Transient as exc:
@@ -497,7 +501,10 @@ def create_error_reason(spec: EndpointSpec, error: Rejected) -> str:
     """A reason for a refused CreateEndpoint that names the property to fix (DESIGN §4)."""
     text = str(error)
     code = text.split(":", 1)[0]
-    model = f"ModelArn {spec.model_arn}" if spec.model_arn else f"FlywheelArn {spec.flywheel_arn}"
+    flywheel_named = spec.flywheel_arn is not None and (
+        spec.model_arn is None or "flywheel" in text.lower().split(":", 1)[-1]
+    )
+    model = f"FlywheelArn {spec.flywheel_arn}" if flywheel_named else f"ModelArn {spec.model_arn}"
     reasons = {
         "ResourceInUseException": (
             f"EndpointName: {spec.name!r} is already used by an endpoint this resource did not create; "

@@ -1,0 +1,251 @@
+"""Plays CloudFormation and Lambda's asynchronous invocation against a handler, on the virtual clock.
+
+CloudFormation sends a request (properties as strings, an HTTPS pre-signed ResponseURL) by
+invoking the function asynchronously. Lambda runs it with a 15-minute budget; an invocation that
+raises or outlives its budget is retried twice (after 1 and 2 minutes). Continuations (the
+function invoking itself) and EventBridge schedules (crhelper's polling) are run when they are due.
+CloudFormation gives up at the resource's ServiceTimeout.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.harness.clock import VirtualClock
+from tests.harness.comprehend import ACCOUNT, REGION
+from tests.harness.receiver import Answer, ResponseReceiver
+from tests.harness.server import LoopbackAws
+
+STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/ComprehendEndpointStack/1f2e3d4c-0000-4000-8000-000000000001"
+FUNCTION_NAME = "ComprehendEndpointStack-ComprehendEndpointProviderHandler-AbCdEf123456"
+FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{FUNCTION_NAME}"
+LOG_GROUP = "ComprehendEndpointStack-ComprehendEndpointProviderLogGroup-XyZ"
+LAMBDA_RETRY_DELAYS = (60.0, 120.0)
+
+
+class CloudFormationTimeout(AssertionError):
+    """No answer before the resource's ServiceTimeout."""
+
+
+class Stuck(AssertionError):
+    """Nothing answered the request and nothing is scheduled to."""
+
+
+def cfn_strings(value: Any) -> Any:
+    """What CloudFormation makes of template values in a custom resource request: strings."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: cfn_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [cfn_strings(v) for v in value]
+    return value
+
+
+class LambdaContext:
+    """The Lambda context object, with remaining time measured on the virtual clock."""
+
+    def __init__(self, clock: VirtualClock, timeout_s: float, memory_mb: int) -> None:
+        self._clock = clock
+        self.deadline = clock.now() + timeout_s
+        self.function_name = FUNCTION_NAME
+        self.invoked_function_arn = FUNCTION_ARN
+        self.memory_limit_in_mb = str(memory_mb)
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{LOG_GROUP}"
+        self.log_stream_name = "2026/11/29/[$LATEST]0123456789abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - self._clock.now()) * 1000))
+
+
+@dataclass
+class Invocation:
+    request_id: str
+    kind: str
+    started: float
+    ended: float = 0.0
+    raised: str = ""
+    timed_out: bool = False
+
+
+@dataclass(order=True)
+class _Due:
+    at: float
+    seq: int
+    event: dict[str, Any] = field(compare=False)
+    kind: str = field(compare=False)
+    attempt: int = field(compare=False, default=1)
+
+
+class CloudFormation:
+    """Sends requests to ``handler`` the way CloudFormation and Lambda would, and collects answers."""
+
+    def __init__(self, handler: Callable[[dict[str, Any], Any], Any], clock: VirtualClock, aws: LoopbackAws,
+                 receiver: ResponseReceiver, *, timeout_s: float = 900.0, memory_mb: int = 256,
+                 service_timeout_s: int = 2700, concurrent: bool = False) -> None:
+        self.handler = handler
+        self.clock = clock
+        self.aws = aws
+        self.receiver = receiver
+        self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self.service_timeout_s = service_timeout_s
+        self.concurrent = concurrent
+        self.invocations: list[Invocation] = []
+        self.sent: dict[str, float] = {}
+        self._queue: list[_Due] = []
+        self._seq = itertools.count()
+        self._rule_fired: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    # -- requests --------------------------------------------------------------------------------
+    def event(self, request_type: str, logical_id: str, properties: dict[str, Any], *,
+              physical_id: str | None = None, old_properties: dict[str, Any] | None = None) -> dict[str, Any]:
+        request_id = str(uuid.uuid4())
+        props = {"ServiceToken": FUNCTION_ARN, "ServiceTimeout": self.service_timeout_s, **properties}
+        event: dict[str, Any] = {
+            "RequestType": request_type,
+            "ServiceToken": FUNCTION_ARN,
+            "ResponseURL": self.receiver.url_for(request_id),
+            "StackId": STACK_ID,
+            "RequestId": request_id,
+            "LogicalResourceId": logical_id,
+            "ResourceType": "Custom::ComprehendEndpoint",
+            "ResourceProperties": cfn_strings(props),
+        }
+        if physical_id is not None:
+            event["PhysicalResourceId"] = physical_id
+        if old_properties is not None:
+            old = {"ServiceToken": FUNCTION_ARN, "ServiceTimeout": self.service_timeout_s, **old_properties}
+            event["OldResourceProperties"] = cfn_strings(old)
+        return event
+
+    def create(self, logical_id: str, properties: dict[str, Any]) -> Answer:
+        return self.send(self.event("Create", logical_id, properties))
+
+    def update(self, logical_id: str, physical_id: str, properties: dict[str, Any],
+               old_properties: dict[str, Any]) -> Answer:
+        return self.send(self.event("Update", logical_id, properties, physical_id=physical_id,
+                                    old_properties=old_properties))
+
+    def delete(self, logical_id: str, physical_id: str, properties: dict[str, Any]) -> Answer:
+        return self.send(self.event("Delete", logical_id, properties, physical_id=physical_id))
+
+    def send(self, event: dict[str, Any], *, deliveries: int = 1) -> Answer:
+        """Invoke for ``event`` (``deliveries`` > 1: Lambda delivers the same event again) and return
+        CloudFormation's first answer."""
+        self.submit(event, deliveries=deliveries)
+        return self.run([event["RequestId"]])[event["RequestId"]]
+
+    def submit(self, event: dict[str, Any], *, deliveries: int = 1) -> None:
+        self.sent[event["RequestId"]] = self.clock.now()
+        for _ in range(deliveries):
+            self._push(self.clock.now(), event, "cloudformation")
+
+    # -- the loop --------------------------------------------------------------------------------
+    def run(self, request_ids: Iterable[str]) -> dict[str, Answer]:
+        """Run invocations until every request is answered; then drain what is still queued for them."""
+        ids = list(request_ids)
+        while True:
+            self._collect_async()
+            unanswered = [rid for rid in ids if self.receiver.first(rid) is None]
+            if not unanswered:
+                break
+            for rid in unanswered:
+                if self.clock.now() > self.sent[rid] + self.service_timeout_s:
+                    raise CloudFormationTimeout(f"request {rid} not answered within {self.service_timeout_s} s")
+            if self._queue:
+                due = [heapq.heappop(self._queue)]
+                self.clock.advance_to(due[0].at)
+                while self.concurrent and self._queue and self._queue[0].at <= self.clock.now():
+                    due.append(heapq.heappop(self._queue))
+                self._run_batch(due)
+            elif not self._fire_rules():
+                raise Stuck(f"no answer for {unanswered} and nothing scheduled")
+        # Lambda still runs queued duplicates (retries) after CloudFormation has its answer.
+        while self._queue:
+            self._collect_async()
+            item = heapq.heappop(self._queue)
+            self.clock.advance_to(item.at)
+            self._run_batch([item])
+            self._collect_async()
+        answers = {rid: self.receiver.first(rid) for rid in ids}
+        return {rid: a for rid, a in answers.items() if a is not None}
+
+    def _run_batch(self, items: list[_Due]) -> None:
+        if len(items) == 1:
+            self._invoke(items[0])
+            return
+        threads = [threading.Thread(target=self._invoke_participating, args=(item,)) for item in items]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def _invoke_participating(self, item: _Due) -> None:
+        with self.clock.participant():
+            self._invoke(item)
+
+    def _invoke(self, item: _Due) -> None:
+        context = LambdaContext(self.clock, self.timeout_s, self.memory_mb)
+        record = Invocation(item.event["RequestId"], item.kind, self.clock.now())
+        if not self.concurrent:
+            self.aws.current_request = item.event["RequestId"]
+        try:
+            self.handler(json.loads(json.dumps(item.event)), context)
+        except Exception as exc:  # Lambda records the error and retries the event
+            record.raised = repr(exc)
+        record.ended = self.clock.now()
+        record.timed_out = record.ended > context.deadline
+        with self._lock:
+            self.invocations.append(record)
+        if (record.raised or record.timed_out) and item.attempt <= len(LAMBDA_RETRY_DELAYS):
+            self._push(record.ended + LAMBDA_RETRY_DELAYS[item.attempt - 1], item.event, "lambda-retry",
+                       attempt=item.attempt + 1)
+
+    def _push(self, at: float, event: dict[str, Any], kind: str, attempt: int = 1) -> None:
+        with self._lock:
+            heapq.heappush(self._queue, _Due(at, next(self._seq), event, kind, attempt))
+
+    def _collect_async(self) -> None:
+        with self.aws.lock:
+            pending = list(self.aws.async_invocations)
+            self.aws.async_invocations.clear()
+        for item in pending:
+            self._push(self.clock.now(), item["payload"], "continuation")
+
+    def _fire_rules(self) -> bool:
+        """Run the earliest due EventBridge schedule (crhelper's poller); False if there is none."""
+        with self.aws.lock:
+            schedules = [(self._next_fire(rule.name, rule.created, rule.schedule), rule)
+                         for rule in self.aws.rules.values() if rule.targets]
+        if not schedules:
+            return False
+        at, rule = min(schedules, key=lambda pair: pair[0])
+        self.clock.advance_to(at)
+        self._rule_fired[rule.name] = at
+        for target in list(rule.targets.values()):
+            self._push(at, json.loads(target["Input"]), "eventbridge")
+        return True
+
+    def _next_fire(self, name: str, created: float, schedule: str) -> float:
+        match = re.match(r"rate\((\d+) minutes?\)", schedule)
+        assert match, schedule
+        period = int(match[1]) * 60.0
+        last = self._rule_fired.get(name, created)
+        return last + period
+
+    # -- measurements ----------------------------------------------------------------------------
+    def gb_seconds(self) -> float:
+        return sum(i.ended - i.started for i in self.invocations) * self.memory_mb / 1024.0

@@ -1,0 +1,246 @@
+"""A faithful-enough model of Comprehend real-time endpoints (DESIGN §5), on a virtual clock.
+
+What it models, and moto does not: endpoint ARNs of the right type for the model; statuses that
+change over time (CREATING -> IN_SERVICE or FAILED with a Message, UPDATING with Desired* values
+that differ from the current ones, DELETING -> gone); ClientRequestToken idempotency; name
+conflicts (ResourceInUseException); busy endpoints refusing updates and deletes; the 10-unit and
+10-endpoint quotas; unknown models and flywheels.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+ACCOUNT = "111122223333"
+REGION = "us-east-1"
+MODEL_ARN = re.compile(
+    r"^arn:aws(-[a-z]+)*:comprehend:[a-z0-9-]+:\d{12}:(document-classifier|entity-recognizer)/"
+    r"[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?$"
+)
+NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+
+
+class ApiError(Exception):
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message, self.status = code, message, status
+
+
+@dataclass
+class Timing:
+    """How long each transition takes, in (virtual) seconds."""
+
+    create_s: float = 17 * 60
+    update_s: float = 6 * 60
+    delete_s: float = 2 * 60
+
+
+@dataclass
+class Endpoint:
+    arn: str
+    name: str
+    model_arn: str
+    units: int
+    role: str | None
+    flywheel: str | None
+    token: str
+    status: str
+    until: float
+    created: float
+    desired_model_arn: str
+    desired_units: int
+    desired_role: str | None
+    message: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    reached_at: dict[str, float] = field(default_factory=dict)
+    """When the endpoint last reached each status (for latency measurements)."""
+
+
+class FakeComprehend:
+    """The service's state. Every public method is one API operation (request dict -> response dict)."""
+
+    def __init__(self, now: Callable[[], float], timing: Timing | None = None) -> None:
+        self._now = now
+        self.timing = timing or Timing()
+        self.lock = threading.RLock()
+        self.endpoints: dict[str, Endpoint] = {}
+        self.tokens: dict[str, str] = {}
+        self.models: set[str] = set()
+        self.failing_models: dict[str, str] = {}
+        self.flywheels: dict[str, dict[str, str]] = {}
+        self.max_units = 10
+        self.max_endpoints = 10
+        self.creates: list[str] = []
+        self.deleted: list[str] = []
+
+    # -- set-up --------------------------------------------------------------------------------
+    def add_model(self, arn: str, *, fails_with: str | None = None) -> str:
+        self.models.add(arn)
+        if fails_with:
+            self.failing_models[arn] = fails_with
+        return arn
+
+    def add_flywheel(self, arn: str, model_type: str, active_model: str) -> str:
+        self.flywheels[arn] = {"ModelType": model_type, "ActiveModelArn": active_model}
+        self.add_model(active_model)
+        return arn
+
+    def put_foreign_endpoint(self, name: str, model_arn: str) -> str:
+        """An endpoint created outside the stack (by someone else), already IN_SERVICE."""
+        arn = self._endpoint_arn(model_arn, name)
+        now = self._now()
+        self.endpoints[arn] = Endpoint(arn, name, model_arn, 1, None, None, "someone-else", "IN_SERVICE", now,
+                                       now, model_arn, 1, None, reached_at={"IN_SERVICE": now})
+        return arn
+
+    # -- time ----------------------------------------------------------------------------------
+    def advance(self) -> None:
+        now = self._now()
+        for arn, ep in list(self.endpoints.items()):
+            if ep.status == "CREATING" and now >= ep.until:
+                failure = self.failing_models.get(ep.model_arn)
+                ep.status, ep.message = ("FAILED", failure) if failure else ("IN_SERVICE", "")
+                ep.reached_at[ep.status] = ep.until
+            elif ep.status == "UPDATING" and now >= ep.until:
+                failure = self.failing_models.get(ep.desired_model_arn)
+                if failure:
+                    ep.status, ep.message = "FAILED", failure
+                    ep.desired_model_arn, ep.desired_units, ep.desired_role = ep.model_arn, ep.units, ep.role
+                else:
+                    ep.model_arn, ep.units, ep.role = ep.desired_model_arn, ep.desired_units, ep.desired_role
+                    ep.status, ep.message = "IN_SERVICE", ""
+                ep.reached_at[ep.status] = ep.until
+            elif ep.status == "DELETING" and now >= ep.until:
+                del self.endpoints[arn]
+                self.deleted.append(arn)
+                ep.reached_at["GONE"] = ep.until
+
+    def next_change(self) -> float | None:
+        """When the next status change happens, if any is scheduled."""
+        times = [ep.until for ep in self.endpoints.values() if ep.status in ("CREATING", "UPDATING", "DELETING")]
+        return min(times) if times else None
+
+    # -- operations ----------------------------------------------------------------------------
+    def CreateEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802 - API names
+        name = req.get("EndpointName", "")
+        if not NAME.match(name) or len(name) > 40:
+            raise ApiError("ValidationException", f"1 validation error detected: Value '{name}' at 'endpointName'")
+        units = int(req["DesiredInferenceUnits"])
+        token = req.get("ClientRequestToken") or f"auto-{len(self.creates)}"
+        if token in self.tokens:
+            return {"EndpointArn": self.tokens[token], "ModelArn": req.get("ModelArn", "")}
+        model_arn = req.get("ModelArn")
+        flywheel = req.get("FlywheelArn")
+        if flywheel:
+            if flywheel not in self.flywheels:
+                raise ApiError("ResourceNotFoundException", f"Flywheel {flywheel} not found")
+            model_arn = model_arn or self.flywheels[flywheel]["ActiveModelArn"]
+        if not model_arn:
+            raise ApiError("InvalidRequestException", "ModelArn or FlywheelArn is required")
+        if model_arn not in self.models:
+            raise ApiError("ResourceNotFoundException", f"Could not find the specified model: {model_arn}")
+        if len(req.get("Tags", [])) > 50:
+            raise ApiError("TooManyTagsException", "Too many tags")
+        if units < 1:
+            raise ApiError("InvalidRequestException", "DesiredInferenceUnits must be >= 1")
+        if units > self.max_units:
+            raise ApiError("ResourceLimitExceededException", f"Inference units {units} exceed the limit {self.max_units}")
+        if len(self.endpoints) >= self.max_endpoints:
+            raise ApiError("ResourceLimitExceededException", f"Limit of {self.max_endpoints} endpoints reached")
+        arn = self._endpoint_arn(model_arn, name)
+        if arn in self.endpoints:
+            raise ApiError("ResourceInUseException", f"Endpoint {name} already exists")
+        now = self._now()
+        self.endpoints[arn] = Endpoint(
+            arn=arn, name=name, model_arn=model_arn, units=units, role=req.get("DataAccessRoleArn"),
+            flywheel=flywheel, token=token, status="CREATING", until=now + self.timing.create_s, created=now,
+            desired_model_arn=model_arn, desired_units=units, desired_role=req.get("DataAccessRoleArn"),
+            tags={t["Key"]: t.get("Value", "") for t in req.get("Tags", [])},
+        )
+        self.tokens[token] = arn
+        self.creates.append(arn)
+        return {"EndpointArn": arn, "ModelArn": model_arn}
+
+    def DescribeEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        ep = self._get(req["EndpointArn"])
+        props: dict[str, Any] = {
+            "EndpointArn": ep.arn, "Status": ep.status, "ModelArn": ep.model_arn,
+            "DesiredModelArn": ep.desired_model_arn, "DesiredInferenceUnits": ep.desired_units,
+            "CurrentInferenceUnits": ep.units, "CreationTime": ep.created, "LastModifiedTime": ep.created,
+        }
+        if ep.message:
+            props["Message"] = ep.message
+        if ep.role:
+            props["DataAccessRoleArn"] = ep.role
+        if ep.desired_role:
+            props["DesiredDataAccessRoleArn"] = ep.desired_role
+        if ep.flywheel:
+            props["FlywheelArn"] = ep.flywheel
+        return {"EndpointProperties": props}
+
+    def UpdateEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        ep = self._get(req["EndpointArn"])
+        if ep.status in ("CREATING", "UPDATING", "DELETING"):
+            raise ApiError("ResourceInUseException", f"Endpoint is {ep.status}")
+        model = req.get("DesiredModelArn", ep.model_arn)
+        if model not in self.models:
+            raise ApiError("ResourceNotFoundException", f"Could not find the specified model: {model}")
+        units = int(req.get("DesiredInferenceUnits", ep.units))
+        if units > self.max_units:
+            raise ApiError("ResourceLimitExceededException", f"Inference units {units} exceed the limit")
+        if "FlywheelArn" in req:
+            ep.flywheel = req["FlywheelArn"]
+        ep.desired_model_arn, ep.desired_units = model, units
+        ep.desired_role = req.get("DesiredDataAccessRoleArn", ep.role)
+        ep.status, ep.until, ep.message = "UPDATING", self._now() + self.timing.update_s, ""
+        return {"DesiredModelArn": model}
+
+    def DeleteEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        ep = self._get(req["EndpointArn"])
+        if ep.status in ("CREATING", "UPDATING"):
+            raise ApiError("ResourceInUseException", f"Endpoint is {ep.status}")
+        if ep.status != "DELETING":
+            ep.status, ep.until = "DELETING", self._now() + self.timing.delete_s
+        return {}
+
+    def ListEndpoints(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802, ARG002
+        return {"EndpointPropertiesList": [self.DescribeEndpoint({"EndpointArn": a})["EndpointProperties"]
+                                           for a in sorted(self.endpoints)]}
+
+    def ListTagsForResource(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        ep = self._get(req["ResourceArn"])
+        return {"ResourceArn": ep.arn, "Tags": [{"Key": k, "Value": v} for k, v in sorted(ep.tags.items())]}
+
+    def TagResource(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        ep = self._get(req["ResourceArn"])
+        ep.tags.update({t["Key"]: t.get("Value", "") for t in req["Tags"]})
+        if len(ep.tags) > 50:
+            raise ApiError("TooManyTagsException", "Too many tags")
+        return {}
+
+    def UntagResource(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        ep = self._get(req["ResourceArn"])
+        for key in req["TagKeys"]:
+            ep.tags.pop(key, None)
+        return {}
+
+    def DescribeFlywheel(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        flywheel = self.flywheels.get(req["FlywheelArn"])
+        if flywheel is None:
+            raise ApiError("ResourceNotFoundException", f"Flywheel {req['FlywheelArn']} not found")
+        return {"FlywheelProperties": {"FlywheelArn": req["FlywheelArn"], "Status": "ACTIVE", **flywheel}}
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _get(self, arn: str) -> Endpoint:
+        ep = self.endpoints.get(arn)
+        if ep is None:
+            raise ApiError("ResourceNotFoundException", f"Could not find the specified endpoint: {arn}")
+        return ep
+
+    def _endpoint_arn(self, model_arn: str, name: str) -> str:
+        kind = "entity-recognizer" if ":entity-recognizer/" in model_arn else "document-classifier"
+        return f"arn:aws:comprehend:{REGION}:{ACCOUNT}:{kind}-endpoint/{name}"

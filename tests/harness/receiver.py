@@ -1,0 +1,90 @@
+"""An HTTPS receiver for CloudFormation's pre-signed ResponseURLs, served with a test CA.
+
+The handler trusts the CA through ``SSL_CERT_FILE``. Each PUT is recorded with the virtual time
+it arrived; ``refuse_next`` makes the next N PUTs fail with a 500 (to test bounded retries).
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import trustme
+
+
+@dataclass
+class Answer:
+    request_id: str
+    body: dict[str, Any]
+    at: float
+    raw_size: int
+
+
+class ResponseReceiver:
+    def __init__(self, now: Callable[[], float], workdir: Path) -> None:
+        self._now = now
+        self.ca = trustme.CA()
+        self.ca_file = workdir / "loopback-ca.pem"
+        self.ca.cert_pem.write_to_path(str(self.ca_file))
+        self.answers: dict[str, list[Answer]] = {}
+        self.refuse_next = 0
+        self.puts = 0
+        self.lock = threading.Lock()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def start(self) -> ResponseReceiver:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def url_for(self, request_id: str) -> str:
+        host, port = self._server.server_address[:2]
+        # Looks like a real pre-signed S3 URL: the signature is the secret that must never be logged.
+        return (f"https://{host}:{port}/cloudformation-custom-resource-response/{request_id}"
+                f"?X-Amz-Signature=SECRET-SIGNATURE-{request_id}&X-Amz-Expires=7200")
+
+    def first(self, request_id: str) -> Answer | None:
+        with self.lock:
+            answers = self.answers.get(request_id)
+            return answers[0] if answers else None
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_PUT(self) -> None:  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                request_id = self.path.split("?")[0].rsplit("/", 1)[1]
+                with receiver.lock:
+                    receiver.puts += 1
+                    refuse = receiver.refuse_next > 0
+                    if refuse:
+                        receiver.refuse_next -= 1
+                    else:
+                        receiver.answers.setdefault(request_id, []).append(
+                            Answer(request_id, json.loads(raw), receiver._now(), len(raw)))
+                self.send_response(500 if refuse else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        return Handler

@@ -1,0 +1,97 @@
+"""Everything a lifecycle test needs, started and wired together: ``with World.start(tmp) as w``."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import botocore.endpoint
+
+from tests.harness.clock import VirtualClock
+from tests.harness.cloudformation import CloudFormation
+from tests.harness.comprehend import FakeComprehend, Timing
+from tests.harness.receiver import ResponseReceiver
+from tests.harness.server import LoopbackAws
+
+HANDLER_DIR = Path(__file__).resolve().parents[2] / "lambda"
+
+
+class World:
+    def __init__(self, workdir: Path, timing: Timing | None = None) -> None:
+        self.clock = VirtualClock()
+        self.comprehend = FakeComprehend(self.clock.now, timing)
+        self.aws = LoopbackAws(self.comprehend)
+        self.receiver = ResponseReceiver(self.clock.now, workdir)
+
+    @classmethod
+    @contextmanager
+    def start(cls, workdir: Path, timing: Timing | None = None) -> Iterator[World]:
+        world = cls(workdir, timing)
+        world.aws.start()
+        world.receiver.start()
+        try:
+            with world.environment():
+                yield world
+        finally:
+            world.aws.stop()
+            world.receiver.stop()
+
+    @contextmanager
+    def environment(self) -> Iterator[None]:
+        """boto3 pointed at the loopback server, the test CA trusted, botocore's retry sleeps virtual."""
+        values = {
+            "AWS_ENDPOINT_URL": self.aws.url,
+            "AWS_ACCESS_KEY_ID": "loopback",
+            "AWS_SECRET_ACCESS_KEY": "loopback",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "SSL_CERT_FILE": str(self.receiver.ca_file),
+        }
+        saved = {k: os.environ.get(k) for k in [*values, "AWS_SESSION_TOKEN", "AWS_PROFILE"]}
+        os.environ.update(values)
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        os.environ.pop("AWS_PROFILE", None)
+        real_time = botocore.endpoint.time
+        virtual_time = types.SimpleNamespace(**{n: getattr(real_time, n) for n in dir(real_time) if not n.startswith("__")})
+        virtual_time.sleep = self.clock.sleep
+        botocore.endpoint.time = virtual_time  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            botocore.endpoint.time = real_time
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def handler(self, handler_dir: Path = HANDLER_DIR) -> Callable[[dict[str, Any], Any], Any]:
+        """The real handler from ``handler_dir`` (``lambda/`` or a staged asset) on the virtual clock."""
+        index = load_index(handler_dir)
+        built: Callable[[dict[str, Any], Any], Any] = index.build_handler(clock=self.clock)
+        return built
+
+    def cloudformation(self, handler: Callable[[dict[str, Any], Any], Any] | None = None,
+                       **kwargs: Any) -> CloudFormation:
+        return CloudFormation(handler or self.handler(), self.clock, self.aws, self.receiver, **kwargs)
+
+
+def load_index(handler_dir: Path) -> Any:
+    """Import ``index`` (and its ``comprehend_cr`` package) from ``handler_dir``."""
+    path = str(handler_dir)
+    if path in sys.path:
+        sys.path.remove(path)
+    sys.path.insert(0, path)
+    for name in list(sys.modules):
+        if name == "index" or name == "comprehend_cr" or name.startswith("comprehend_cr."):
+            module_file = getattr(sys.modules[name], "__file__", "") or ""
+            if not module_file.startswith(path):
+                del sys.modules[name]
+    return importlib.import_module("index")
