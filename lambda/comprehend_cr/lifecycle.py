@@ -223,13 +223,16 @@ class Lifecycle:
         state["reason"] = (
             outcome.reason if outcome is not None else self._timeout_reason(new_arn, live, spec.service_timeout_s)
         )
-        return self._discard_step(state, old_arn, deadline)
+        return self._discard_step(state, old_arn, deadline, live)
 
-    def _discard_step(self, state: dict[str, Any], old_arn: str, deadline: float) -> Outcome | None:
+    def _discard_step(
+        self, state: dict[str, Any], old_arn: str, deadline: float, live: Mapping[str, Any] | None = None
+    ) -> Outcome | None:
         """Remove the replacement endpoint of a failed update, then answer FAILED with the old ARN."""
         new_arn = state["arn"]
         reason = f"{state['reason']}; the replacement endpoint was deleted, {old_arn} is unchanged"
-        live = self._describe(new_arn)
+        if live is None:
+            live = self._describe(new_arn)
         if live is None or live["Status"] == "DELETING":
             return Outcome.failed(old_arn, reason)
         if live["Status"] in BUSY and self._clock.now() < deadline:
@@ -254,6 +257,11 @@ class Lifecycle:
             changes = endpoint_changes(spec, live)
         except PropertyError as exc:
             return Outcome.failed(arn, str(exc))
+        if status == "FAILED" and not changes:
+            # e.g. the rollback after a failed update: apply the desired values again to recover.
+            changes = {"DesiredInferenceUnits": spec.units}
+            if spec.model_arn is not None:
+                changes["DesiredModelArn"] = spec.model_arn
         if changes:
             try:
                 self._call(self._comprehend.update_endpoint, EndpointArn=arn, **changes)
@@ -264,8 +272,6 @@ class Lifecycle:
             logger.info({"message": "UpdateEndpoint", "EndpointArn": arn, "Changes": sorted(changes)})
         tags_changed = self._converge_tags(arn, spec.tags)
         if not changes:
-            if status == "FAILED":
-                return self._settled(arn, arn, live, spec)
             if tags_changed or self._matches(live, spec):
                 return Outcome.success(arn, self._data(arn, live))
         state["phase"] = "await"
@@ -331,12 +337,12 @@ class Lifecycle:
         if "polled_at" in state:
             self._clock.sleep(max(0.0, state["polled_at"] + POLL_FIRST_S - self._clock.now()))
         while True:
-            state["polled_at"] = self._clock.now()
             try:
                 outcome = step()
             except Transient as exc:
                 logger.warning({"message": "transient error, will retry", "Error": str(exc)})
                 outcome = None
+            state["polled_at"] = self._clock.now()
             if outcome is not None:
                 return outcome
             if self._clock.now() + interval + INVOCATION_MARGIN_S > self._invocation_end:
