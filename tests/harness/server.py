@@ -25,6 +25,8 @@ class Faults:
     """Throttle every Nth Comprehend call (2 = every other call); 0 = never."""
     server_error_every: int = 0
     """Answer every Nth Comprehend call with a 500 InternalServerException; 0 = never."""
+    refuse_invoke: bool = False
+    """Answer Lambda Invoke with AccessDeniedException (a function that may not continue itself)."""
     lose_response: dict[str, int] = field(default_factory=dict)
     """Operation -> how many times to carry it out but answer 500 (the response is lost)."""
     _count: int = 0
@@ -154,6 +156,8 @@ class LoopbackAws:
                         self._reply(200, aws.events_call(target.split(".", 1)[1], json.loads(raw or b"{}")))
                     elif self.path.startswith("/2015-03-31/functions/") and self.path.endswith("/invocations"):
                         function = unquote(self.path.split("/")[3])
+                        if aws.faults.refuse_invoke:
+                            raise ApiError("AccessDeniedException", "not authorized to invoke", 403)
                         with aws.lock:
                             aws.calls["lambda:Invoke"] += 1
                             aws.async_invocations.append({"function": function, "payload": json.loads(raw)})

@@ -1,0 +1,66 @@
+"""Lifecycle tier, Delete: what may be deleted, and answering only once it is gone."""
+
+from __future__ import annotations
+
+from tests.harness.comprehend import Timing
+from tests.harness.world import World
+from tests.lifecycle.conftest import CLASSIFIER, assert_well_behaved, endpoint_count, props
+
+ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
+
+
+def test_delete_answers_once_the_endpoint_is_gone(world, cfn):
+    # GIVEN an endpoint in service
+    arn = cfn.create("Endpoint", props()).body["PhysicalResourceId"]
+    # WHEN deleted
+    answer = cfn.delete("Endpoint", arn, props())
+    # THEN SUCCESS only after the endpoint no longer exists (so its model can be deleted next)
+    assert answer.body["Status"] == "SUCCESS" and answer.body["PhysicalResourceId"] == arn
+    gone_at = world.comprehend.endpoints.get(arn) is None and answer.at
+    assert gone_at and endpoint_count(world) == 0
+    assert world.aws.calls["DeleteEndpoint"] == 1
+    assert_well_behaved(world, cfn)
+
+
+def test_delete_of_a_physical_id_that_is_not_an_endpoint_arn_succeeds_without_calls(world, cfn):
+    answer = cfn.delete("Endpoint", "ComprehendEndpoint-CREATE_FAILED-Endpoint", props())
+    assert answer.body["Status"] == "SUCCESS"
+    assert sum(world.aws.calls.values()) == 0
+
+
+def test_delete_of_an_endpoint_already_gone_succeeds_at_once(world, cfn):
+    answer = cfn.delete("Endpoint", ARN, props())
+    assert answer.body["Status"] == "SUCCESS"
+    assert answer.at - cfn.sent[answer.request_id] < 1
+    assert world.aws.calls["DeleteEndpoint"] == 0
+
+
+def test_delete_of_a_creating_endpoint_waits_it_out_then_deletes(world, cfn):
+    # GIVEN an endpoint still CREATING (its Create is being rolled back)
+    world.comprehend.CreateEndpoint({"EndpointName": "news", "ModelArn": CLASSIFIER, "DesiredInferenceUnits": 1,
+                                     "ClientRequestToken": "t1"})
+    # WHEN deleted
+    answer = cfn.delete("Endpoint", ARN, props())
+    # THEN the handler waited for CREATING to end, deleted it, and answered once it was gone
+    assert answer.body["Status"] == "SUCCESS"
+    assert endpoint_count(world) == 0
+    assert answer.at - cfn.sent[answer.request_id] >= world.comprehend.timing.create_s
+    assert_well_behaved(world, cfn)
+
+
+def test_delete_of_an_updating_endpoint_waits_it_out_then_deletes(world, cfn):
+    arn = cfn.create("Endpoint", props()).body["PhysicalResourceId"]
+    world.comprehend.UpdateEndpoint({"EndpointArn": arn, "DesiredInferenceUnits": 2})
+    answer = cfn.delete("Endpoint", arn, props())
+    assert answer.body["Status"] == "SUCCESS" and endpoint_count(world) == 0
+    assert_well_behaved(world, cfn)
+
+
+def test_delete_answers_within_seconds_of_the_endpoint_being_gone(tmp_path):
+    with World.start(tmp_path, Timing(delete_s=120)) as world:
+        world.comprehend.add_model(CLASSIFIER)
+        cfn = world.cloudformation()
+        arn = cfn.create("Endpoint", props()).body["PhysicalResourceId"]
+        endpoint = world.comprehend.endpoints[arn]
+        answer = cfn.delete("Endpoint", arn, props())
+        assert 0 <= answer.at - endpoint.reached_at["GONE"] <= 15
