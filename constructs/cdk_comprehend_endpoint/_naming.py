@@ -6,6 +6,7 @@ import hashlib
 import re
 
 import aws_cdk as cdk
+
 from constructs import Construct
 
 MAX_NAME = 40

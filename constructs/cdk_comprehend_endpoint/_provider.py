@@ -16,9 +16,9 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from constructs import Construct
 
 from cdk_comprehend_endpoint import _bundling
+from constructs import Construct
 
 PROVIDER_ID = "ComprehendEndpointProvider"
 HANDLER_TIMEOUT = cdk.Duration.minutes(15)

@@ -50,33 +50,64 @@ def validate_props(
     client_request_token: str | None,
 ) -> None:
     """Raise ``ValueError`` for the first prop that the service would refuse."""
-    check(path, model_arn is not None or flywheel_arn is not None, "model_arn",
-          "or flywheel_arn is required", None)
+    check(path, model_arn is not None or flywheel_arn is not None, "model_arn", "or flywheel_arn is required", None)
     if model_arn is not None and not unresolved(model_arn):
-        check(path, bool(MODEL_ARN.match(model_arn)), "model_arn",
-              "must be a document-classifier or entity-recognizer ARN", model_arn)
+        check(
+            path,
+            bool(MODEL_ARN.match(model_arn)),
+            "model_arn",
+            "must be a document-classifier or entity-recognizer ARN",
+            model_arn,
+        )
     if flywheel_arn is not None and not unresolved(flywheel_arn):
         check(path, bool(FLYWHEEL_ARN.match(flywheel_arn)), "flywheel_arn", "must be a flywheel ARN", flywheel_arn)
     if not unresolved(desired_inference_units):
-        whole = isinstance(desired_inference_units, int | float) and not isinstance(desired_inference_units, bool) \
+        whole = (
+            isinstance(desired_inference_units, int | float)
+            and not isinstance(desired_inference_units, bool)
             and float(desired_inference_units).is_integer()
-        check(path, whole and desired_inference_units >= 1, "desired_inference_units",
-              "must be a whole number >= 1", desired_inference_units)
+        )
+        check(
+            path,
+            whole and desired_inference_units >= 1,
+            "desired_inference_units",
+            "must be a whole number >= 1",
+            desired_inference_units,
+        )
     if endpoint_name is not None and not unresolved(endpoint_name):
-        check(path, len(endpoint_name) <= MAX_NAME and bool(ENDPOINT_NAME.match(endpoint_name)), "endpoint_name",
-              f"must be 1-{MAX_NAME} letters, digits and inner hyphens (^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)",
-              endpoint_name)
+        check(
+            path,
+            len(endpoint_name) <= MAX_NAME and bool(ENDPOINT_NAME.match(endpoint_name)),
+            "endpoint_name",
+            f"must be 1-{MAX_NAME} letters, digits and inner hyphens (^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)",
+            endpoint_name,
+        )
     if client_request_token is not None and not unresolved(client_request_token):
-        check(path, bool(TOKEN.match(client_request_token)), "client_request_token",
-              "must be 1-64 letters, digits or hyphens", client_request_token)
+        check(
+            path,
+            bool(TOKEN.match(client_request_token)),
+            "client_request_token",
+            "must be 1-64 letters, digits or hyphens",
+            client_request_token,
+        )
     for key, value in (tags or {}).items():
         if unresolved(key):
             continue
-        check(path, 1 <= len(key) <= 128 and not key.lower().startswith("aws:"), "tags",
-              "keys must be 1-128 characters and not start with 'aws:'", key)
+        check(
+            path,
+            1 <= len(key) <= 128 and not key.lower().startswith("aws:"),
+            "tags",
+            "keys must be 1-128 characters and not start with 'aws:'",
+            key,
+        )
         if not unresolved(value):
-            check(path, isinstance(value, str) and len(value) <= 256, "tags",
-                  f"value of {key!r} must be a string of at most 256 characters", value)
+            check(
+                path,
+                isinstance(value, str) and len(value) <= 256,
+                "tags",
+                f"value of {key!r} must be a string of at most 256 characters",
+                value,
+            )
     check(path, len(tags or {}) <= MAX_TAGS, "tags", f"must hold at most {MAX_TAGS} tags", len(tags or {}))
 
 

@@ -8,10 +8,10 @@ from typing import Any, Protocol, runtime_checkable
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_iam as iam
-from constructs import Construct
 
 from cdk_comprehend_endpoint import _naming, _validation
 from cdk_comprehend_endpoint._provider import EndpointProvider
+from constructs import Construct
 
 RESOURCE_TYPE = "Custom::ComprehendEndpoint"
 SERVICE_TIMEOUT = cdk.Duration.minutes(45)
@@ -80,7 +80,7 @@ class ComprehendEndpoint(_EndpointBase):
         construct_id: str,
         *,
         model_arn: str | None = None,
-        desired_inference_units: int = 1,
+        desired_inference_units: int | float = 1,
         endpoint_name: str | None = None,
         tags: Mapping[str, str] | None = None,
         data_access_role: iam.IRole | None = None,
@@ -198,8 +198,13 @@ class _ImportedEndpoint(_EndpointBase):
             self._name = cdk.Fn.select(1, cdk.Fn.split("/", endpoint_arn))
             return
         match = _validation.ENDPOINT_ARN.match(endpoint_arn)
-        _validation.check(self.node.path, match is not None, "endpoint_arn",
-                          "must be a document-classifier-endpoint or entity-recognizer-endpoint ARN", endpoint_arn)
+        _validation.check(
+            self.node.path,
+            match is not None,
+            "endpoint_arn",
+            "must be a document-classifier-endpoint or entity-recognizer-endpoint ARN",
+            endpoint_arn,
+        )
         assert match is not None
         self._name = match["name"]
         self._model_kind = match["kind"].removesuffix("-endpoint")
@@ -217,6 +222,10 @@ def _endpoint_arn_in_stack(stack: cdk.Stack, endpoint_kind: str, name: str) -> s
     """The ARN an endpoint named ``name`` gets in ``stack``'s account and region (``Fn::Sub`` when
     they are only known at deploy time, which keeps the shared policy small)."""
     if _validation.unresolved(name):
-        return stack.format_arn(service="comprehend", resource=endpoint_kind, resource_name=name,
-                                arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME)
+        return stack.format_arn(
+            service="comprehend",
+            resource=endpoint_kind,
+            resource_name=name,
+            arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+        )
     return cdk.Fn.sub(f"arn:${{AWS::Partition}}:comprehend:${{AWS::Region}}:${{AWS::AccountId}}:{endpoint_kind}/{name}")

@@ -271,9 +271,8 @@ class Lifecycle:
                 return Outcome.failed(arn, str(exc))
             logger.info({"message": "UpdateEndpoint", "EndpointArn": arn, "Changes": sorted(changes)})
         tags_changed = self._converge_tags(arn, spec.tags)
-        if not changes:
-            if tags_changed or self._matches(live, spec):
-                return Outcome.success(arn, self._data(arn, live))
+        if not changes and (tags_changed or self._matches(live, spec)):
+            return Outcome.success(arn, self._data(arn, live))
         state["phase"] = "await"
         return None
 

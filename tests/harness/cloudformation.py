@@ -24,7 +24,9 @@ from tests.harness.comprehend import ACCOUNT, REGION
 from tests.harness.receiver import Answer, ResponseReceiver
 from tests.harness.server import LoopbackAws
 
-STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/ComprehendEndpointStack/1f2e3d4c-0000-4000-8000-000000000001"
+STACK_ID = (
+    f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/ComprehendEndpointStack/1f2e3d4c-0000-4000-8000-000000000001"
+)
 FUNCTION_NAME = "ComprehendEndpointStack-ComprehendEndpointProviderHandler-AbCdEf123456"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{FUNCTION_NAME}"
 LOG_GROUP = "ComprehendEndpointStack-ComprehendEndpointProviderLogGroup-XyZ"
@@ -91,9 +93,18 @@ class _Due:
 class CloudFormation:
     """Sends requests to ``handler`` the way CloudFormation and Lambda would, and collects answers."""
 
-    def __init__(self, handler: Callable[[dict[str, Any], Any], Any], clock: VirtualClock, aws: LoopbackAws,
-                 receiver: ResponseReceiver, *, timeout_s: float = 900.0, memory_mb: int = 256,
-                 service_timeout_s: int = 2700, concurrent: bool = False) -> None:
+    def __init__(
+        self,
+        handler: Callable[[dict[str, Any], Any], Any],
+        clock: VirtualClock,
+        aws: LoopbackAws,
+        receiver: ResponseReceiver,
+        *,
+        timeout_s: float = 900.0,
+        memory_mb: int = 256,
+        service_timeout_s: int = 2700,
+        concurrent: bool = False,
+    ) -> None:
         self.handler = handler
         self.clock = clock
         self.aws = aws
@@ -110,8 +121,15 @@ class CloudFormation:
         self._lock = threading.Lock()
 
     # -- requests --------------------------------------------------------------------------------
-    def event(self, request_type: str, logical_id: str, properties: dict[str, Any], *,
-              physical_id: str | None = None, old_properties: dict[str, Any] | None = None) -> dict[str, Any]:
+    def event(
+        self,
+        request_type: str,
+        logical_id: str,
+        properties: dict[str, Any],
+        *,
+        physical_id: str | None = None,
+        old_properties: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         request_id = str(uuid.uuid4())
         props = {"ServiceToken": FUNCTION_ARN, "ServiceTimeout": self.service_timeout_s, **properties}
         event: dict[str, Any] = {
@@ -134,10 +152,12 @@ class CloudFormation:
     def create(self, logical_id: str, properties: dict[str, Any]) -> Answer:
         return self.send(self.event("Create", logical_id, properties))
 
-    def update(self, logical_id: str, physical_id: str, properties: dict[str, Any],
-               old_properties: dict[str, Any]) -> Answer:
-        return self.send(self.event("Update", logical_id, properties, physical_id=physical_id,
-                                    old_properties=old_properties))
+    def update(
+        self, logical_id: str, physical_id: str, properties: dict[str, Any], old_properties: dict[str, Any]
+    ) -> Answer:
+        return self.send(
+            self.event("Update", logical_id, properties, physical_id=physical_id, old_properties=old_properties)
+        )
 
     def delete(self, logical_id: str, physical_id: str, properties: dict[str, Any]) -> Answer:
         return self.send(self.event("Delete", logical_id, properties, physical_id=physical_id))
@@ -211,8 +231,12 @@ class CloudFormation:
         with self._lock:
             self.invocations.append(record)
         if (record.raised or record.timed_out) and item.attempt <= len(LAMBDA_RETRY_DELAYS):
-            self._push(record.ended + LAMBDA_RETRY_DELAYS[item.attempt - 1], item.event, "lambda-retry",
-                       attempt=item.attempt + 1)
+            self._push(
+                record.ended + LAMBDA_RETRY_DELAYS[item.attempt - 1],
+                item.event,
+                "lambda-retry",
+                attempt=item.attempt + 1,
+            )
 
     def _push(self, at: float, event: dict[str, Any], kind: str, attempt: int = 1) -> None:
         with self._lock:
@@ -228,8 +252,11 @@ class CloudFormation:
     def _fire_rules(self) -> bool:
         """Run the earliest due EventBridge schedule (crhelper's poller); False if there is none."""
         with self.aws.lock:
-            schedules = [(self._next_fire(rule.name, rule.created, rule.schedule), rule)
-                         for rule in self.aws.rules.values() if rule.targets]
+            schedules = [
+                (self._next_fire(rule.name, rule.created, rule.schedule), rule)
+                for rule in self.aws.rules.values()
+                if rule.targets
+            ]
         if not schedules:
             return False
         at, rule = min(schedules, key=lambda pair: pair[0])

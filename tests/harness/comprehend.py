@@ -93,8 +93,22 @@ class FakeComprehend:
         """An endpoint created outside the stack (by someone else), already IN_SERVICE."""
         arn = self._endpoint_arn(model_arn, name)
         now = self._now()
-        self.endpoints[arn] = Endpoint(arn, name, model_arn, 1, None, None, "someone-else", "IN_SERVICE", now,
-                                       now, model_arn, 1, None, reached_at={"IN_SERVICE": now})
+        self.endpoints[arn] = Endpoint(
+            arn,
+            name,
+            model_arn,
+            1,
+            None,
+            None,
+            "someone-else",
+            "IN_SERVICE",
+            now,
+            now,
+            model_arn,
+            1,
+            None,
+            reached_at={"IN_SERVICE": now},
+        )
         return arn
 
     # -- time ----------------------------------------------------------------------------------
@@ -125,7 +139,7 @@ class FakeComprehend:
         return min(times) if times else None
 
     # -- operations ----------------------------------------------------------------------------
-    def CreateEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802 - API names
+    def CreateEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:
         name = req.get("EndpointName", "")
         if not NAME.match(name) or len(name) > 40:
             raise ApiError("ValidationException", f"1 validation error detected: Value '{name}' at 'endpointName'")
@@ -148,7 +162,9 @@ class FakeComprehend:
         if units < 1:
             raise ApiError("InvalidRequestException", "DesiredInferenceUnits must be >= 1")
         if units > self.max_units:
-            raise ApiError("ResourceLimitExceededException", f"Inference units {units} exceed the limit {self.max_units}")
+            raise ApiError(
+                "ResourceLimitExceededException", f"Inference units {units} exceed the limit {self.max_units}"
+            )
         if len(self.endpoints) >= self.max_endpoints:
             raise ApiError("ResourceLimitExceededException", f"Limit of {self.max_endpoints} endpoints reached")
         arn = self._endpoint_arn(model_arn, name)
@@ -156,21 +172,36 @@ class FakeComprehend:
             raise ApiError("ResourceInUseException", f"Endpoint {name} already exists")
         now = self._now()
         self.endpoints[arn] = Endpoint(
-            arn=arn, name=name, model_arn=model_arn, units=units, role=req.get("DataAccessRoleArn"),
-            flywheel=flywheel, token=token, status="CREATING", until=now + self.timing.create_s, created=now,
-            desired_model_arn=model_arn, desired_units=units, desired_role=req.get("DataAccessRoleArn"),
+            arn=arn,
+            name=name,
+            model_arn=model_arn,
+            units=units,
+            role=req.get("DataAccessRoleArn"),
+            flywheel=flywheel,
+            token=token,
+            status="CREATING",
+            until=now + self.timing.create_s,
+            created=now,
+            desired_model_arn=model_arn,
+            desired_units=units,
+            desired_role=req.get("DataAccessRoleArn"),
             tags={t["Key"]: t.get("Value", "") for t in req.get("Tags", [])},
         )
         self.tokens[token] = arn
         self.creates.append(arn)
         return {"EndpointArn": arn, "ModelArn": model_arn}
 
-    def DescribeEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def DescribeEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:
         ep = self._get(req["EndpointArn"])
         props: dict[str, Any] = {
-            "EndpointArn": ep.arn, "Status": ep.status, "ModelArn": ep.model_arn,
-            "DesiredModelArn": ep.desired_model_arn, "DesiredInferenceUnits": ep.desired_units,
-            "CurrentInferenceUnits": ep.units, "CreationTime": ep.created, "LastModifiedTime": ep.created,
+            "EndpointArn": ep.arn,
+            "Status": ep.status,
+            "ModelArn": ep.model_arn,
+            "DesiredModelArn": ep.desired_model_arn,
+            "DesiredInferenceUnits": ep.desired_units,
+            "CurrentInferenceUnits": ep.units,
+            "CreationTime": ep.created,
+            "LastModifiedTime": ep.created,
         }
         if ep.message:
             props["Message"] = ep.message
@@ -182,7 +213,7 @@ class FakeComprehend:
             props["FlywheelArn"] = ep.flywheel
         return {"EndpointProperties": props}
 
-    def UpdateEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def UpdateEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:
         ep = self._get(req["EndpointArn"])
         if ep.status in ("CREATING", "UPDATING", "DELETING"):
             raise ApiError("ResourceInUseException", f"Endpoint is {ep.status}")
@@ -199,7 +230,7 @@ class FakeComprehend:
         ep.status, ep.until, ep.message = "UPDATING", self._now() + self.timing.update_s, ""
         return {"DesiredModelArn": model}
 
-    def DeleteEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def DeleteEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:
         ep = self._get(req["EndpointArn"])
         if ep.status in ("CREATING", "UPDATING"):
             raise ApiError("ResourceInUseException", f"Endpoint is {ep.status}")
@@ -207,28 +238,31 @@ class FakeComprehend:
             ep.status, ep.until = "DELETING", self._now() + self.timing.delete_s
         return {}
 
-    def ListEndpoints(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802, ARG002
-        return {"EndpointPropertiesList": [self.DescribeEndpoint({"EndpointArn": a})["EndpointProperties"]
-                                           for a in sorted(self.endpoints)]}
+    def ListEndpoints(self, req: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "EndpointPropertiesList": [
+                self.DescribeEndpoint({"EndpointArn": a})["EndpointProperties"] for a in sorted(self.endpoints)
+            ]
+        }
 
-    def ListTagsForResource(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def ListTagsForResource(self, req: dict[str, Any]) -> dict[str, Any]:
         ep = self._get(req["ResourceArn"])
         return {"ResourceArn": ep.arn, "Tags": [{"Key": k, "Value": v} for k, v in sorted(ep.tags.items())]}
 
-    def TagResource(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def TagResource(self, req: dict[str, Any]) -> dict[str, Any]:
         ep = self._get(req["ResourceArn"])
         ep.tags.update({t["Key"]: t.get("Value", "") for t in req["Tags"]})
         if len(ep.tags) > 50:
             raise ApiError("TooManyTagsException", "Too many tags")
         return {}
 
-    def UntagResource(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def UntagResource(self, req: dict[str, Any]) -> dict[str, Any]:
         ep = self._get(req["ResourceArn"])
         for key in req["TagKeys"]:
             ep.tags.pop(key, None)
         return {}
 
-    def DescribeFlywheel(self, req: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def DescribeFlywheel(self, req: dict[str, Any]) -> dict[str, Any]:
         flywheel = self.flywheels.get(req["FlywheelArn"])
         if flywheel is None:
             raise ApiError("ResourceNotFoundException", f"Flywheel {req['FlywheelArn']} not found")

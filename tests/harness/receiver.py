@@ -52,10 +52,13 @@ class ResponseReceiver:
         self._server.server_close()
 
     def url_for(self, request_id: str) -> str:
-        host, port = self._server.server_address[:2]
+        port = self._server.server_address[1]
+        host = "127.0.0.1"
         # Looks like a real pre-signed S3 URL: the signature is the secret that must never be logged.
-        return (f"https://{host}:{port}/cloudformation-custom-resource-response/{request_id}"
-                f"?X-Amz-Signature=SECRET-SIGNATURE-{request_id}&X-Amz-Expires=7200")
+        return (
+            f"https://{host}:{port}/cloudformation-custom-resource-response/{request_id}"
+            f"?X-Amz-Signature=SECRET-SIGNATURE-{request_id}&X-Amz-Expires=7200"
+        )
 
     def first(self, request_id: str) -> Answer | None:
         with self.lock:
@@ -72,7 +75,7 @@ class ResponseReceiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_PUT(self) -> None:  # noqa: N802
+            def do_PUT(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 request_id = self.path.split("?")[0].rsplit("/", 1)[1]
                 with receiver.lock:
@@ -82,7 +85,8 @@ class ResponseReceiver:
                         receiver.refuse_next -= 1
                     else:
                         receiver.answers.setdefault(request_id, []).append(
-                            Answer(request_id, json.loads(raw), receiver._now(), len(raw)))
+                            Answer(request_id, json.loads(raw), receiver._now(), len(raw))
+                        )
                 self.send_response(500 if refuse else 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -68,7 +68,8 @@ class LoopbackAws:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
+        port = self._server.server_address[1]
+        host = "127.0.0.1"
         return f"http://{host}:{port}"
 
     def start(self) -> LoopbackAws:
@@ -146,7 +147,7 @@ class LoopbackAws:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 raw = self._body()
                 target = self.headers.get("X-Amz-Target", "")
                 try:
@@ -173,7 +174,7 @@ class LoopbackAws:
                 except ApiError as exc:
                     self._reply(400, error=exc)
 
-            def do_DELETE(self) -> None:  # noqa: N802
+            def do_DELETE(self) -> None:
                 self._body()
                 if "/policy/" in self.path:
                     sid = unquote(self.path.rsplit("/", 1)[1].split("?")[0])

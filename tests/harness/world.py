@@ -58,14 +58,16 @@ class World:
         os.environ.update(values)
         os.environ.pop("AWS_SESSION_TOKEN", None)
         os.environ.pop("AWS_PROFILE", None)
-        real_time = botocore.endpoint.time
-        virtual_time = types.SimpleNamespace(**{n: getattr(real_time, n) for n in dir(real_time) if not n.startswith("__")})
+        real_time = getattr(botocore.endpoint, "time")  # noqa: B009 - not in botocore's type stubs
+        virtual_time = types.SimpleNamespace(
+            **{n: getattr(real_time, n) for n in dir(real_time) if not n.startswith("__")}
+        )
         virtual_time.sleep = self.clock.sleep
-        botocore.endpoint.time = virtual_time  # type: ignore[assignment]
+        setattr(botocore.endpoint, "time", virtual_time)  # noqa: B010 - the module botocore sleeps with
         try:
             yield
         finally:
-            botocore.endpoint.time = real_time
+            setattr(botocore.endpoint, "time", real_time)  # noqa: B010
             for key, value in saved.items():
                 if value is None:
                     os.environ.pop(key, None)
@@ -78,8 +80,9 @@ class World:
         built: Callable[[dict[str, Any], Any], Any] = index.build_handler(clock=self.clock)
         return built
 
-    def cloudformation(self, handler: Callable[[dict[str, Any], Any], Any] | None = None,
-                       **kwargs: Any) -> CloudFormation:
+    def cloudformation(
+        self, handler: Callable[[dict[str, Any], Any], Any] | None = None, **kwargs: Any
+    ) -> CloudFormation:
         return CloudFormation(handler or self.handler(), self.clock, self.aws, self.receiver, **kwargs)
 
 

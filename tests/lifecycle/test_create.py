@@ -159,8 +159,9 @@ def test_flywheel_only_entity_recognizer_with_data_access_role(world, cfn):
     # GIVEN a flywheel whose active model is an entity recognizer
     world.comprehend.add_flywheel(FLYWHEEL, "ENTITY_RECOGNIZER", RECOGNIZER)
     # WHEN an endpoint is created from the flywheel alone, with a data-access role
-    answer = cfn.create("Endpoint", props(ModelArn=None, FlywheelArn=FLYWHEEL, EndpointName="people",
-                                          DataAccessRoleArn=ROLE))
+    answer = cfn.create(
+        "Endpoint", props(ModelArn=None, FlywheelArn=FLYWHEEL, EndpointName="people", DataAccessRoleArn=ROLE)
+    )
     # THEN it is an entity-recognizer endpoint serving the flywheel's model, with the role
     arn = "arn:aws:comprehend:us-east-1:111122223333:entity-recognizer-endpoint/people"
     assert answer.body["Status"] == "SUCCESS"

@@ -37,8 +37,9 @@ def test_delete_of_an_endpoint_already_gone_succeeds_at_once(world, cfn):
 
 def test_delete_of_a_creating_endpoint_waits_it_out_then_deletes(world, cfn):
     # GIVEN an endpoint still CREATING (its Create is being rolled back)
-    world.comprehend.CreateEndpoint({"EndpointName": "news", "ModelArn": CLASSIFIER, "DesiredInferenceUnits": 1,
-                                     "ClientRequestToken": "t1"})
+    world.comprehend.CreateEndpoint(
+        {"EndpointName": "news", "ModelArn": CLASSIFIER, "DesiredInferenceUnits": 1, "ClientRequestToken": "t1"}
+    )
     # WHEN deleted
     answer = cfn.delete("Endpoint", ARN, props())
     # THEN the handler waited for CREATING to end, deleted it, and answered once it was gone

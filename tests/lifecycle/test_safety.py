@@ -27,7 +27,9 @@ def test_response_url_never_reaches_the_logs_even_at_debug(world, monkeypatch, c
     assert "cloudformation-custom-resource-response" not in text
     assert "ResponseURL" not in text
     # ... while status transitions are logged, as JSON with the logical id and the ARN
-    transitions = [r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("message") == "endpoint status"]
+    transitions = [
+        r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("message") == "endpoint status"
+    ]
     assert {t["Status"] for t in transitions} >= {"CREATING", "IN_SERVICE", "DELETING", "GONE"}
     assert all(t["EndpointArn"] == ARN for t in transitions)
 

@@ -63,8 +63,9 @@ def test_flywheel_update_happens_in_place(world, cfn):
     world.comprehend.add_flywheel(other, "DOCUMENT_CLASSIFIER", CLASSIFIER_V2)
     arn = created(cfn, ModelArn=None, FlywheelArn=FLYWHEEL)
     # WHEN the template points the endpoint at the other flywheel
-    answer = cfn.update("Endpoint", arn, props(ModelArn=None, FlywheelArn=other),
-                        props(ModelArn=None, FlywheelArn=FLYWHEEL))
+    answer = cfn.update(
+        "Endpoint", arn, props(ModelArn=None, FlywheelArn=other), props(ModelArn=None, FlywheelArn=FLYWHEEL)
+    )
     # THEN the same endpoint now follows it
     assert answer.body["Status"] == "SUCCESS" and answer.body["PhysicalResourceId"] == arn
     assert world.comprehend.endpoints[arn].flywheel == other
@@ -77,8 +78,12 @@ def test_tag_only_update_tags_and_untags_the_difference_without_waiting(world, c
     arn = created(cfn, Tags=[{"Key": "team", "Value": "nlp"}, {"Key": "env", "Value": "dev"}])
     # WHEN the template changes env, drops team and adds owner
     new_tags = [{"Key": "env", "Value": "prod"}, {"Key": "owner", "Value": "ana"}]
-    answer = cfn.update("Endpoint", arn, props(Tags=new_tags),
-                        props(Tags=[{"Key": "team", "Value": "nlp"}, {"Key": "env", "Value": "dev"}]))
+    answer = cfn.update(
+        "Endpoint",
+        arn,
+        props(Tags=new_tags),
+        props(Tags=[{"Key": "team", "Value": "nlp"}, {"Key": "env", "Value": "dev"}]),
+    )
     # THEN the endpoint carries exactly the new tags, without an UpdateEndpoint or a wait
     assert answer.body["Status"] == "SUCCESS" and answer.body["PhysicalResourceId"] == arn
     assert world.comprehend.endpoints[arn].tags == {"env": "prod", "owner": "ana"}
@@ -90,8 +95,12 @@ def test_tag_only_update_tags_and_untags_the_difference_without_waiting(world, c
 def test_tags_changed_outside_the_stack_converge_on_the_next_update(world, cfn):
     arn = created(cfn, Tags=[{"Key": "team", "Value": "nlp"}])
     world.comprehend.endpoints[arn].tags = {"team": "hijacked", "stray": "1"}
-    answer = cfn.update("Endpoint", arn, props(Tags=[{"Key": "team", "Value": "nlp"}], DesiredInferenceUnits=2),
-                        props(Tags=[{"Key": "team", "Value": "nlp"}]))
+    answer = cfn.update(
+        "Endpoint",
+        arn,
+        props(Tags=[{"Key": "team", "Value": "nlp"}], DesiredInferenceUnits=2),
+        props(Tags=[{"Key": "team", "Value": "nlp"}]),
+    )
     assert answer.body["Status"] == "SUCCESS"
     assert world.comprehend.endpoints[arn].tags == {"team": "nlp"}
 
@@ -144,7 +153,8 @@ def test_model_type_change_replaces_the_endpoint(world, cfn):
     answer = cfn.update("Endpoint", old_arn, props(ModelArn=RECOGNIZER), props())
     assert answer.body["Status"] == "SUCCESS"
     assert answer.body["PhysicalResourceId"] == (
-        "arn:aws:comprehend:us-east-1:111122223333:entity-recognizer-endpoint/news")
+        "arn:aws:comprehend:us-east-1:111122223333:entity-recognizer-endpoint/news"
+    )
     assert endpoint_count(world) == 2
     assert_well_behaved(world, cfn)
 

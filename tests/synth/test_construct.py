@@ -36,22 +36,31 @@ def test_custom_resource_carries_api_property_names_as_strings():
     stack = new_stack()
     role = iam.Role(stack, "DataAccess", assumed_by=iam.ServicePrincipal("comprehend.amazonaws.com"))
     ComprehendEndpoint(
-        stack, "Endpoint", model_arn=CLASSIFIER, desired_inference_units=3, endpoint_name="news-endpoint",
-        tags={"team": "nlp"}, data_access_role=role, client_request_token="my-token-1",
+        stack,
+        "Endpoint",
+        model_arn=CLASSIFIER,
+        desired_inference_units=3,
+        endpoint_name="news-endpoint",
+        tags={"team": "nlp"},
+        data_access_role=role,
+        client_request_token="my-token-1",
     )
     # WHEN synthesized
     tpl = template(stack)
     # THEN the custom resource uses CreateEndpoint's names, with the number as a string
-    tpl.has_resource_properties(RESOURCE_TYPE, {
-        "ServiceToken": Match.any_value(),
-        "EndpointName": "news-endpoint",
-        "ModelArn": CLASSIFIER,
-        "DesiredInferenceUnits": "3",
-        "ClientRequestToken": "my-token-1",
-        "Tags": [{"Key": "team", "Value": "nlp"}],
-        "DataAccessRoleArn": {"Fn::GetAtt": [Match.string_like_regexp("DataAccess"), "Arn"]},
-        "ServiceTimeout": Match.string_like_regexp(r"^\d+$"),
-    })
+    tpl.has_resource_properties(
+        RESOURCE_TYPE,
+        {
+            "ServiceToken": Match.any_value(),
+            "EndpointName": "news-endpoint",
+            "ModelArn": CLASSIFIER,
+            "DesiredInferenceUnits": "3",
+            "ClientRequestToken": "my-token-1",
+            "Tags": [{"Key": "team", "Value": "nlp"}],
+            "DataAccessRoleArn": {"Fn::GetAtt": [Match.string_like_regexp("DataAccess"), "Arn"]},
+            "ServiceTimeout": Match.string_like_regexp(r"^\d+$"),
+        },
+    )
 
 
 def test_service_timeout_bounds_a_broken_deploy_below_one_hour():
@@ -106,10 +115,15 @@ def test_handler_is_python_with_log_group_retention_and_15_minute_timeout():
     stack = new_stack()
     ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
     tpl = template(stack)
-    tpl.has_resource_properties("AWS::Lambda::Function", {
-        "Runtime": Match.string_like_regexp(r"^python3\.1[3-9]$"), "Handler": "index.handler", "Timeout": 900,
-        "LoggingConfig": {"LogGroup": Match.any_value()},
-    })
+    tpl.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Runtime": Match.string_like_regexp(r"^python3\.1[3-9]$"),
+            "Handler": "index.handler",
+            "Timeout": 900,
+            "LoggingConfig": {"LogGroup": Match.any_value()},
+        },
+    )
     tpl.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": Match.any_value()})
 
 
@@ -163,8 +177,9 @@ def test_handler_may_invoke_only_itself():
     tpl = template(stack)
     function_id = next(iter(tpl.find_resources("AWS::Lambda::Function")))
     invoke = [s for s in policy_statements(tpl) if "lambda:InvokeFunction" in as_list(s["Action"])]
-    assert invoke == [{"Action": "lambda:InvokeFunction", "Effect": "Allow",
-                       "Resource": {"Fn::GetAtt": [function_id, "Arn"]}}]
+    assert invoke == [
+        {"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": {"Fn::GetAtt": [function_id, "Arn"]}}
+    ]
 
 
 def test_custom_resources_wait_for_the_policy():
@@ -179,16 +194,31 @@ def test_grant_invoke_targets_the_exact_endpoint_arn():
     # GIVEN a function granted inference on a classifier endpoint
     stack = new_stack()
     endpoint = ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
-    fn = lambda_.Function(stack, "Client", runtime=lambda_.Runtime.PYTHON_3_13, handler="i.h",
-                          code=lambda_.Code.from_inline("def h(e, c): pass"))
+    fn = lambda_.Function(
+        stack,
+        "Client",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="i.h",
+        code=lambda_.Code.from_inline("def h(e, c): pass"),
+    )
     endpoint.grant_invoke(fn)
     tpl = template(stack)
     endpoint_id = next(iter(tpl.find_resources(RESOURCE_TYPE)))
     # THEN its policy allows ClassifyDocument on the endpoint's ARN attribute only
-    tpl.has_resource_properties("AWS::IAM::Policy", {
-        "PolicyDocument": {"Statement": [{"Action": "comprehend:ClassifyDocument", "Effect": "Allow",
-                                          "Resource": {"Fn::GetAtt": [endpoint_id, "EndpointArn"]}}]},
-    })
+    tpl.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": "comprehend:ClassifyDocument",
+                        "Effect": "Allow",
+                        "Resource": {"Fn::GetAtt": [endpoint_id, "EndpointArn"]},
+                    }
+                ]
+            },
+        },
+    )
 
 
 def test_imported_endpoint_grants_on_its_arn():
@@ -199,9 +229,14 @@ def test_imported_endpoint_grants_on_its_arn():
     imported.grant_invoke(role)
     assert imported.endpoint_arn == arn
     assert imported.endpoint_name == "people"
-    template(stack).has_resource_properties("AWS::IAM::Policy", {
-        "PolicyDocument": {"Statement": [{"Action": "comprehend:DetectEntities", "Effect": "Allow", "Resource": arn}]},
-    })
+    template(stack).has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": [{"Action": "comprehend:DetectEntities", "Effect": "Allow", "Resource": arn}]
+            },
+        },
+    )
     template(stack).resource_count_is("AWS::Lambda::Function", 0)
 
 
@@ -241,25 +276,32 @@ def test_tags_of_scope_merge_with_construct_tags():
     # THEN the endpoint carries both
     props = next(iter(template(stack).find_resources(RESOURCE_TYPE).values()))["Properties"]
     assert sorted(props["Tags"], key=lambda t: t["Key"]) == [
-        {"Key": "cost-center", "Value": "42"}, {"Key": "team", "Value": "nlp"}]
+        {"Key": "cost-center", "Value": "42"},
+        {"Key": "team", "Value": "nlp"},
+    ]
 
 
 def test_model_token_from_a_native_classifier_is_accepted():
     # GIVEN a classifier trained in the same stack
     stack = new_stack()
     classifier = comprehend.CfnDocumentClassifier(
-        stack, "Classifier", data_access_role_arn="arn:aws:iam::111122223333:role/train",
-        document_classifier_name="news", language_code="en",
+        stack,
+        "Classifier",
+        data_access_role_arn="arn:aws:iam::111122223333:role/train",
+        document_classifier_name="news",
+        language_code="en",
         input_data_config=comprehend.CfnDocumentClassifier.DocumentClassifierInputDataConfigProperty(
-            s3_uri="s3://bucket/train.csv"),
+            s3_uri="s3://bucket/train.csv"
+        ),
     )
     ComprehendEndpoint(stack, "Endpoint", model_arn=classifier.attr_arn, endpoint_name="news")
     tpl = template(stack)
     # THEN the endpoint references it (so CloudFormation deletes the endpoint first) ...
     tpl.has_resource_properties(RESOURCE_TYPE, {"ModelArn": {"Fn::GetAtt": ["Classifier", "Arn"]}})
     # ... and IAM covers both endpoint types for that exact name, as the type is unknown at synth
-    endpoint_statement = next(s for s in comprehend_statements(tpl)
-                              if "comprehend:DeleteEndpoint" in as_list(s["Action"]))
+    endpoint_statement = next(
+        s for s in comprehend_statements(tpl) if "comprehend:DeleteEndpoint" in as_list(s["Action"])
+    )
     text = json.dumps(endpoint_statement["Resource"])
     assert "document-classifier-endpoint/news" in text and "entity-recognizer-endpoint/news" in text
 
@@ -291,6 +333,7 @@ def test_units_above_the_default_quota_warn():
     stack = new_stack()
     ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, desired_inference_units=12)
     from aws_cdk.assertions import Annotations
+
     Annotations.from_stack(stack).has_warning("/TestStack/Endpoint", Match.string_like_regexp("default quota"))
 
 

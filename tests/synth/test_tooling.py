@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -47,8 +48,15 @@ def test_cfn_lint_reports_no_error_on_the_synthesized_template(tmp_path):
     full_stack(app)
     app.synth()
     result = subprocess.run(
-        [str(Path(os.sys.executable).parent / "cfn-lint"), "--format", "parseable", str(tmp_path / "NagStack.template.json")],
-        capture_output=True, text=True, check=False,
+        [
+            str(Path(sys.executable).parent / "cfn-lint"),
+            "--format",
+            "parseable",
+            str(tmp_path / "NagStack.template.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     errors = [line for line in result.stdout.splitlines() if ":E" in line or line.split(":")[-2:-1] == ["error"]]
     assert result.returncode in (0, 4, 8, 12) and not errors, result.stdout + result.stderr
@@ -89,15 +97,34 @@ def test_real_cli_synth_of_the_sample_app_needs_no_docker_or_credentials(tmp_pat
     if not cdk_cli.exists():
         pytest.skip("node_modules not installed (run make setup)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(PATH=f"{ROOT / 'node_modules' / '.bin'}:{Path(os.sys.executable).parent}:/usr/bin:/bin",
-               CDK_DISABLE_CLI_TELEMETRY="true", AWS_EC2_METADATA_DISABLED="true")
+    env.update(
+        PATH=f"{ROOT / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:/usr/bin:/bin",
+        CDK_DISABLE_CLI_TELEMETRY="true",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
     assert shutil.which("docker", path=env["PATH"]) is None or True
     out = tmp_path / "cdk.out"
     # WHEN synthesizing with context, exactly as the README says
     result = subprocess.run(
-        [str(cdk_cli), "synth", "--quiet", "--output", str(out), "-c", f"model_arn={RECOGNIZER}",
-         "-c", "endpoint_name=people", "-c", "inference_units=2"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        [
+            str(cdk_cli),
+            "synth",
+            "--quiet",
+            "--output",
+            str(out),
+            "-c",
+            f"model_arn={RECOGNIZER}",
+            "-c",
+            "endpoint_name=people",
+            "-c",
+            "inference_units=2",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     # THEN it succeeds without jsii's Node end-of-life warning and uses the context
     assert result.returncode == 0, result.stderr
@@ -117,8 +144,9 @@ def test_sample_app_context_rejects_bad_inference_units():
 
 
 def test_sample_app_exports_the_endpoint_arn():
-    import app as sample_app
     from aws_cdk.assertions import Template
+
+    import app as sample_app
 
     stack = sample_app.build_app(cdk.App())
     outputs = Template.from_stack(stack).find_outputs("EndpointArn")

@@ -1,0 +1,142 @@
+"""Contract tier: the lifecycle's requests checked against botocore's Comprehend model (Stubber)."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from comprehend_cr.lifecycle import Lifecycle, Request, failed_create_marker
+
+MODEL = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
+ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
+STACK = "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1"
+
+
+class Clock:
+    def __init__(self):
+        self.t = 1000.0
+
+    def now(self):
+        return self.t
+
+    def sleep(self, seconds):
+        self.t += seconds
+
+
+@pytest.fixture
+def comprehend():
+    client = boto3.client("comprehend", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def request(request_type="Create", physical_id="", **props):
+    properties = {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": "1", **props}
+    return Request(request_type, STACK, "req-1", "Endpoint", physical_id, properties, {})
+
+
+def described(status, units=1, model=MODEL):
+    return {
+        "EndpointProperties": {
+            "EndpointArn": ARN,
+            "Status": status,
+            "ModelArn": model,
+            "DesiredModelArn": model,
+            "DesiredInferenceUnits": units,
+            "CurrentInferenceUnits": units,
+        }
+    }
+
+
+def lifecycle(client, clock=None):
+    clock = clock or Clock()
+    return Lifecycle(client, clock, invocation_end=clock.now() + 900)
+
+
+def test_create_sends_api_names_and_types_and_waits_for_in_service(comprehend):
+    client, stub = comprehend
+    stub.add_response(
+        "create_endpoint",
+        {"EndpointArn": ARN},
+        {
+            "EndpointName": "news",
+            "ModelArn": MODEL,
+            "DesiredInferenceUnits": 1,
+            "ClientRequestToken": ANY,
+            "Tags": [{"Key": "team", "Value": "nlp"}],
+        },
+    )
+    stub.add_response("describe_endpoint", described("CREATING"), {"EndpointArn": ARN})
+    stub.add_response("describe_endpoint", described("IN_SERVICE"), {"EndpointArn": ARN})
+    outcome = lifecycle(client).run(request(Tags=[{"Key": "team", "Value": "nlp"}]))
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
+
+
+def test_update_sends_only_what_changed(comprehend):
+    client, stub = comprehend
+    stub.add_response("describe_endpoint", described("IN_SERVICE"), {"EndpointArn": ARN})
+    stub.add_response("update_endpoint", {}, {"EndpointArn": ARN, "DesiredInferenceUnits": 4})
+    stub.add_response("list_tags_for_resource", {"Tags": []}, {"ResourceArn": ARN})
+    stub.add_response("describe_endpoint", described("UPDATING"), {"EndpointArn": ARN})
+    stub.add_response("describe_endpoint", described("IN_SERVICE", units=4), {"EndpointArn": ARN})
+    outcome = lifecycle(client).run(request("Update", ARN, DesiredInferenceUnits="4"))
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
+
+
+@pytest.mark.parametrize(
+    ("code", "names"),
+    [
+        ("InvalidRequestException", "CreateEndpoint rejected the request"),
+        ("ResourceInUseException", "EndpointName: 'news' is already used"),
+        ("ResourceLimitExceededException", "DesiredInferenceUnits"),
+        ("ResourceNotFoundException", "ModelArn: not found"),
+        ("ResourceUnavailableException", "ModelArn: the model is not available"),
+        ("TooManyTagsException", "Tags:"),
+    ],
+)
+def test_each_final_create_error_fails_with_a_marker_id_and_a_reason(comprehend, code, names):
+    # GIVEN CreateEndpoint refuses with one of its documented, non-retryable errors
+    client, stub = comprehend
+    stub.add_client_error("create_endpoint", service_error_code=code, service_message="nope", http_status_code=400)
+    # THEN FAILED with a reason naming the property, and a physical id that is not an endpoint
+    outcome = lifecycle(client).run(request())
+    assert outcome.status == "FAILED"
+    assert names in outcome.reason and code in outcome.reason
+    assert outcome.physical_id == failed_create_marker("Endpoint")
+
+
+@pytest.mark.parametrize(("code", "status"), [("TooManyRequestsException", 400), ("InternalServerException", 500)])
+def test_retryable_create_errors_are_tried_again(comprehend, code, status):
+    # GIVEN CreateEndpoint throttled / failing even after botocore's own retries
+    client, stub = comprehend
+    stub.add_client_error("create_endpoint", service_error_code=code, http_status_code=status)
+    stub.add_response(
+        "create_endpoint",
+        {"EndpointArn": ARN},
+        {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": 1, "ClientRequestToken": ANY},
+    )
+    stub.add_response("describe_endpoint", described("IN_SERVICE"), {"EndpointArn": ARN})
+    # THEN the lifecycle tries again on its next round and succeeds
+    assert lifecycle(client).run(request()).status == "SUCCESS"
+
+
+def test_pending_when_the_invocation_budget_runs_out(comprehend):
+    client, stub = comprehend
+    clock = Clock()
+    stub.add_response("create_endpoint", {"EndpointArn": ARN}, None)
+    for _ in range(3):
+        stub.add_response("describe_endpoint", described("CREATING"), {"EndpointArn": ARN})
+    outcome = Lifecycle(client, clock, invocation_end=clock.now() + 60).run(request())
+    assert outcome.status == "PENDING" and outcome.progress["arn"] == ARN
+
+
+def test_delete_of_in_service_endpoint_deletes_and_waits_for_not_found(comprehend):
+    client, stub = comprehend
+    stub.add_response("describe_endpoint", described("IN_SERVICE"), {"EndpointArn": ARN})
+    stub.add_response("delete_endpoint", {}, {"EndpointArn": ARN})
+    stub.add_response("describe_endpoint", described("DELETING"), {"EndpointArn": ARN})
+    stub.add_client_error("describe_endpoint", service_error_code="ResourceNotFoundException")
+    outcome = lifecycle(client).run(request("Delete", ARN))
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)

@@ -1,0 +1,115 @@
+"""Unit tier: property coercion, ARN parsing, tokens, diffs and response bodies (no network)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from comprehend_cr import arns
+from comprehend_cr.lifecycle import endpoint_changes, failed_create_marker
+from comprehend_cr.properties import EndpointSpec, PropertyError, parse_properties
+from comprehend_cr.response import MAX_BODY_BYTES, build_body
+
+MODEL = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
+EVENT = {
+    "StackId": "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1",
+    "RequestId": "r",
+    "LogicalResourceId": "L",
+}
+
+
+def test_string_properties_are_coerced_to_api_types():
+    spec = parse_properties(
+        {
+            "ServiceToken": "arn:aws:lambda:us-east-1:111122223333:function:f",
+            "ServiceTimeout": "2700",
+            "EndpointName": "news",
+            "ModelArn": MODEL,
+            "DesiredInferenceUnits": "2",
+            "Tags": [{"Key": "team", "Value": "nlp"}],
+        }
+    )
+    assert spec == EndpointSpec(name="news", units=2, model_arn=MODEL, tags={"team": "nlp"}, service_timeout_s=2700)
+
+
+@pytest.mark.parametrize("units", ["0", "-1", "1.0", "1e2", " ", "two", True])
+def test_units_must_be_a_whole_number_of_at_least_one(units):
+    with pytest.raises(PropertyError) as err:
+        parse_properties({"EndpointName": "n", "ModelArn": MODEL, "DesiredInferenceUnits": units})
+    assert err.value.prop == "DesiredInferenceUnits"
+
+
+def test_duplicate_tag_keys_are_refused():
+    with pytest.raises(PropertyError, match=r"Tags\[1\].Key: duplicate key 'a'"):
+        parse_properties(
+            {
+                "EndpointName": "n",
+                "ModelArn": MODEL,
+                "DesiredInferenceUnits": "1",
+                "Tags": [{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}],
+            }
+        )
+
+
+@pytest.mark.parametrize(
+    ("arn", "kind"),
+    [
+        (MODEL, "document-classifier-endpoint"),
+        ("arn:aws-cn:comprehend:cn-north-1:111122223333:entity-recognizer/p/version/v-1", "entity-recognizer-endpoint"),
+    ],
+)
+def test_endpoint_type_follows_the_model(arn, kind):
+    assert arns.endpoint_type_for_model(arn) == kind
+
+
+def test_endpoint_arn_round_trips_and_rejects_other_ids():
+    arn = "arn:aws-us-gov:comprehend:us-gov-west-1:111122223333:entity-recognizer-endpoint/people"
+    parsed = arns.parse_endpoint_arn(arn)
+    assert parsed is not None and str(parsed) == arn and parsed.name == "people"
+    assert arns.parse_endpoint_arn(failed_create_marker("Endpoint")) is None
+    assert arns.parse_endpoint_arn(MODEL) is None
+
+
+def test_token_is_deterministic_per_request_and_valid():
+    one = arns.derive_token("stack", "Logical", "request-1")
+    assert one == arns.derive_token("stack", "Logical", "request-1")
+    assert one != arns.derive_token("stack", "Logical", "request-2")
+    assert one != arns.derive_token("stack", "Other", "request-1")
+    assert arns.TOKEN.match(one) and len(one) <= 64
+
+
+def live(**overrides):
+    base = {
+        "Status": "IN_SERVICE",
+        "ModelArn": MODEL,
+        "DesiredModelArn": MODEL,
+        "DesiredInferenceUnits": 1,
+        "CurrentInferenceUnits": 1,
+    }
+    base.update(overrides)
+    return base
+
+
+def test_changes_name_only_what_differs():
+    spec = EndpointSpec(name="n", units=3, model_arn=MODEL)
+    assert endpoint_changes(spec, live()) == {"DesiredInferenceUnits": 3}
+    assert endpoint_changes(EndpointSpec(name="n", units=1, model_arn=MODEL), live()) == {}
+
+
+def test_removing_a_role_in_place_is_refused_naming_the_property():
+    with pytest.raises(PropertyError, match="DataAccessRoleArn"):
+        endpoint_changes(
+            EndpointSpec(name="n", units=1, model_arn=MODEL), live(DataAccessRoleArn="arn:aws:iam::111122223333:role/r")
+        )
+
+
+def test_response_body_stays_under_the_limit_and_keeps_status():
+    body = build_body(status="FAILED", reason="x" * 50_000, physical_id="p", event=EVENT, data={"k": "v" * 10_000})
+    assert len(body) <= MAX_BODY_BYTES
+    assert json.loads(body)["Status"] == "FAILED"
+
+
+def test_oversized_data_never_turns_into_a_silent_success():
+    body = json.loads(build_body(status="SUCCESS", reason="", physical_id="p", event=EVENT, data={"k": "v" * 10_000}))
+    assert body["Status"] == "FAILED" and body["Data"] == {}
