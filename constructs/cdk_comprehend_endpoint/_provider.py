@@ -1,11 +1,14 @@
 """The one handler function per stack that serves every ``ComprehendEndpoint`` in it.
 
 Resources (fixed, whatever the number of endpoints): a log group with retention, the function's
-role, one policy attached to that role, and the function. Each endpoint only adds the exact ARNs
-it needs to the shared policy statements, so an extra endpoint costs one resource (its custom
-resource). The policy is not a child of the role: the function does not depend on it, which lets
-the policy name the function itself (for continuations) without a dependency cycle; every custom
-resource depends on the policy instead.
+role, one policy attached to that role, the function, and an alias of it. Each endpoint only adds
+the exact ARNs it needs to the shared policy statements, so an extra endpoint costs one resource
+(its custom resource).
+
+Ordering without a cycle: the policy names the function itself (the handler invokes itself to keep
+waiting), so the function cannot depend on the policy. The alias (``$LATEST``) depends on the
+policy, and custom resources use the alias as their ServiceToken: no endpoint request reaches the
+function before its permissions exist, and no resource needs a ``DependsOn`` of its own.
 """
 
 from __future__ import annotations
@@ -94,6 +97,15 @@ class EndpointProvider(Construct):
                 self._endpoints,
             ],
         )
+        self.alias = lambda_.CfnAlias(
+            self, "Alias", function_name=self.function.function_name, function_version="$LATEST", name="live"
+        )
+        self.alias.node.add_dependency(self.policy)
+
+    @property
+    def service_token(self) -> str:
+        """The ServiceToken of every endpoint: the alias's ARN."""
+        return self.alias.ref
 
     def allow_endpoint(self, endpoint_arn: str) -> None:
         """Let the handler manage the endpoint with exactly this ARN."""

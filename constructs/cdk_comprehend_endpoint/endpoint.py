@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import aws_cdk as cdk
 import jsii
@@ -153,13 +153,17 @@ class ComprehendEndpoint(_EndpointBase):
         self._resource = cdk.CustomResource(
             self,
             "Resource",
-            service_token=provider.function.function_arn,
+            service_token=provider.service_token,
             resource_type=RESOURCE_TYPE,
             properties={k: v for k, v in properties.items() if v is not None},
             removal_policy=removal_policy,
             service_timeout=SERVICE_TIMEOUT,
         )
-        self._resource.node.add_dependency(provider.policy)
+        if removal_policy == cdk.RemovalPolicy.DESTROY:
+            # CloudFormation deletes a resource without a policy anyway: keep each endpoint's entry small.
+            cfn = cast(cdk.CfnResource, self._resource.node.default_child)
+            cfn.cfn_options.deletion_policy = None
+            cfn.cfn_options.update_replace_policy = None
 
     @property
     def tags(self) -> cdk.TagManager:

@@ -96,7 +96,7 @@ class EndpointResource(CfnResource):
         payload = {**{k: v for k, v in event.items() if k != PROGRESS_KEY}, PROGRESS_KEY: progress}
         try:
             self._lambda.invoke(
-                FunctionName=context.invoked_function_arn,
+                FunctionName=context.function_name,  # unqualified: the ARN the policy names
                 InvocationType="Event",
                 Payload=json.dumps(payload).encode(),
             )

@@ -91,11 +91,15 @@ class _Due:
 
 
 class CloudFormation:
-    """Sends requests to ``handler`` the way CloudFormation and Lambda would, and collects answers."""
+    """Sends requests to the function the way CloudFormation and Lambda would, and collects answers.
+
+    ``handler`` makes a new execution environment (a handler instance); concurrent invocations each
+    get their own, as on Lambda, and an idle one is reused.
+    """
 
     def __init__(
         self,
-        handler: Callable[[dict[str, Any], Any], Any],
+        handler: Callable[[], Callable[[dict[str, Any], Any], Any]],
         clock: VirtualClock,
         aws: LoopbackAws,
         receiver: ResponseReceiver,
@@ -105,7 +109,9 @@ class CloudFormation:
         service_timeout_s: int = 2700,
         concurrent: bool = False,
     ) -> None:
-        self.handler = handler
+        self.new_container = handler
+        """Makes a handler instance: one per Lambda execution environment, reused while it is idle."""
+        self._idle: list[Callable[[dict[str, Any], Any], Any]] = []
         self.clock = clock
         self.aws = aws
         self.receiver = receiver
@@ -222,10 +228,16 @@ class CloudFormation:
         record = Invocation(item.event["RequestId"], item.kind, self.clock.now())
         if not self.concurrent:
             self.aws.current_request = item.event["RequestId"]
+        with self._lock:
+            container = self._idle.pop() if self._idle else None
+        container = container or self.new_container()
         try:
-            self.handler(json.loads(json.dumps(item.event)), context)
+            container(json.loads(json.dumps(item.event)), context)
         except Exception as exc:  # Lambda records the error and retries the event
             record.raised = repr(exc)
+        finally:
+            with self._lock:
+                self._idle.append(container)
         record.ended = self.clock.now()
         record.timed_out = record.ended > context.deadline
         with self._lock:

@@ -76,6 +76,8 @@ class FakeComprehend:
         self.max_endpoints = 10
         self.creates: list[str] = []
         self.deleted: list[str] = []
+        self.gone: dict[str, dict[str, float]] = {}
+        """``reached_at`` of each deleted endpoint, by ARN."""
 
     # -- set-up --------------------------------------------------------------------------------
     def add_model(self, arn: str, *, fails_with: str | None = None) -> str:
@@ -132,6 +134,7 @@ class FakeComprehend:
                 del self.endpoints[arn]
                 self.deleted.append(arn)
                 ep.reached_at["GONE"] = ep.until
+                self.gone[arn] = ep.reached_at
 
     def next_change(self) -> float | None:
         """When the next status change happens, if any is scheduled."""

@@ -58,6 +58,9 @@ class LoopbackAws:
         self.describes: list[tuple[float, str, str]] = []
         """(time, EndpointArn, RequestId of the CloudFormation request being run) per DescribeEndpoint."""
         self.current_request = ""
+        self.call_latency_s = 0.0
+        """Virtual seconds each API call takes (0 in tests; the benchmarks model a round trip)."""
+        self.clock_advance: Any = None
         self.async_invocations: deque[dict[str, Any]] = deque()
         self.rules: dict[str, Rule] = {}
         self.permissions: dict[str, dict[str, Any]] = {}
@@ -88,6 +91,8 @@ class LoopbackAws:
             if fault:
                 self.calls[f"{operation}:{fault.code}"] += 1
                 raise fault
+            if self.call_latency_s and self.clock_advance is not None:
+                self.clock_advance(self.call_latency_s)
             self.comprehend.advance()
             if operation == "DescribeEndpoint":
                 self.describes.append((self.comprehend._now(), body.get("EndpointArn", ""), self.current_request))

@@ -27,6 +27,7 @@ class World:
         self.clock = VirtualClock()
         self.comprehend = FakeComprehend(self.clock.now, timing)
         self.aws = LoopbackAws(self.comprehend)
+        self.aws.clock_advance = lambda seconds: self.clock.advance_to(self.clock.now() + seconds)
         self.receiver = ResponseReceiver(self.clock.now, workdir)
 
     @classmethod
@@ -81,9 +82,10 @@ class World:
         return built
 
     def cloudformation(
-        self, handler: Callable[[dict[str, Any], Any], Any] | None = None, **kwargs: Any
+        self, handler: Callable[[], Callable[[dict[str, Any], Any], Any]] | None = None, **kwargs: Any
     ) -> CloudFormation:
-        return CloudFormation(handler or self.handler(), self.clock, self.aws, self.receiver, **kwargs)
+        """A CloudFormation driver; ``handler`` makes handler instances (default: the real handler)."""
+        return CloudFormation(handler or self.handler, self.clock, self.aws, self.receiver, **kwargs)
 
 
 def load_index(handler_dir: Path) -> Any:

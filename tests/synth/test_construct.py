@@ -182,12 +182,26 @@ def test_handler_may_invoke_only_itself():
     ]
 
 
-def test_custom_resources_wait_for_the_policy():
+def test_custom_resources_reach_the_function_only_after_its_policy_exists():
+    # GIVEN an endpoint
     stack = new_stack()
     ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
     tpl = template(stack)
     policy_id = next(iter(tpl.find_resources("AWS::IAM::Policy")))
-    tpl.has_resource(RESOURCE_TYPE, {"DependsOn": Match.array_with([policy_id])})
+    (alias_id,) = tpl.find_resources("AWS::Lambda::Alias", {"DependsOn": Match.array_with([policy_id])})
+    # THEN its ServiceToken is the alias, which CloudFormation creates only after the policy
+    tpl.has_resource_properties(RESOURCE_TYPE, {"ServiceToken": {"Ref": alias_id}})
+    tpl.has_resource_properties("AWS::Lambda::Alias", {"FunctionVersion": "$LATEST"})
+
+
+def test_fixed_resources_are_at_most_five_and_each_endpoint_adds_one():
+    sizes = []
+    for count in (1, 2, 10):
+        stack = new_stack()
+        for index in range(count):
+            ComprehendEndpoint(stack, f"E{index}", model_arn=CLASSIFIER)
+        sizes.append(len(template(stack).to_json()["Resources"]))
+    assert sizes == [6, 7, 15]
 
 
 def test_grant_invoke_targets_the_exact_endpoint_arn():
@@ -265,7 +279,10 @@ def test_retain_removal_policy_keeps_the_endpoint():
 def test_default_removal_policy_deletes_the_endpoint():
     stack = new_stack()
     ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
-    template(stack).has_resource(RESOURCE_TYPE, {"DeletionPolicy": "Delete"})
+    # (no DeletionPolicy is CloudFormation's Delete; leaving it out keeps each endpoint's entry small)
+    template(stack).has_resource(
+        RESOURCE_TYPE, {"DeletionPolicy": Match.absent(), "UpdateReplacePolicy": Match.absent()}
+    )
 
 
 def test_tags_of_scope_merge_with_construct_tags():
