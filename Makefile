@@ -42,7 +42,7 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy constructs/cdk_comprehend_endpoint lambda app.py
-	$(PY) -m mypy tests
+	$(PY) -m mypy tests bench demo
 
 test: lint
 	$(PY) -m pytest --cov=cdk_comprehend_endpoint --cov=comprehend_cr --cov-report=term-missing:skip-covered

@@ -17,9 +17,9 @@ from tests.harness.clock import VirtualClock
 
 
 def build(clock: VirtualClock) -> Any:
-    class VirtualSleepCfnResource(CfnResource):  # type: ignore[misc]
+    class VirtualSleepCfnResource(CfnResource):
         def _wait_for_cwlogs(self, sleep: Any = None) -> None:
-            super()._wait_for_cwlogs(sleep=clock.sleep)
+            super()._wait_for_cwlogs(sleep=clock.sleep)  # type: ignore[misc]  # crhelper private API
 
     helper = VirtualSleepCfnResource()
     logging.getLogger("crhelper").setLevel(logging.NOTSET)  # as shipped (this process also ran ours)

@@ -77,6 +77,8 @@ class FakeComprehend:
         self.creates: list[str] = []
         self.deleted: list[str] = []
         self.gone: dict[str, dict[str, float]] = {}
+        self.on_status: Callable[[str, str, float], None] | None = None
+        """Called with (EndpointArn, new status, when) at every status change (the demo prints them)."""
         """``reached_at`` of each deleted endpoint, by ARN."""
 
     # -- set-up --------------------------------------------------------------------------------
@@ -121,6 +123,7 @@ class FakeComprehend:
                 failure = self.failing_models.get(ep.model_arn)
                 ep.status, ep.message = ("FAILED", failure) if failure else ("IN_SERVICE", "")
                 ep.reached_at[ep.status] = ep.until
+                self._notify(arn, ep.status, ep.until)
             elif ep.status == "UPDATING" and now >= ep.until:
                 failure = self.failing_models.get(ep.desired_model_arn)
                 if failure:
@@ -130,11 +133,13 @@ class FakeComprehend:
                     ep.model_arn, ep.units, ep.role = ep.desired_model_arn, ep.desired_units, ep.desired_role
                     ep.status, ep.message = "IN_SERVICE", ""
                 ep.reached_at[ep.status] = ep.until
+                self._notify(arn, ep.status, ep.until)
             elif ep.status == "DELETING" and now >= ep.until:
                 del self.endpoints[arn]
                 self.deleted.append(arn)
                 ep.reached_at["GONE"] = ep.until
                 self.gone[arn] = ep.reached_at
+                self._notify(arn, "GONE", ep.until)
 
     def next_change(self) -> float | None:
         """When the next status change happens, if any is scheduled."""
@@ -192,6 +197,7 @@ class FakeComprehend:
         )
         self.tokens[token] = arn
         self.creates.append(arn)
+        self._notify(arn, "CREATING", now)
         return {"EndpointArn": arn, "ModelArn": model_arn}
 
     def DescribeEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -231,6 +237,7 @@ class FakeComprehend:
         ep.desired_model_arn, ep.desired_units = model, units
         ep.desired_role = req.get("DesiredDataAccessRoleArn", ep.role)
         ep.status, ep.until, ep.message = "UPDATING", self._now() + self.timing.update_s, ""
+        self._notify(ep.arn, "UPDATING", self._now())
         return {"DesiredModelArn": model}
 
     def DeleteEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -239,6 +246,7 @@ class FakeComprehend:
             raise ApiError("ResourceInUseException", f"Endpoint is {ep.status}")
         if ep.status != "DELETING":
             ep.status, ep.until = "DELETING", self._now() + self.timing.delete_s
+            self._notify(ep.arn, "DELETING", self._now())
         return {}
 
     def ListEndpoints(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -272,6 +280,10 @@ class FakeComprehend:
         return {"FlywheelProperties": {"FlywheelArn": req["FlywheelArn"], "Status": "ACTIVE", **flywheel}}
 
     # -- helpers -------------------------------------------------------------------------------
+    def _notify(self, arn: str, status: str, when: float) -> None:
+        if self.on_status is not None:
+            self.on_status(arn, status, when)
+
     def _get(self, arn: str) -> Endpoint:
         ep = self.endpoints.get(arn)
         if ep is None:

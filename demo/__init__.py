@@ -1,0 +1,1 @@
+"""``make demo``: deploy the synthesized sample app on the lifecycle harness's loopback AWS."""
