@@ -45,7 +45,7 @@ lint: setup
 	$(PY) -m mypy tests bench demo
 
 test: lint
-	$(PY) -m pytest --cov=cdk_comprehend_endpoint --cov=comprehend_cr --cov-report=term-missing:skip-covered
+	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow" -q
