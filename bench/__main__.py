@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import coldstart, concurrency, lifecycle, scale
@@ -16,21 +17,25 @@ def main() -> None:
     started = time.perf_counter()
     sections: list[tuple[str, list[str]]] = []
 
-    print("lifecycle on the virtual clock ...", flush=True)
-    sections.append(("Waiting: this handler vs crhelper's defaults (virtual clock)", lifecycle.report(lifecycle.run())))
-    print("\n".join(sections[-1][1]), flush=True)
-
-    print("\n20 concurrent creates under throttling ...", flush=True)
-    sections.append(("Concurrency", concurrency.report(concurrency.run())))
-    print("\n".join(sections[-1][1]), flush=True)
-
-    print("\nscale: synthesizing 1 / 10 / 100 endpoints with four approaches ...", flush=True)
-    sections.append(("Scale against the alternatives", scale.report(scale.run())))
-    print("\n".join(sections[-1][1]), flush=True)
-
-    print("\ncold start and asset ...", flush=True)
-    sections.append(("Cold start and asset size", coldstart.report(coldstart.run())))
-    print("\n".join(sections[-1][1]), flush=True)
+    steps: list[tuple[str, str, Callable[[], list[str]]]] = [
+        (
+            "lifecycle on the virtual clock",
+            "Waiting: this handler vs crhelper's defaults (virtual clock)",
+            lambda: lifecycle.report(lifecycle.run()),
+        ),
+        ("20 concurrent creates under throttling", "Concurrency", lambda: concurrency.report(concurrency.run())),
+        (
+            "scale: synthesizing 1 / 10 / 100 endpoints with four approaches",
+            "Scale against the alternatives",
+            lambda: scale.report(scale.run()),
+        ),
+        ("cold start and asset", "Cold start and asset size", lambda: coldstart.report(coldstart.run())),
+    ]
+    for progress, title, measure in steps:
+        print(f"\n{progress} ...", flush=True)
+        lines = measure()
+        sections.append((title, lines))
+        print("\n".join(lines), flush=True)
 
     elapsed = time.perf_counter() - started
     header = [

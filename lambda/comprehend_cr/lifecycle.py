@@ -483,22 +483,18 @@ def endpoint_changes(spec: EndpointSpec, live: Mapping[str, Any]) -> dict[str, A
         live.get("ModelArn") != spec.model_arn or live.get("DesiredModelArn") not in (None, spec.model_arn)
     ):
         changes["DesiredModelArn"] = spec.model_arn
-    live_role = live.get("DataAccessRoleArn")
-    if spec.data_access_role_arn is not None and spec.data_access_role_arn != live_role:
-        changes["DesiredDataAccessRoleArn"] = spec.data_access_role_arn
-    elif spec.data_access_role_arn is None and live_role:
-        raise PropertyError(
-            "DataAccessRoleArn",
-            "cannot be removed from an existing endpoint in place; change EndpointName as well to replace the endpoint",
-        )
-    live_flywheel = live.get("FlywheelArn")
-    if spec.flywheel_arn is not None and spec.flywheel_arn != live_flywheel:
-        changes["FlywheelArn"] = spec.flywheel_arn
-    elif spec.flywheel_arn is None and live_flywheel:
-        raise PropertyError(
-            "FlywheelArn",
-            "cannot be removed from an existing endpoint in place; change EndpointName as well to replace the endpoint",
-        )
+    for prop, desired, change in (
+        ("DataAccessRoleArn", spec.data_access_role_arn, "DesiredDataAccessRoleArn"),
+        ("FlywheelArn", spec.flywheel_arn, "FlywheelArn"),
+    ):
+        current = live.get(prop)
+        if desired is not None and desired != current:
+            changes[change] = desired
+        elif desired is None and current:
+            raise PropertyError(
+                prop,
+                "cannot be removed from an existing endpoint in place; change EndpointName as well to replace it",
+            )
     return changes
 
 
