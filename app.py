@@ -17,9 +17,9 @@ if "JSII_NODE" not in os.environ and _NODE22.exists():
     os.environ["JSII_NODE"] = str(_NODE22)  # Node 20 is end-of-life for jsii; use the project's Node 22
 
 import aws_cdk as cdk  # noqa: E402
+from constructs import Construct  # noqa: E402
 
 from cdk_comprehend_endpoint import ComprehendEndpoint  # noqa: E402
-from constructs import Construct  # noqa: E402
 
 STACK_NAME = "ComprehendEndpointStack"
 DEFAULT_MODEL_ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/sample-classifier"

@@ -6,21 +6,19 @@ import hashlib
 import re
 
 import aws_cdk as cdk
-
 from constructs import Construct
 
 MAX_NAME = 40
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 
 
-def generated_endpoint_name(scope: Construct) -> str:
+def generated_endpoint_name(scope: Construct, stack: cdk.Stack) -> str:
     """A name unique per stack and construct path, at most 40 characters, matching ``NAME_PATTERN``.
 
     The construct's id (whole when it fits), as much of the stack name as fits before it, then 8 hex
     characters of a hash of the stack name and full path, so that two endpoints in one account and
     region never collide.
     """
-    stack = cdk.Stack.of(scope)
     stack_name = "" if cdk.Token.is_unresolved(stack.stack_name) else stack.stack_name
     digest = hashlib.sha256(f"{stack_name}/{scope.node.path}".encode()).hexdigest()[:8]
     budget = MAX_NAME - len(digest) - 1

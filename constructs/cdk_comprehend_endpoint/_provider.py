@@ -13,15 +13,17 @@ function before its permissions exist, and no resource needs a ``DependsOn`` of 
 
 from __future__ import annotations
 
-from typing import cast
+import functools
+import weakref
+from typing import ClassVar, cast
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from constructs import Construct
 
 from cdk_comprehend_endpoint import _bundling
-from constructs import Construct
 
 PROVIDER_ID = "ComprehendEndpointProvider"
 HANDLER_TIMEOUT = cdk.Duration.minutes(15)
@@ -40,13 +42,17 @@ MODEL_ACTIONS = ["comprehend:CreateEndpoint", "comprehend:UpdateEndpoint"]
 class EndpointProvider(Construct):
     """Use :meth:`of`; the construct id ``ComprehendEndpointProvider`` under the stack is API."""
 
+    _by_stack: ClassVar[weakref.WeakKeyDictionary[cdk.Stack, EndpointProvider]] = weakref.WeakKeyDictionary()
+
     @classmethod
-    def of(cls, scope: Construct) -> EndpointProvider:
-        stack = cdk.Stack.of(scope)
-        existing = stack.node.try_find_child(PROVIDER_ID)
-        if existing is not None:
-            return cast(EndpointProvider, existing)
-        return cls(stack, PROVIDER_ID)
+    def of(cls, stack: cdk.Stack) -> EndpointProvider:
+        """The stack's provider, created on first use."""
+        provider = cls._by_stack.get(stack)
+        if provider is None:
+            existing = stack.node.try_find_child(PROVIDER_ID)
+            provider = cast(EndpointProvider, existing) if existing is not None else cls(stack, PROVIDER_ID)
+            cls._by_stack[stack] = provider
+        return provider
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
@@ -83,7 +89,8 @@ class EndpointProvider(Construct):
             actions=["iam:PassRole"],
             conditions={"StringEquals": {"iam:PassedToService": "comprehend.amazonaws.com"}},
         )
-        self._added: set[int] = set()
+        self._added: dict[int, set[str]] = {}
+        """Statement id -> resources already in it (read back from jsii would cost a round trip)."""
         self.policy = iam.Policy(
             self,
             "Policy",
@@ -102,7 +109,7 @@ class EndpointProvider(Construct):
         )
         self.alias.node.add_dependency(self.policy)
 
-    @property
+    @functools.cached_property
     def service_token(self) -> str:
         """The ServiceToken of every endpoint: the alias's ARN."""
         return self.alias.ref
@@ -125,7 +132,8 @@ class EndpointProvider(Construct):
 
     def _add_once(self, statement: iam.PolicyStatement, resource: str) -> None:
         if id(statement) not in self._added:
-            self._added.add(id(statement))
+            self._added[id(statement)] = set()
             self.policy.add_statements(statement)
-        if resource not in statement.resources:
+        if resource not in self._added[id(statement)]:
+            self._added[id(statement)].add(resource)
             statement.add_resources(resource)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
+from constructs import Construct
 
 _PARTITION = r"aws(-[a-z]+)*"
 _REGION = r"[a-z]{2}(-[a-z]+)+-\d"
@@ -31,16 +32,22 @@ UNIT_QUOTA = 10
 
 
 def unresolved(value: Any) -> bool:
-    return value is not None and cdk.Token.is_unresolved(value)
+    """``Token.is_unresolved``, answered in Python where it can be (a jsii round trip per call adds up
+    over hundreds of endpoints): strings carry ``${Token[`` markers, and plain ints are never tokens."""
+    if value is None or isinstance(value, bool | int):
+        return False
+    if isinstance(value, str):
+        return "${Token[" in value
+    return bool(cdk.Token.is_unresolved(value))
 
 
-def check(path: str, ok: bool, prop: str, rule: str, value: Any) -> None:
+def check(scope: Construct, ok: bool, prop: str, rule: str, value: Any) -> None:
     if not ok:
-        raise ValueError(f"ComprehendEndpoint {path}: {prop} {rule}, got {value!r}")
+        raise ValueError(f"ComprehendEndpoint {scope.node.path}: {prop} {rule}, got {value!r}")
 
 
 def validate_props(
-    path: str,
+    scope: Construct,
     *,
     model_arn: str | None,
     flywheel_arn: str | None,
@@ -50,17 +57,17 @@ def validate_props(
     client_request_token: str | None,
 ) -> None:
     """Raise ``ValueError`` for the first prop that the service would refuse."""
-    check(path, model_arn is not None or flywheel_arn is not None, "model_arn", "or flywheel_arn is required", None)
+    check(scope, model_arn is not None or flywheel_arn is not None, "model_arn", "or flywheel_arn is required", None)
     if model_arn is not None and not unresolved(model_arn):
         check(
-            path,
+            scope,
             bool(MODEL_ARN.match(model_arn)),
             "model_arn",
             "must be a document-classifier or entity-recognizer ARN",
             model_arn,
         )
     if flywheel_arn is not None and not unresolved(flywheel_arn):
-        check(path, bool(FLYWHEEL_ARN.match(flywheel_arn)), "flywheel_arn", "must be a flywheel ARN", flywheel_arn)
+        check(scope, bool(FLYWHEEL_ARN.match(flywheel_arn)), "flywheel_arn", "must be a flywheel ARN", flywheel_arn)
     if not unresolved(desired_inference_units):
         whole = (
             isinstance(desired_inference_units, int | float)
@@ -68,7 +75,7 @@ def validate_props(
             and float(desired_inference_units).is_integer()
         )
         check(
-            path,
+            scope,
             whole and desired_inference_units >= 1,
             "desired_inference_units",
             "must be a whole number >= 1",
@@ -76,7 +83,7 @@ def validate_props(
         )
     if endpoint_name is not None and not unresolved(endpoint_name):
         check(
-            path,
+            scope,
             len(endpoint_name) <= MAX_NAME and bool(ENDPOINT_NAME.match(endpoint_name)),
             "endpoint_name",
             f"must be 1-{MAX_NAME} letters, digits and inner hyphens (^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)",
@@ -84,7 +91,7 @@ def validate_props(
         )
     if client_request_token is not None and not unresolved(client_request_token):
         check(
-            path,
+            scope,
             bool(TOKEN.match(client_request_token)),
             "client_request_token",
             "must be 1-64 letters, digits or hyphens",
@@ -94,7 +101,7 @@ def validate_props(
         if unresolved(key):
             continue
         check(
-            path,
+            scope,
             1 <= len(key) <= 128 and not key.lower().startswith("aws:"),
             "tags",
             "keys must be 1-128 characters and not start with 'aws:'",
@@ -102,13 +109,13 @@ def validate_props(
         )
         if not unresolved(value):
             check(
-                path,
+                scope,
                 isinstance(value, str) and len(value) <= 256,
                 "tags",
                 f"value of {key!r} must be a string of at most 256 characters",
                 value,
             )
-    check(path, len(tags or {}) <= MAX_TAGS, "tags", f"must hold at most {MAX_TAGS} tags", len(tags or {}))
+    check(scope, len(tags or {}) <= MAX_TAGS, "tags", f"must hold at most {MAX_TAGS} tags", len(tags or {}))
 
 
 def model_kind(arn: str | None) -> str | None:

@@ -8,10 +8,10 @@ from typing import Any, Protocol, cast, runtime_checkable
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_iam as iam
+from constructs import Construct
 
 from cdk_comprehend_endpoint import _naming, _validation
 from cdk_comprehend_endpoint._provider import EndpointProvider
-from constructs import Construct
 
 RESOURCE_TYPE = "Custom::ComprehendEndpoint"
 SERVICE_TIMEOUT = cdk.Duration.minutes(45)
@@ -110,7 +110,7 @@ class ComprehendEndpoint(_EndpointBase):
         """
         super().__init__(scope, construct_id)
         _validation.validate_props(
-            self.node.path,
+            self,
             model_arn=model_arn,
             flywheel_arn=flywheel_arn,
             desired_inference_units=desired_inference_units,
@@ -126,12 +126,13 @@ class ComprehendEndpoint(_EndpointBase):
             )
         self._model_kind = _validation.model_kind(model_arn)
         self._tags = cdk.TagManager(cdk.TagType.KEY_VALUE, RESOURCE_TYPE, dict(tags or {}))
-        name = endpoint_name if endpoint_name is not None else _naming.generated_endpoint_name(self)
+        stack = cdk.Stack.of(self)
+        name = endpoint_name if endpoint_name is not None else _naming.generated_endpoint_name(self, stack)
 
-        provider = EndpointProvider.of(self)
+        provider = EndpointProvider.of(stack)
         kinds = [self._model_kind] if self._model_kind else sorted(INVOKE_ACTIONS)
         for kind in kinds:
-            provider.allow_endpoint(_endpoint_arn_in_stack(cdk.Stack.of(self), f"{kind}-endpoint", name))
+            provider.allow_endpoint(_endpoint_arn_in_stack(stack, f"{kind}-endpoint", name))
         if model_arn is not None:
             provider.allow_model(model_arn)
         if flywheel_arn is not None:
@@ -203,7 +204,7 @@ class _ImportedEndpoint(_EndpointBase):
             return
         match = _validation.ENDPOINT_ARN.match(endpoint_arn)
         _validation.check(
-            self.node.path,
+            self,
             match is not None,
             "endpoint_arn",
             "must be a document-classifier-endpoint or entity-recognizer-endpoint ARN",
