@@ -27,7 +27,7 @@ def main() -> None:
         (
             "scale: synthesizing 1 / 10 / 100 endpoints with four approaches",
             "Scale against the alternatives",
-            lambda: scale.report(scale.run()),
+            lambda: scale.report(scale.run(), scale.in_process()),
         ),
         ("cold start and asset", "Cold start and asset size", lambda: coldstart.report(coldstart.run())),
     ]

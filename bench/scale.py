@@ -69,6 +69,26 @@ APP = textwrap.dedent("""
 """)
 
 
+IN_PROCESS = textwrap.dedent("""
+    import statistics, tempfile, time
+    import aws_cdk as cdk
+    from cdk_comprehend_endpoint import ComprehendEndpoint
+
+    def once(count):
+        app = cdk.App(outdir=tempfile.mkdtemp())
+        stack = cdk.Stack(app, "Bench")
+        started = time.perf_counter()
+        for i in range(count):
+            ComprehendEndpoint(stack, f"E{i}", endpoint_name=f"endpoint-{i}",
+                               model_arn=f"arn:aws:comprehend:us-east-1:111122223333:document-classifier/model-{i}")
+        app.synth()
+        return time.perf_counter() - started
+
+    once(2)  # warm jsii up (first synth loads modules and bundles the asset)
+    print(statistics.median(once(2) for _ in range(3)), statistics.median(once(100) for _ in range(3)))
+""")
+
+
 @dataclass
 class Point:
     approach: str
@@ -103,7 +123,15 @@ def run(repeats: int = 3) -> dict[tuple[str, int], Point]:
     return points
 
 
-def report(points: dict[tuple[str, int], Point]) -> list[str]:
+def in_process() -> tuple[float, float]:
+    """Construct + synth seconds for 2 and 100 endpoints inside one warmed-up process (no start-up)."""
+    env = {**os.environ, "JSII_NODE": str(ROOT / "node_modules" / ".bin" / "node")}
+    out = subprocess.run([sys.executable, "-c", IN_PROCESS], check=True, env=env, capture_output=True, text=True)
+    two, hundred = (float(x) for x in out.stdout.split())
+    return two, hundred
+
+
+def report(points: dict[tuple[str, int], Point], warm: tuple[float, float] | None = None) -> list[str]:
     lines = [
         "| approach | resources at 1 / 10 / 100 endpoints | fixed resources | resources per extra endpoint "
         "| template bytes per extra endpoint | synth s at 1 / 10 / 100 | most endpoints under 500 resources |",
@@ -132,4 +160,12 @@ def report(points: dict[tuple[str, int], Point]) -> list[str]:
         f"(goal <= 1.5x): {'met' if ratio <= 1.5 else 'MISSED'}; "
         f"fixed resources {ours1.resources - per:g} (goal <= 5): {'met' if ours1.resources - per <= 5 else 'MISSED'}",
     ]
+    if warm is not None:
+        lines += [
+            "",
+            f"Inside one warmed-up process (no interpreter or jsii start-up), constructing and synthesizing "
+            f"2 endpoints takes {warm[0]:.2f} s and 100 take {warm[1]:.2f} s "
+            f"({(warm[1] - warm[0]) / 98 * 1000:.1f} ms per extra endpoint): the 1.5x goal holds for the "
+            "`cdk synth` a user runs, not for this start-up-free figure.",
+        ]
     return lines
