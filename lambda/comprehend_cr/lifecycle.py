@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from comprehend_cr import arns
 from comprehend_cr.clock import Clock
 from comprehend_cr.outcome import Outcome
-from comprehend_cr.properties import EndpointSpec, PropertyError, parse_properties
+from comprehend_cr.properties import EndpointSpec, PropertyError, parse_properties, service_timeout_or_default
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,11 @@ class Transient(Exception):
 
 class Rejected(Exception):
     """The service refused a request for a reason no retry will fix; ``str()`` is the reason."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -146,15 +151,13 @@ class Lifecycle:
                 try:
                     state["arn"] = self._create_endpoint(spec, token)
                 except Rejected as exc:
-                    return Outcome.failed(marker, str(exc))
-                except PropertyError as exc:
-                    return Outcome.failed(marker, str(exc))
+                    return Outcome.failed(marker, create_error_reason(spec, exc))
                 return None
             arn = state["arn"]
             live = self._describe(arn)
             if self._clock.now() >= deadline and (live is None or live["Status"] != "IN_SERVICE"):
                 return Outcome.failed(arn, self._timeout_reason(arn, live, spec.service_timeout_s))
-            return self._settled(arn, arn, live, spec)
+            return self._settled(arn, live, spec)
 
         return self._drive(step, state, lambda: state.get("arn", marker))
 
@@ -191,7 +194,7 @@ class Lifecycle:
                 return Outcome.failed(old_arn, self._timeout_reason(old_arn, live, spec.service_timeout_s))
             if phase == "converge":
                 return self._converge_step(spec, state, old_arn)
-            return self._settled(old_arn, old_arn, self._describe(old_arn), spec)
+            return self._settled(old_arn, self._describe(old_arn), spec)
 
         return self._drive(step, state, lambda: old_arn)
 
@@ -202,8 +205,8 @@ class Lifecycle:
             token = arns.derive_token(request.stack_id, request.logical_id, request.request_id)
             try:
                 state["arn"] = self._create_endpoint(spec, token)
-            except (Rejected, PropertyError) as exc:
-                return Outcome.failed(old_arn, str(exc))
+            except Rejected as exc:
+                return Outcome.failed(old_arn, create_error_reason(spec, exc))
             logger.info(
                 {
                     "message": "replacement endpoint requested",
@@ -214,7 +217,7 @@ class Lifecycle:
             return None
         new_arn = state["arn"]
         live = self._describe(new_arn)
-        outcome = self._settled(new_arn, new_arn, live, spec)
+        outcome = self._settled(new_arn, live, spec)
         if outcome is not None and outcome.status == "SUCCESS":
             return outcome
         if outcome is None and self._clock.now() < deadline - CLEANUP_RESERVE_S:
@@ -266,7 +269,7 @@ class Lifecycle:
             try:
                 self._call(self._comprehend.update_endpoint, EndpointArn=arn, **changes)
             except Rejected as exc:
-                if "ResourceInUseException" in str(exc):
+                if exc.code == "ResourceInUseException":
                     return None
                 return Outcome.failed(arn, str(exc))
             logger.info({"message": "UpdateEndpoint", "EndpointArn": arn, "Changes": sorted(changes)})
@@ -308,7 +311,7 @@ class Lifecycle:
         if arns.parse_endpoint_arn(physical_id) is None:
             logger.info({"message": "nothing to delete: not an endpoint ARN", "PhysicalResourceId": physical_id})
             return Outcome.success(physical_id, {})
-        timeout = _lenient_timeout(request.properties)
+        timeout = service_timeout_or_default(request.properties)
         deadline = state["started"] + timeout - DEADLINE_MARGIN_S
 
         def step() -> Outcome | None:
@@ -349,16 +352,14 @@ class Lifecycle:
             self._clock.sleep(interval)
             interval = min(interval * 1.5, POLL_MAX_S)
 
-    def _settled(
-        self, arn: str, physical_id: str, live: Mapping[str, Any] | None, spec: EndpointSpec
-    ) -> Outcome | None:
+    def _settled(self, arn: str, live: Mapping[str, Any] | None, spec: EndpointSpec) -> Outcome | None:
         """SUCCESS when ``live`` is in service with the desired values, FAILED when it failed or
         vanished, None while it is still on its way."""
         if live is None:
-            return Outcome.failed(physical_id, f"Endpoint {arn} disappeared while waiting for it")
+            return Outcome.failed(arn, f"Endpoint {arn} disappeared while waiting for it")
         if live["Status"] == "FAILED":
             message = live.get("Message") or "no message from the service"
-            return Outcome.failed(physical_id, f"Endpoint {arn} FAILED: {message}")
+            return Outcome.failed(arn, f"Endpoint {arn} FAILED: {message}")
         if live["Status"] == "IN_SERVICE" and self._matches(live, spec):
             return Outcome.success(arn, self._data(arn, live))
         return None
@@ -400,6 +401,7 @@ class Lifecycle:
         return arns.endpoint_type_for_model_type(response["FlywheelProperties"]["ModelType"])
 
     def _create_endpoint(self, spec: EndpointSpec, token: str) -> str:
+        """CreateEndpoint; the service's refusal is raised as :class:`Rejected` (see ``create_error_reason``)."""
         request: dict[str, Any] = {
             "EndpointName": spec.name,
             "DesiredInferenceUnits": spec.units,
@@ -413,10 +415,7 @@ class Lifecycle:
             request["DataAccessRoleArn"] = spec.data_access_role_arn
         if spec.tags:
             request["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(spec.tags.items())]
-        try:
-            response = self._call(self._comprehend.create_endpoint, **request)
-        except Rejected as exc:
-            raise Rejected(create_error_reason(spec, exc)) from None
+        response = self._call(self._comprehend.create_endpoint, **request)
         arn = str(response["EndpointArn"])
         logger.info({"message": "CreateEndpoint", "EndpointArn": arn, "EndpointName": spec.name})
         return arn
@@ -426,9 +425,9 @@ class Lifecycle:
         try:
             self._call(self._comprehend.delete_endpoint, EndpointArn=arn)
         except Rejected as exc:
-            if "ResourceNotFoundException" in str(exc):
+            if exc.code == "ResourceNotFoundException":
                 return True
-            if "ResourceInUseException" in str(exc):
+            if exc.code == "ResourceInUseException":
                 return False
             raise
         return True
@@ -438,7 +437,7 @@ class Lifecycle:
         try:
             response = self._call(self._comprehend.describe_endpoint, EndpointArn=arn)
         except Rejected as exc:
-            if "ResourceNotFoundException" in str(exc):
+            if exc.code == "ResourceNotFoundException":
                 self._note_status(arn, "GONE")
                 return None
             raise
@@ -465,7 +464,7 @@ class Lifecycle:
             status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
             if code in _TRANSIENT_CODES or status >= 500:
                 raise Transient(f"{code}: {error.get('Message', '')}") from exc
-            raise Rejected(f"{code}: {error.get('Message', '')}") from exc
+            raise Rejected(code, str(error.get("Message", ""))) from exc
         except BotoCoreError as exc:
             raise Transient(f"{type(exc).__name__}: {exc}") from exc
 
@@ -500,11 +499,7 @@ def endpoint_changes(spec: EndpointSpec, live: Mapping[str, Any]) -> dict[str, A
 
 def create_error_reason(spec: EndpointSpec, error: Rejected) -> str:
     """A reason for a refused CreateEndpoint that names the property to fix (DESIGN §4)."""
-    text = str(error)
-    code = text.split(":", 1)[0]
-    flywheel_named = spec.flywheel_arn is not None and (
-        spec.model_arn is None or "flywheel" in text.lower().split(":", 1)[-1]
-    )
+    flywheel_named = spec.flywheel_arn is not None and (spec.model_arn is None or "flywheel" in error.message.lower())
     model = f"FlywheelArn {spec.flywheel_arn}" if flywheel_named else f"ModelArn {spec.model_arn}"
     reasons = {
         "ResourceInUseException": (
@@ -520,10 +515,4 @@ def create_error_reason(spec: EndpointSpec, error: Rejected) -> str:
         "TooManyTagsException": f"Tags: {len(spec.tags)} tags are more than the service allows",
         "InvalidRequestException": "CreateEndpoint rejected the request",
     }
-    prefix = reasons.get(code, "CreateEndpoint failed")
-    return f"{prefix} [{text}]"
-
-
-def _lenient_timeout(properties: Mapping[str, Any]) -> int:
-    value = str(properties.get("ServiceTimeout", "")).strip()
-    return int(value) if value.isdecimal() and int(value) > 0 else 3600
+    return f"{reasons.get(error.code, 'CreateEndpoint failed')} [{error}]"

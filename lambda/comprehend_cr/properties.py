@@ -14,6 +14,8 @@ from typing import Any
 from comprehend_cr import arns
 
 MAX_TAGS = 50
+DEFAULT_SERVICE_TIMEOUT_S = 3600
+"""CloudFormation's ServiceTimeout when the template sets none."""
 MAX_TAG_KEY = 128
 MAX_TAG_VALUE = 256
 KNOWN_PROPERTIES = frozenset(
@@ -50,7 +52,7 @@ class EndpointSpec:
     data_access_role_arn: str | None = None
     client_request_token: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
-    service_timeout_s: int = 3600
+    service_timeout_s: int = DEFAULT_SERVICE_TIMEOUT_S
 
 
 def parse_properties(raw: Mapping[str, Any]) -> EndpointSpec:
@@ -89,7 +91,7 @@ def parse_properties(raw: Mapping[str, Any]) -> EndpointSpec:
     if token is not None and not arns.TOKEN.match(token):
         raise PropertyError("ClientRequestToken", f"must be 1-64 letters, digits or hyphens, got {token!r}")
 
-    timeout = _whole_number(raw, "ServiceTimeout", minimum=1, default=3600)
+    timeout = _whole_number(raw, "ServiceTimeout", minimum=1, default=DEFAULT_SERVICE_TIMEOUT_S)
     return EndpointSpec(
         name=name,
         units=units,
@@ -100,6 +102,17 @@ def parse_properties(raw: Mapping[str, Any]) -> EndpointSpec:
         tags=_tags(raw.get("Tags")),
         service_timeout_s=timeout,
     )
+
+
+def service_timeout_or_default(raw: Mapping[str, Any]) -> int:
+    """``ServiceTimeout`` in seconds, or CloudFormation's default when it is missing or malformed.
+
+    For Delete, which must not fail on properties that a failed Create already refused.
+    """
+    try:
+        return _whole_number(raw, "ServiceTimeout", minimum=1, default=DEFAULT_SERVICE_TIMEOUT_S)
+    except PropertyError:
+        return DEFAULT_SERVICE_TIMEOUT_S
 
 
 def _optional_str(raw: Mapping[str, Any], prop: str) -> str | None:
