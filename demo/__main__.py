@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from demo.template import DemoError, Stack
+from tests.harness.cloudformation import CloudFormation
 from tests.harness.comprehend import FakeComprehend
 from tests.harness.world import World
 
@@ -58,7 +59,7 @@ def synth(outdir: Path, *context: str) -> Stack:
 
 def deploy(world: World, stack: Stack, console: Console) -> dict[str, dict[str, str]]:
     """Create every endpoint of ``stack``; returns each resource's Data (its attributes)."""
-    cfn = world.cloudformation(lambda: world.handler(stack.handler_asset(stack.endpoints()[0])))
+    cfn = _cloudformation(world, stack)
     attributes: dict[str, dict[str, str]] = {}
     for logical_id in stack.endpoints():
         props = stack.properties(logical_id)
@@ -74,7 +75,7 @@ def deploy(world: World, stack: Stack, console: Console) -> dict[str, dict[str, 
 
 
 def update(world: World, old: Stack, new: Stack, attributes: dict[str, dict[str, str]], console: Console) -> None:
-    cfn = world.cloudformation(lambda: world.handler(new.handler_asset(new.endpoints()[0])))
+    cfn = _cloudformation(world, new)
     for logical_id in new.endpoints():
         before, after = old.properties(logical_id), new.properties(logical_id)
         if before == after:
@@ -91,7 +92,7 @@ def update(world: World, old: Stack, new: Stack, attributes: dict[str, dict[str,
 
 
 def destroy(world: World, stack: Stack, attributes: dict[str, dict[str, str]], console: Console) -> None:
-    cfn = world.cloudformation(lambda: world.handler(stack.handler_asset(stack.endpoints()[0])))
+    cfn = _cloudformation(world, stack)
     for logical_id in reversed(stack.endpoints()):
         console.event("DELETE_IN_PROGRESS", logical_id)
         answer = cfn.send(
@@ -100,6 +101,12 @@ def destroy(world: World, stack: Stack, attributes: dict[str, dict[str, str]], c
         if answer.body["Status"] != "SUCCESS":
             raise DemoError(f"the handler answered FAILED for the delete of {logical_id}: {answer.body['Reason']}")
         console.event("DELETE_COMPLETE", logical_id)
+
+
+def _cloudformation(world: World, stack: Stack) -> CloudFormation:
+    """A CloudFormation driver whose function runs the handler staged in ``stack``'s asset."""
+    asset = stack.handler_asset(stack.endpoints()[0])
+    return world.cloudformation(lambda: world.handler(asset))
 
 
 def _register_model(comprehend: FakeComprehend, props: dict[str, Any]) -> None:

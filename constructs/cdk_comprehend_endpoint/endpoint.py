@@ -118,7 +118,8 @@ class ComprehendEndpoint(_EndpointBase):
             tags=tags,
             client_request_token=client_request_token,
         )
-        if not _validation.unresolved(desired_inference_units) and desired_inference_units > _validation.UNIT_QUOTA:
+        units_token = _validation.unresolved(desired_inference_units)
+        if not units_token and desired_inference_units > _validation.UNIT_QUOTA:
             cdk.Annotations.of(self).add_warning_v2(
                 "cdk-comprehend-endpoint:unitsAboveDefaultQuota",
                 f"desired_inference_units {desired_inference_units} is above the default quota of "
@@ -137,17 +138,18 @@ class ComprehendEndpoint(_EndpointBase):
             provider.allow_model(model_arn)
         if flywheel_arn is not None:
             provider.allow_flywheel(flywheel_arn)
-        if data_access_role is not None:
-            provider.allow_pass_role(data_access_role.role_arn)
+        role_arn = data_access_role.role_arn if data_access_role is not None else None
+        if role_arn is not None:
+            provider.allow_pass_role(role_arn)
 
         properties: dict[str, Any] = {
             "EndpointName": name,
             "DesiredInferenceUnits": cdk.Token.as_string(desired_inference_units)
-            if _validation.unresolved(desired_inference_units)
+            if units_token
             else str(int(desired_inference_units)),
             "ModelArn": model_arn,
             "FlywheelArn": flywheel_arn,
-            "DataAccessRoleArn": data_access_role.role_arn if data_access_role else None,
+            "DataAccessRoleArn": role_arn,
             "ClientRequestToken": client_request_token,
             "Tags": self._tags.rendered_tags,
         }

@@ -11,11 +11,13 @@ import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import trustme
+
+from tests.harness.loopback import HOST, BackgroundServer, QuietHandler
 
 
 @dataclass
@@ -38,25 +40,19 @@ class ResponseReceiver:
         self.lock = threading.Lock()
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._server = BackgroundServer(self._handler_class(), tls=context)
 
     def start(self) -> ResponseReceiver:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def url_for(self, request_id: str) -> str:
-        port = self._server.server_address[1]
-        host = "127.0.0.1"
         # Looks like a real pre-signed S3 URL: the signature is the secret that must never be logged.
         return (
-            f"https://{host}:{port}/cloudformation-custom-resource-response/{request_id}"
+            f"https://{HOST}:{self._server.port}/cloudformation-custom-resource-response/{request_id}"
             f"?X-Amz-Signature=SECRET-SIGNATURE-{request_id}&X-Amz-Expires=7200"
         )
 
@@ -68,15 +64,9 @@ class ResponseReceiver:
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_PUT(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                raw = self.read_body()
                 request_id = self.path.split("?")[0].rsplit("/", 1)[1]
                 with receiver.lock:
                     receiver.puts += 1
@@ -87,8 +77,6 @@ class ResponseReceiver:
                         receiver.answers.setdefault(request_id, []).append(
                             Answer(request_id, json.loads(raw), receiver._now(), len(raw))
                         )
-                self.send_response(500 if refuse else 200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self.reply(500 if refuse else 200)
 
         return Handler

@@ -12,11 +12,13 @@ import json
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 
+from tests.harness.clock import VirtualClock
 from tests.harness.comprehend import ApiError, FakeComprehend
+from tests.harness.loopback import HOST, BackgroundServer, QuietHandler
 
 
 @dataclass
@@ -51,8 +53,9 @@ class Rule:
 class LoopbackAws:
     """State of the loopback account: Comprehend, the async-invocation queue, rules, permissions."""
 
-    def __init__(self, comprehend: FakeComprehend) -> None:
+    def __init__(self, comprehend: FakeComprehend, clock: VirtualClock) -> None:
         self.comprehend = comprehend
+        self.clock = clock
         self.faults = Faults()
         self.calls: Counter[str] = Counter()
         self.describes: list[tuple[float, str, str]] = []
@@ -60,28 +63,22 @@ class LoopbackAws:
         self.current_request = ""
         self.call_latency_s = 0.0
         """Virtual seconds each API call takes (0 in tests; the benchmarks model a round trip)."""
-        self.clock_advance: Any = None
         self.async_invocations: deque[dict[str, Any]] = deque()
         self.rules: dict[str, Rule] = {}
         self.permissions: dict[str, dict[str, Any]] = {}
         self.lock = threading.RLock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._server = BackgroundServer(self._handler_class())
 
     @property
     def url(self) -> str:
-        port = self._server.server_address[1]
-        host = "127.0.0.1"
-        return f"http://{host}:{port}"
+        return f"http://{HOST}:{self._server.port}"
 
     def start(self) -> LoopbackAws:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     # -- dispatch --------------------------------------------------------------------------------
     def comprehend_call(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -91,11 +88,11 @@ class LoopbackAws:
             if fault:
                 self.calls[f"{operation}:{fault.code}"] += 1
                 raise fault
-            if self.call_latency_s and self.clock_advance is not None:
-                self.clock_advance(self.call_latency_s)
+            if self.call_latency_s:
+                self.clock.advance_to(self.clock.now() + self.call_latency_s)
             self.comprehend.advance()
             if operation == "DescribeEndpoint":
-                self.describes.append((self.comprehend._now(), body.get("EndpointArn", ""), self.current_request))
+                self.describes.append((self.clock.now(), body.get("EndpointArn", ""), self.current_request))
             method = getattr(self.comprehend, operation, None)
             if method is None:
                 raise ApiError("UnknownOperationException", operation)
@@ -110,7 +107,7 @@ class LoopbackAws:
         with self.lock:
             self.calls[f"events:{operation}"] += 1
             if operation == "PutRule":
-                self.rules[body["Name"]] = Rule(body["Name"], body["ScheduleExpression"], self.comprehend._now())
+                self.rules[body["Name"]] = Rule(body["Name"], body["ScheduleExpression"], self.clock.now())
                 return {"RuleArn": f"arn:aws:events:us-east-1:111122223333:rule/{body['Name']}"}
             if operation == "PutTargets":
                 for target in body["Targets"]:
@@ -128,32 +125,17 @@ class LoopbackAws:
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         aws = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _body(self) -> bytes:
-                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
+        class Handler(QuietHandler):
             def _reply(self, status: int, payload: Any = None, error: ApiError | None = None) -> None:
+                headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": "loopback"}
                 if error is not None:
                     status = error.status
                     payload = {"__type": error.code, "message": error.message, "Message": error.message}
-                data = b"" if payload is None else json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("x-amzn-RequestId", "loopback")
-                if error is not None:
-                    self.send_header("x-amzn-ErrorType", error.code)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                    headers["x-amzn-ErrorType"] = error.code
+                self.reply(status, b"" if payload is None else json.dumps(payload).encode(), headers)
 
             def do_POST(self) -> None:
-                raw = self._body()
+                raw = self.read_body()
                 target = self.headers.get("X-Amz-Target", "")
                 try:
                     if target.startswith("Comprehend_20171127."):
@@ -180,15 +162,13 @@ class LoopbackAws:
                     self._reply(400, error=exc)
 
             def do_DELETE(self) -> None:
-                self._body()
+                self.read_body()
                 if "/policy/" in self.path:
                     sid = unquote(self.path.rsplit("/", 1)[1].split("?")[0])
                     with aws.lock:
                         aws.calls["lambda:RemovePermission"] += 1
                         aws.permissions.pop(sid, None)
-                    self.send_response(204)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
+                    self.reply(204)
                 else:
                     self._reply(404, error=ApiError("UnknownOperationException", self.path, 404))
 

@@ -26,8 +26,7 @@ class World:
     def __init__(self, workdir: Path, timing: Timing | None = None) -> None:
         self.clock = VirtualClock()
         self.comprehend = FakeComprehend(self.clock.now, timing)
-        self.aws = LoopbackAws(self.comprehend)
-        self.aws.clock_advance = lambda seconds: self.clock.advance_to(self.clock.now() + seconds)
+        self.aws = LoopbackAws(self.comprehend, self.clock)
         self.receiver = ResponseReceiver(self.clock.now, workdir)
 
     @classmethod
