@@ -41,7 +41,7 @@ synth: setup
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy constructs/cdk_comprehend_endpoint lambda app.py
+	$(PY) -m mypy constructs/cdk_comprehend_endpoint lambda loopback/comprehend_loopback app.py
 	$(PY) -m mypy tests bench demo
 
 test: lint

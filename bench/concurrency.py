@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.harness.scenarios import create_many
-from tests.harness.world import World
+from comprehend_loopback.scenarios import create_many
+from comprehend_loopback.world import World
 
 
 def run() -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 from crhelper import CfnResource
 
-from tests.harness.clock import VirtualClock
+from comprehend_loopback.clock import VirtualClock
 
 
 def build(clock: VirtualClock) -> Any:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import crhelper_defaults
-from tests.harness.comprehend import Timing
-from tests.harness.world import World
+from comprehend_loopback.comprehend import Timing
+from comprehend_loopback.world import World
 
 MODEL = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
 BASE = Timing(create_s=17 * 60, update_s=6 * 60, delete_s=2 * 60)

@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from comprehend_loopback.cloudformation import CloudFormation
+from comprehend_loopback.comprehend import FakeComprehend
+from comprehend_loopback.world import World
 from demo.template import DemoError, Stack
-from tests.harness.cloudformation import CloudFormation
-from tests.harness.comprehend import FakeComprehend
-from tests.harness.world import World
 
 ROOT = Path(__file__).resolve().parent.parent
 STACK = "ComprehendEndpointStack"

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.harness.cloudformation import FUNCTION_ARN, STACK_ID
-from tests.harness.comprehend import ACCOUNT, REGION
+from comprehend_loopback.cloudformation import FUNCTION_ARN, STACK_ID
+from comprehend_loopback.comprehend import ACCOUNT, REGION
 
 RESOURCE_TYPE = "Custom::ComprehendEndpoint"
 PSEUDO = {

@@ -1,7 +1,8 @@
 """Lambda entry point of the ``Custom::ComprehendEndpoint`` provider.
 
 Thin on purpose: it builds the boto3 clients (standard retry mode, short timeouts so one slow call
-cannot eat an invocation) and hands every event to :class:`comprehend_cr.runtime.EndpointResource`.
+cannot eat an invocation: see ``comprehend_cr.budget``) and hands every event to
+:class:`comprehend_cr.runtime.EndpointResource`.
 ``build_handler`` is what the lifecycle tests call with a virtual clock.
 """
 
@@ -10,16 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-from botocore.config import Config
 
+from comprehend_cr.budget import BOTO_CONFIG
 from comprehend_cr.clock import Clock, SystemClock
 from comprehend_cr.runtime import EndpointResource, log_level_from_env
-
-BOTO_CONFIG = Config(
-    retries={"mode": "standard", "total_max_attempts": 4},
-    connect_timeout=5,
-    read_timeout=10,
-)
 
 _resource: EndpointResource | None = None
 

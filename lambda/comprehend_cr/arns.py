@@ -1,4 +1,8 @@
-"""ARN shapes of Comprehend models, flywheels, endpoints and IAM roles, and the idempotency token."""
+"""ARN shapes of Comprehend models, flywheels, endpoints and IAM roles, and the idempotency token.
+
+Every pattern here is meant for ``fullmatch`` (``match`` with ``$`` would accept a trailing newline),
+and spells out ASCII classes (``\\d`` and ``\\w`` also match other scripts' digits and letters).
+"""
 
 from __future__ import annotations
 
@@ -10,26 +14,29 @@ from typing import Literal
 EndpointType = Literal["document-classifier-endpoint", "entity-recognizer-endpoint"]
 
 _PARTITION = r"aws(?:-[a-z]+)*"
-_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d"
-_ACCOUNT = r"\d{12}"
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-[0-9]"
+_ACCOUNT = r"[0-9]{12}"
 _NAME = r"[a-zA-Z0-9](?:-*[a-zA-Z0-9])*"
 
 MODEL_ARN = re.compile(
-    rf"^arn:(?P<partition>{_PARTITION}):comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
-    rf"(?P<kind>document-classifier|entity-recognizer)/(?P<name>{_NAME})(?:/version/{_NAME})?$"
+    rf"arn:(?P<partition>{_PARTITION}):comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
+    rf"(?P<kind>document-classifier|entity-recognizer)/(?P<name>{_NAME})(?:/version/{_NAME})?"
 )
 FLYWHEEL_ARN = re.compile(
-    rf"^arn:(?P<partition>{_PARTITION}):comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
-    rf"flywheel/(?P<name>{_NAME})$"
+    rf"arn:(?P<partition>{_PARTITION}):comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
+    rf"flywheel/(?P<name>{_NAME})"
 )
 ENDPOINT_ARN = re.compile(
-    rf"^arn:(?P<partition>{_PARTITION}):comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
-    rf"(?P<kind>document-classifier-endpoint|entity-recognizer-endpoint)/(?P<name>{_NAME})$"
+    rf"arn:(?P<partition>{_PARTITION}):comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
+    rf"(?P<kind>document-classifier-endpoint|entity-recognizer-endpoint)/(?P<name>{_NAME})"
 )
-ROLE_ARN = re.compile(rf"^arn:{_PARTITION}:iam::{_ACCOUNT}:role/[\w+=,.@/-]{{1,512}}$")
-ENDPOINT_NAME = re.compile(rf"^{_NAME}$")
+ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::{_ACCOUNT}:role/[a-zA-Z0-9_+=,.@/-]{{1,512}}")
+STACK_ARN = re.compile(
+    rf"arn:(?P<partition>{_PARTITION}):cloudformation:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):stack/.+"
+)
+ENDPOINT_NAME = re.compile(_NAME)
 ENDPOINT_NAME_MAX = 40
-TOKEN = re.compile(r"^[a-zA-Z0-9-]{1,64}$")
+TOKEN = re.compile(r"[a-zA-Z0-9-]{1,64}")
 
 _MODEL_TO_ENDPOINT: dict[str, EndpointType] = {
     "document-classifier": "document-classifier-endpoint",
@@ -55,7 +62,7 @@ class EndpointArn:
 
 def parse_endpoint_arn(value: str) -> EndpointArn | None:
     """The endpoint ARN in ``value``, or None when ``value`` is anything else (e.g. a failed-create marker)."""
-    match = ENDPOINT_ARN.match(value)
+    match = ENDPOINT_ARN.fullmatch(value)
     if not match:
         return None
     kind: EndpointType = _MODEL_TO_ENDPOINT[match["kind"].removesuffix("-endpoint")]
@@ -64,7 +71,7 @@ def parse_endpoint_arn(value: str) -> EndpointArn | None:
 
 def endpoint_type_for_model(model_arn: str) -> EndpointType:
     """The endpoint type that serves ``model_arn`` (which must match :data:`MODEL_ARN`)."""
-    match = MODEL_ARN.match(model_arn)
+    match = MODEL_ARN.fullmatch(model_arn)
     if not match:
         raise ValueError(f"not a Comprehend model ARN: {model_arn!r}")
     return _MODEL_TO_ENDPOINT[match["kind"]]
@@ -87,3 +94,13 @@ def derive_token(stack_id: str, logical_id: str, request_id: str) -> str:
     """
     digest = hashlib.sha256(f"{stack_id}\n{logical_id}\n{request_id}".encode()).hexdigest()
     return f"cfn-{digest[:60]}"
+
+
+def endpoint_arn_in_stack(stack_id: str, kind: EndpointType, name: str) -> str:
+    """The ARN an endpoint of ``kind`` named ``name`` has in the account, region and partition of the
+    stack ``stack_id`` (a CloudFormation stack ARN). Endpoint ARNs are fixed by name and type, so the
+    handler knows an endpoint's ARN before creating it."""
+    match = STACK_ARN.fullmatch(stack_id)
+    if not match:
+        raise ValueError(f"StackId: not a CloudFormation stack ARN: {stack_id!r}")
+    return str(EndpointArn(match["partition"], match["region"], match["account"], kind, name))

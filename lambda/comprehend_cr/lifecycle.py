@@ -2,15 +2,25 @@
 
 :class:`Lifecycle` turns one CloudFormation request into an :class:`~comprehend_cr.outcome.Outcome`.
 It polls ``DescribeEndpoint`` at most once per ``POLL_FIRST_S`` seconds (backing off to
-``POLL_MAX_S``), never sleeps past the invocation's budget, and when the endpoint is still busy
-it returns ``PENDING`` with a ``progress`` dict from which the next invocation resumes. Every
-mutating call is made at most once per phase, and ``progress`` records what was done, so a resumed
-or repeated invocation never creates a second endpoint.
+``POLL_MAX_S``), never starts an API call or a sleep that could outlast the invocation (see
+:mod:`comprehend_cr.budget`), and when the endpoint is still busy it returns ``PENDING`` with a
+``progress`` dict from which the next invocation resumes. Every mutating call is made at most once
+per phase, and ``progress`` records what was done, so a resumed or repeated invocation never
+creates a second endpoint.
 
-Promises (DESIGN §4): SUCCESS only for an endpoint that is ``IN_SERVICE`` with the desired
-values; a failure after an endpoint exists answers with that endpoint's ARN (or removes it) so
-nothing keeps billing; an endpoint this request did not create is never modified or deleted;
-bad input fails at once naming the property.
+Promises (DESIGN §4 and §4b):
+
+- SUCCESS only for an endpoint that is ``IN_SERVICE`` with the desired values;
+- a failure after an endpoint exists answers with that endpoint's ARN (or removes it), so nothing
+  keeps billing;
+- every endpoint created carries the ownership tags of :mod:`comprehend_cr.ownership`, and an
+  endpoint is changed or deleted only when those tags name this stack and this logical resource;
+  a name held by anything else fails naming the conflict and leaves it untouched;
+- an endpoint of the desired name that this resource already owns (the old endpoint met again by a
+  rollback, a retried replacement) is taken back instead of created a second time;
+- "gone" is told from "not ours" even when IAM answers AccessDenied for both (a read-only
+  ``ListEndpoints`` lookup), so a Delete of a vanished endpoint still succeeds at once;
+- bad input fails at once naming the property.
 """
 
 from __future__ import annotations
@@ -22,9 +32,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from comprehend_cr import arns
+from comprehend_cr import arns, budget
 from comprehend_cr.clock import Clock
 from comprehend_cr.outcome import Outcome
+from comprehend_cr.ownership import RESOURCE_TAG, STACK_TAG, Owner, is_reserved
 from comprehend_cr.properties import EndpointSpec, PropertyError, parse_properties, service_timeout_or_default
 
 logger = logging.getLogger(__name__)
@@ -33,10 +44,11 @@ POLL_FIRST_S = 5.0
 """Delay before the first re-check; also the floor between two DescribeEndpoint calls."""
 POLL_MAX_S = 10.0
 """Longest delay between two checks: bounds how late CloudFormation hears of a state change."""
-INVOCATION_MARGIN_S = 30.0
+INVOCATION_MARGIN_S = budget.INVOCATION_MARGIN_S
 """Time kept free at the end of every invocation to answer or to hand over to the next one."""
-DEADLINE_MARGIN_S = 120.0
-"""The handler answers FAILED itself this long before CloudFormation's ServiceTimeout."""
+DEADLINE_MARGIN_S = max(120.0, budget.INVOCATION_MARGIN_S)
+"""The handler answers FAILED itself this long before CloudFormation's ServiceTimeout (long enough
+for the last call and the answer to arrive in time)."""
 CLEANUP_RESERVE_S = 600.0
 """Of the time before the deadline, what a failed replacement keeps for removing its new endpoint."""
 
@@ -53,6 +65,8 @@ _TRANSIENT_CODES = frozenset(
         "RequestTimeoutException",
     }
 )
+ACCESS_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
+OWNERSHIP_TAG_KEYS = f"{STACK_TAG},{RESOURCE_TAG}"
 
 
 class Transient(Exception):
@@ -66,6 +80,32 @@ class Rejected(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+
+
+class OutOfTime(Exception):
+    """Not enough of the invocation is left to start another API call and still answer or hand over."""
+
+
+class Abandoned(Exception):
+    """The runtime gave this invocation up (its last-second timer fired): make no further call."""
+
+
+class NotOurs(Exception):
+    """An endpoint exists at ``arn`` but this stack's resource does not own it; ``str()`` is the reason."""
+
+    def __init__(self, arn: str, owner: Owner | None, request_owner: Owner) -> None:
+        if owner is None:
+            whose = (
+                f"it has no {STACK_TAG} tag naming this stack (IAM refused to show it, or it was created outside "
+                "cdk-comprehend-endpoint >= 0.2; see the README's 'Ownership tags')"
+            )
+        elif owner.stack_id != request_owner.stack_id:
+            whose = f"it belongs to {owner.describe()}"
+        else:
+            whose = f"it belongs to resource {owner.logical_id} of this stack"
+        super().__init__(f"EndpointArn: {arn} is not this resource's: {whose}; it was left untouched")
+        self.arn = arn
+        self.owner = owner
 
 
 @dataclass(frozen=True)
@@ -92,6 +132,11 @@ class Request:
             old_properties=event.get("OldResourceProperties") or {},
         )
 
+    @property
+    def owner(self) -> Owner:
+        """The owner this request's endpoint is tagged with."""
+        return Owner(self.stack_id, self.logical_id)
+
 
 def failed_create_marker(logical_id: str) -> str:
     """The physical id answered for a Create that left no endpoint behind.
@@ -102,17 +147,25 @@ def failed_create_marker(logical_id: str) -> str:
     return f"ComprehendEndpoint-CREATE_FAILED-{logical_id}"
 
 
+def _never() -> bool:
+    return False
+
+
 class Lifecycle:
     """Drives one request for as long as the current invocation allows.
 
     ``invocation_end`` is the wall-clock second (on ``clock``) at which this Lambda invocation is
-    killed; the lifecycle hands over with a ``PENDING`` outcome ``INVOCATION_MARGIN_S`` before it.
+    killed; no API call starts later than ``budget.CALL_RESERVE_S`` before it. ``abandoned`` says
+    whether the runtime has given the invocation up; once it does, no further call is made.
     """
 
-    def __init__(self, comprehend: Any, clock: Clock, invocation_end: float) -> None:
+    def __init__(
+        self, comprehend: Any, clock: Clock, invocation_end: float, abandoned: Callable[[], bool] = _never
+    ) -> None:
         self._comprehend = comprehend
         self._clock = clock
         self._invocation_end = invocation_end
+        self._abandoned = abandoned
         self._last_status: dict[str, str] = {}
         self.current_state: dict[str, Any] = {}
         """The progress of the request being run (read by the runtime if it must answer early)."""
@@ -148,16 +201,15 @@ class Lifecycle:
 
         def step() -> Outcome | None:
             if "arn" not in state:
-                try:
-                    state["arn"] = self._create_endpoint(spec, token)
-                except Rejected as exc:
-                    return Outcome.failed(marker, create_error_reason(spec, exc))
-                return None
+                if self._clock.now() >= deadline:
+                    expected = state.get("expected_arn", spec.name)
+                    return Outcome.failed(marker, self._timeout_reason(expected, spec.service_timeout_s))
+                return self._ensure(request, spec, token, state, failed_id=marker)
             arn = state["arn"]
-            live = self._describe(arn)
-            if self._clock.now() >= deadline and (live is None or live["Status"] != "IN_SERVICE"):
-                return Outcome.failed(arn, self._timeout_reason(arn, live, spec.service_timeout_s))
-            return self._settled(arn, live, spec)
+            outcome = self._reach(request, spec, state, arn, old_spec=None)
+            if outcome is None and self._clock.now() >= deadline:
+                return Outcome.failed(arn, self._timeout_reason(arn, spec.service_timeout_s))
+            return outcome
 
         return self._drive(step, state, lambda: state.get("arn", marker))
 
@@ -172,6 +224,7 @@ class Lifecycle:
             spec = parse_properties(request.properties)
         except PropertyError as exc:
             return Outcome.failed(old_arn, str(exc))
+        old_spec = _lenient_spec(request.old_properties)
         deadline = state["started"] + spec.service_timeout_s - DEADLINE_MARGIN_S
 
         def step() -> Outcome | None:
@@ -189,12 +242,10 @@ class Lifecycle:
                 return self._replace_step(request, spec, state, old_arn, deadline)
             if phase == "discard":
                 return self._discard_step(state, old_arn, deadline)
-            if self._clock.now() >= deadline:
-                live = self._describe(old_arn)
-                return Outcome.failed(old_arn, self._timeout_reason(old_arn, live, spec.service_timeout_s))
-            if phase == "converge":
-                return self._converge_step(spec, state, old_arn)
-            return self._settled(old_arn, self._describe(old_arn), spec)
+            outcome = self._reach(request, spec, state, old_arn, old_spec=old_spec)
+            if outcome is None and self._clock.now() >= deadline:
+                return Outcome.failed(old_arn, self._timeout_reason(old_arn, spec.service_timeout_s))
+            return outcome
 
         return self._drive(step, state, lambda: old_arn)
 
@@ -202,29 +253,39 @@ class Lifecycle:
         self, request: Request, spec: EndpointSpec, state: dict[str, Any], old_arn: str, deadline: float
     ) -> Outcome | None:
         if "arn" not in state:
+            if self._clock.now() >= deadline:
+                expected = state.get("expected_arn", spec.name)
+                return Outcome.failed(old_arn, self._timeout_reason(expected, spec.service_timeout_s))
             token = arns.derive_token(request.stack_id, request.logical_id, request.request_id)
-            try:
-                state["arn"] = self._create_endpoint(spec, token)
-            except Rejected as exc:
-                return Outcome.failed(old_arn, create_error_reason(spec, exc))
-            logger.info(
-                {
-                    "message": "replacement endpoint requested",
-                    "EndpointArn": state["arn"],
-                    "ReplacedEndpointArn": old_arn,
-                }
-            )
-            return None
+            outcome = self._ensure(request, spec, token, state, failed_id=old_arn)
+            if "arn" in state:
+                logger.info(
+                    {
+                        "message": "replacement requested" if state["created"] else "owned endpoint taken back",
+                        "EndpointArn": state["arn"],
+                        "ReplacedEndpointArn": old_arn,
+                    }
+                )
+            return outcome
         new_arn = state["arn"]
+        if not state["created"]:
+            # An endpoint this resource already owned (e.g. the old one, met again by a rollback):
+            # converge it; on failure it stays as it is, and so does the current one.
+            outcome = self._reach(request, spec, state, new_arn, old_spec=None)
+            if outcome is not None and outcome.status == "FAILED":
+                return Outcome.failed(old_arn, outcome.reason)
+            if outcome is None and self._clock.now() >= deadline:
+                return Outcome.failed(old_arn, self._timeout_reason(new_arn, spec.service_timeout_s))
+            return outcome
         live = self._describe(new_arn)
-        outcome = self._settled(new_arn, live, spec)
+        outcome = self._settled(new_arn, live, spec, int(state["units"]))
         if outcome is not None and outcome.status == "SUCCESS":
             return outcome
         if outcome is None and self._clock.now() < deadline - CLEANUP_RESERVE_S:
             return None
         state["phase"] = "discard"
         state["reason"] = (
-            outcome.reason if outcome is not None else self._timeout_reason(new_arn, live, spec.service_timeout_s)
+            outcome.reason if outcome is not None else self._timeout_reason(new_arn, spec.service_timeout_s)
         )
         return self._discard_step(state, old_arn, deadline, live)
 
@@ -247,7 +308,73 @@ class Lifecycle:
             return Outcome.failed(old_arn, reason)
         return None
 
-    def _converge_step(self, spec: EndpointSpec, state: dict[str, Any], arn: str) -> Outcome | None:
+    # ---------------------------------------------------------------------- create or adopt
+
+    def _ensure(
+        self, request: Request, spec: EndpointSpec, token: str, state: dict[str, Any], *, failed_id: str
+    ) -> Outcome | None:
+        """Create the endpoint ``spec`` names, or take back the one this resource already owns.
+
+        Sets ``state["arn"]`` and ``state["created"]`` once there is an endpoint to wait for; returns
+        FAILED (with ``failed_id``) when the name is held by an endpoint this resource does not own or
+        the service refuses the request; None to carry on (also when the name is still being freed).
+        """
+        try:
+            kind = self._endpoint_type(spec)
+        except PropertyError as exc:
+            return Outcome.failed(failed_id, str(exc))
+        expected = arns.endpoint_arn_in_stack(request.stack_id, kind, spec.name)
+        state["expected_arn"] = expected
+        try:
+            arn = self._create_endpoint(spec, token, request.owner)
+        except Rejected as exc:
+            if exc.code != "ResourceInUseException":
+                return Outcome.failed(failed_id, create_error_reason(spec, exc))
+        else:
+            state.update(arn=arn, created=True, awaiting=True, units=created_units(spec))
+            return None
+        # The name is taken: by an endpoint this resource owns (take it back), by one on its way out
+        # (wait), or by anything else (leave it alone and say so).
+        try:
+            live = self._describe(expected)
+            if live is None:
+                return None
+            owner = Owner.from_tags(self._tags(expected))
+        except NotOurs as exc:
+            return Outcome.failed(failed_id, _conflict_reason(spec, str(exc)))
+        if owner != request.owner:
+            return Outcome.failed(failed_id, _conflict_reason(spec, str(NotOurs(expected, owner, request.owner))))
+        if live["Status"] == "DELETING":
+            return None
+        logger.info({"message": "endpoint already owned by this resource, taken back", "EndpointArn": expected})
+        state.update(arn=expected, created=False, owner_checked=True)
+        return None
+
+    # ------------------------------------------------------------------------------- converge
+
+    def _reach(
+        self,
+        request: Request,
+        spec: EndpointSpec,
+        state: dict[str, Any],
+        arn: str,
+        *,
+        old_spec: EndpointSpec | None,
+    ) -> Outcome | None:
+        """Bring ``arn`` to ``spec``: converge it once, then wait for it to be in service with the values."""
+        if state.get("awaiting"):
+            units = int(state.get("units", spec.units))
+            return self._settled(arn, self._describe(arn), spec, units)
+        return self._converge_step(request, spec, state, arn, old_spec)
+
+    def _converge_step(
+        self,
+        request: Request,
+        spec: EndpointSpec,
+        state: dict[str, Any],
+        arn: str,
+        old_spec: EndpointSpec | None,
+    ) -> Outcome | None:
         live = self._describe(arn)
         if live is None:
             return Outcome.failed(arn, f"EndpointArn: {arn} no longer exists; it was deleted outside the stack")
@@ -256,13 +383,19 @@ class Lifecycle:
             return None  # e.g. a rollback Update arriving while the failed update is still UPDATING
         if status == "DELETING":
             return Outcome.failed(arn, f"EndpointArn: {arn} is being deleted")
+        live_tags = self._tags(arn)
+        if not state.get("owner_checked"):
+            self._check_owner(arn, live_tags, request.owner)
+            state["owner_checked"] = True
+        units = target_units(spec, old_spec, live)
+        state["units"] = units
         try:
-            changes = endpoint_changes(spec, live)
+            changes = endpoint_changes(spec, live, units)
         except PropertyError as exc:
             return Outcome.failed(arn, str(exc))
         if status == "FAILED" and not changes:
             # e.g. the rollback after a failed update: apply the desired values again to recover.
-            changes = {"DesiredInferenceUnits": spec.units}
+            changes = {"DesiredInferenceUnits": units}
             if spec.model_arn is not None:
                 changes["DesiredModelArn"] = spec.model_arn
         if changes:
@@ -273,18 +406,24 @@ class Lifecycle:
                     return None
                 return Outcome.failed(arn, str(exc))
             logger.info({"message": "UpdateEndpoint", "EndpointArn": arn, "Changes": sorted(changes)})
-        tags_changed = self._converge_tags(arn, spec.tags)
-        if not changes and (tags_changed or self._matches(live, spec)):
+        tags_changed = self._converge_tags(arn, spec.tags, live_tags)
+        if not changes and (tags_changed or self._matches(live, spec, units)):
             return Outcome.success(arn, self._data(arn, live))
-        state["phase"] = "await"
+        state["awaiting"] = True
         return None
 
-    def _converge_tags(self, arn: str, desired: Mapping[str, str]) -> bool:
-        """Tag and untag so the endpoint carries exactly ``desired`` (``aws:`` tags are left alone)."""
-        response = self._call(self._comprehend.list_tags_for_resource, ResourceArn=arn)
-        live = {tag["Key"]: tag.get("Value", "") for tag in response.get("Tags", [])}
+    def _check_owner(self, arn: str, tags: Mapping[str, str], expected: Owner) -> None:
+        """Raise :class:`NotOurs` unless the tags name ``expected`` (defense in depth: IAM should
+        already have refused any other stack's endpoint)."""
+        owner = Owner.from_tags(tags)
+        if owner != expected:
+            raise NotOurs(arn, owner, expected)
+
+    def _converge_tags(self, arn: str, desired: Mapping[str, str], live: Mapping[str, str]) -> bool:
+        """Tag and untag so the endpoint carries exactly ``desired`` besides the reserved tags
+        (ownership and ``aws:``), which are never removed or changed."""
         to_set = {k: v for k, v in desired.items() if live.get(k) != v}
-        to_remove = sorted(k for k in live if k not in desired and not k.lower().startswith("aws:"))
+        to_remove = sorted(k for k in live if k not in desired and not is_reserved(k))
         if to_remove:
             self._call(self._comprehend.untag_resource, ResourceArn=arn, TagKeys=to_remove)
         if to_set:
@@ -318,8 +457,19 @@ class Lifecycle:
             live = self._describe(physical_id)
             if live is None:
                 return Outcome.success(physical_id, {})
+            if not state.get("owner_checked"):
+                owner = Owner.from_tags(self._tags(physical_id))
+                if owner is not None and owner.stack_id == request.stack_id and owner != request.owner:
+                    # A sibling resource of this stack took the name over: it is that resource's to delete.
+                    logger.warning(
+                        {"message": "left to its owner", "EndpointArn": physical_id, "Owner": owner.logical_id}
+                    )
+                    return Outcome.success(physical_id, {})
+                if owner != request.owner:
+                    raise NotOurs(physical_id, owner, request.owner)
+                state["owner_checked"] = True
             if self._clock.now() >= deadline:
-                return Outcome.failed(physical_id, self._timeout_reason(physical_id, live, timeout))
+                return Outcome.failed(physical_id, self._timeout_reason(physical_id, timeout))
             if live["Status"] in BUSY or live["Status"] == "DELETING":
                 return None
             if self._delete_endpoint(physical_id):
@@ -344,6 +494,13 @@ class Lifecycle:
             except Transient as exc:
                 logger.warning({"message": "transient error, will retry", "Error": str(exc)})
                 outcome = None
+            except OutOfTime:
+                logger.info({"message": "no time left for another call in this invocation"})
+                return Outcome.pending(physical_id(), state)
+            except Abandoned:
+                return Outcome.failed(physical_id(), "the invocation was abandoned before it could finish")
+            except (NotOurs, Rejected) as exc:
+                return Outcome.failed(physical_id(), str(exc))
             state["polled_at"] = self._clock.now()
             if outcome is not None:
                 return outcome
@@ -352,7 +509,7 @@ class Lifecycle:
             self._clock.sleep(interval)
             interval = min(interval * 1.5, POLL_MAX_S)
 
-    def _settled(self, arn: str, live: Mapping[str, Any] | None, spec: EndpointSpec) -> Outcome | None:
+    def _settled(self, arn: str, live: Mapping[str, Any] | None, spec: EndpointSpec, units: int) -> Outcome | None:
         """SUCCESS when ``live`` is in service with the desired values, FAILED when it failed or
         vanished, None while it is still on its way."""
         if live is None:
@@ -360,14 +517,14 @@ class Lifecycle:
         if live["Status"] == "FAILED":
             message = live.get("Message") or "no message from the service"
             return Outcome.failed(arn, f"Endpoint {arn} FAILED: {message}")
-        if live["Status"] == "IN_SERVICE" and self._matches(live, spec):
+        if live["Status"] == "IN_SERVICE" and self._matches(live, spec, units):
             return Outcome.success(arn, self._data(arn, live))
         return None
 
     @staticmethod
-    def _matches(live: Mapping[str, Any], spec: EndpointSpec) -> bool:
+    def _matches(live: Mapping[str, Any], spec: EndpointSpec, units: int) -> bool:
         return (
-            live.get("CurrentInferenceUnits", live.get("DesiredInferenceUnits")) == spec.units
+            live.get("CurrentInferenceUnits", live.get("DesiredInferenceUnits")) == units
             and (spec.model_arn is None or live.get("ModelArn") == spec.model_arn)
             and (spec.data_access_role_arn is None or live.get("DataAccessRoleArn") == spec.data_access_role_arn)
             and (spec.flywheel_arn is None or live.get("FlywheelArn") == spec.flywheel_arn)
@@ -380,10 +537,12 @@ class Lifecycle:
             "EndpointArn": arn,
             "ModelArn": str(live.get("ModelArn", "")),
             "EndpointName": parsed.name if parsed else "",
+            "EndpointType": parsed.kind if parsed else "",
+            "OwnershipTagKeys": OWNERSHIP_TAG_KEYS,
         }
 
-    def _timeout_reason(self, arn: str, live: Mapping[str, Any] | None, timeout_s: int) -> str:
-        status = live["Status"] if live else "gone"
+    def _timeout_reason(self, arn: str, timeout_s: int) -> str:
+        status = self._last_status.get(arn, "unknown").replace("GONE", "gone")
         elapsed_limit = int(timeout_s - DEADLINE_MARGIN_S)
         return (
             f"Endpoint {arn} still {status} after {elapsed_limit} s, the handler's deadline "
@@ -400,12 +559,14 @@ class Lifecycle:
             raise PropertyError("FlywheelArn", str(exc)) from None
         return arns.endpoint_type_for_model_type(response["FlywheelProperties"]["ModelType"])
 
-    def _create_endpoint(self, spec: EndpointSpec, token: str) -> str:
-        """CreateEndpoint; the service's refusal is raised as :class:`Rejected` (see ``create_error_reason``)."""
+    def _create_endpoint(self, spec: EndpointSpec, token: str, owner: Owner) -> str:
+        """CreateEndpoint, tagged with ``owner``; a refusal is raised as :class:`Rejected`."""
+        tags = {**spec.tags, **owner.tags()}
         request: dict[str, Any] = {
             "EndpointName": spec.name,
-            "DesiredInferenceUnits": spec.units,
+            "DesiredInferenceUnits": created_units(spec),
             "ClientRequestToken": token,
+            "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
         }
         if spec.model_arn is not None:
             request["ModelArn"] = spec.model_arn
@@ -413,8 +574,6 @@ class Lifecycle:
             request["FlywheelArn"] = spec.flywheel_arn
         if spec.data_access_role_arn is not None:
             request["DataAccessRoleArn"] = spec.data_access_role_arn
-        if spec.tags:
-            request["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(spec.tags.items())]
         response = self._call(self._comprehend.create_endpoint, **request)
         arn = str(response["EndpointArn"])
         logger.info({"message": "CreateEndpoint", "EndpointArn": arn, "EndpointName": spec.name})
@@ -429,21 +588,42 @@ class Lifecycle:
                 return True
             if exc.code == "ResourceInUseException":
                 return False
+            if exc.code in ACCESS_DENIED_CODES and not self._listed(arn):
+                return True
             raise
         return True
 
     def _describe(self, arn: str) -> dict[str, Any] | None:
-        """The endpoint's live properties, or None once it no longer exists."""
+        """The endpoint's live properties; None once it no longer exists; :class:`NotOurs` when it
+        exists but IAM refuses to show it (a tag-conditioned policy answers AccessDenied, not
+        ResourceNotFound, for a missing endpoint too: ``ListEndpoints`` tells the two apart)."""
         try:
             response = self._call(self._comprehend.describe_endpoint, EndpointArn=arn)
         except Rejected as exc:
-            if exc.code == "ResourceNotFoundException":
+            if exc.code == "ResourceNotFoundException" or (exc.code in ACCESS_DENIED_CODES and not self._listed(arn)):
                 self._note_status(arn, "GONE")
                 return None
+            if exc.code in ACCESS_DENIED_CODES:
+                raise NotOurs(arn, None, Owner("", "")) from None
             raise
         props: dict[str, Any] = response["EndpointProperties"]
         self._note_status(arn, str(props.get("Status")))
         return props
+
+    def _listed(self, arn: str) -> bool:
+        """Whether ``ListEndpoints`` (read-only, allowed on ``*``) shows an endpoint with this ARN."""
+        kwargs: dict[str, Any] = {}
+        while True:
+            page = self._call(self._comprehend.list_endpoints, **kwargs)
+            if any(item.get("EndpointArn") == arn for item in page.get("EndpointPropertiesList", [])):
+                return True
+            if not page.get("NextToken"):
+                return False
+            kwargs["NextToken"] = page["NextToken"]
+
+    def _tags(self, arn: str) -> dict[str, str]:
+        response = self._call(self._comprehend.list_tags_for_resource, ResourceArn=arn)
+        return {tag["Key"]: tag.get("Value", "") for tag in response.get("Tags", [])}
 
     def _note_status(self, arn: str, status: str) -> None:
         previous = self._last_status.get(arn)
@@ -453,9 +633,16 @@ class Lifecycle:
                 {"message": "endpoint status", "EndpointArn": arn, "Status": status, "PreviousStatus": previous}
             )
 
-    @staticmethod
-    def _call(operation: Callable[..., Any], **kwargs: Any) -> Any:
-        """Call a boto3 operation (already retried by botocore) and classify what is left of errors."""
+    def _call(self, operation: Callable[..., Any], **kwargs: Any) -> Any:
+        """Call a boto3 operation (already retried by botocore) and classify what is left of errors.
+
+        Refuses to start when the runtime abandoned the invocation, or when what is left of it could
+        not cover this call at its slowest plus the answer or hand-over after it.
+        """
+        if self._abandoned():
+            raise Abandoned
+        if self._clock.now() + budget.CALL_RESERVE_S > self._invocation_end:
+            raise OutOfTime
         try:
             return operation(**kwargs)
         except ClientError as exc:
@@ -469,15 +656,47 @@ class Lifecycle:
             raise Transient(f"{type(exc).__name__}: {exc}") from exc
 
 
-def endpoint_changes(spec: EndpointSpec, live: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``UpdateEndpoint`` arguments that bring ``live`` to ``spec``; empty when nothing differs.
+def _lenient_spec(raw: Mapping[str, Any]) -> EndpointSpec | None:
+    """The previous properties, or None when they are missing or unreadable (treated as 'changed')."""
+    try:
+        return parse_properties(raw) if raw else None
+    except PropertyError:
+        return None
+
+
+def created_units(spec: EndpointSpec) -> int:
+    """The units a new endpoint starts with: the template's, clamped into the autoscaling range."""
+    return spec.autoscaling.clamp(spec.units) if spec.autoscaling else spec.units
+
+
+def target_units(spec: EndpointSpec, old_spec: EndpointSpec | None, live: Mapping[str, Any]) -> int:
+    """The inference units the endpoint should have after this request.
+
+    Without autoscaling, the template's. With autoscaling the scaler owns the live units within
+    [min, max]: they stay as they are (clamped into the range) unless this request changes
+    ``DesiredInferenceUnits`` (or there is no readable previous value), which is then applied,
+    clamped into the range.
+    """
+    if spec.autoscaling is None:
+        return spec.units
+    units_changed = old_spec is None or old_spec.units != spec.units
+    live_units = live.get("DesiredInferenceUnits", live.get("CurrentInferenceUnits"))
+    if units_changed or not isinstance(live_units, int):
+        return spec.autoscaling.clamp(spec.units)
+    return spec.autoscaling.clamp(live_units)
+
+
+def endpoint_changes(spec: EndpointSpec, live: Mapping[str, Any], units: int | None = None) -> dict[str, Any]:
+    """The ``UpdateEndpoint`` arguments that bring ``live`` to ``spec`` (with ``units``, default the
+    template's); empty when nothing differs.
 
     Raises :class:`PropertyError` for what UpdateEndpoint cannot do in place: removing a
     data-access role or a flywheel (give the endpoint a new ``EndpointName`` to replace it).
     """
+    units = spec.units if units is None else units
     changes: dict[str, Any] = {}
-    if live.get("DesiredInferenceUnits") != spec.units or live.get("CurrentInferenceUnits") != spec.units:
-        changes["DesiredInferenceUnits"] = spec.units
+    if live.get("DesiredInferenceUnits") != units or live.get("CurrentInferenceUnits") != units:
+        changes["DesiredInferenceUnits"] = units
     if spec.model_arn is not None and (
         live.get("ModelArn") != spec.model_arn or live.get("DesiredModelArn") not in (None, spec.model_arn)
     ):
@@ -497,15 +716,18 @@ def endpoint_changes(spec: EndpointSpec, live: Mapping[str, Any]) -> dict[str, A
     return changes
 
 
+def _conflict_reason(spec: EndpointSpec, why: str) -> str:
+    return (
+        f"EndpointName: {spec.name!r} is already used by an endpoint this resource does not own ({why}). "
+        "Choose another endpoint_name"
+    )
+
+
 def create_error_reason(spec: EndpointSpec, error: Rejected) -> str:
     """A reason for a refused CreateEndpoint that names the property to fix (DESIGN §4)."""
     flywheel_named = spec.flywheel_arn is not None and (spec.model_arn is None or "flywheel" in error.message.lower())
     model = f"FlywheelArn {spec.flywheel_arn}" if flywheel_named else f"ModelArn {spec.model_arn}"
     reasons = {
-        "ResourceInUseException": (
-            f"EndpointName: {spec.name!r} is already used by an endpoint this resource did not create; "
-            "that endpoint was left untouched. Choose another endpoint_name"
-        ),
         "ResourceNotFoundException": f"{model.split(' ')[0]}: not found ({model})",
         "ResourceUnavailableException": f"{model.split(' ')[0]}: the model is not available yet ({model})",
         "ResourceLimitExceededException": (
@@ -514,5 +736,9 @@ def create_error_reason(spec: EndpointSpec, error: Rejected) -> str:
         ),
         "TooManyTagsException": f"Tags: {len(spec.tags)} tags are more than the service allows",
         "InvalidRequestException": "CreateEndpoint rejected the request",
+        "AccessDeniedException": (
+            "EndpointName/ModelArn: the handler may not create this endpoint (its policy names the exact "
+            "endpoint names, models and flywheels of the current template)"
+        ),
     }
     return f"{reasons.get(error.code, 'CreateEndpoint failed')} [{error}]"

@@ -3,21 +3,33 @@
 CloudFormation delivers every property value as a string (``"2"``, not ``2``). ``parse_properties``
 turns them into an :class:`EndpointSpec` or raises :class:`PropertyError` naming the property, so a
 bad template fails within seconds instead of waiting for a timeout.
+
+Numbers are ASCII digits only (``str.isdecimal`` would take ``'١٢'`` as 12), at most
+``MAX_DIGITS`` of them (checked before ``int()``, which refuses very long strings with a bare
+ValueError), and every pattern must match the whole value (no trailing newline).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from comprehend_cr import arns
+from comprehend_cr import arns, ownership
 
 MAX_TAGS = 50
+"""Comprehend's limit of tags per resource."""
+MAX_USER_TAGS = MAX_TAGS - len(ownership.Owner("", "").tags())
+"""What is left for the template's tags once the ownership tags are written."""
 DEFAULT_SERVICE_TIMEOUT_S = 3600
 """CloudFormation's ServiceTimeout when the template sets none."""
 MAX_TAG_KEY = 128
 MAX_TAG_VALUE = 256
+MAX_DIGITS = 6
+"""Longest whole number accepted anywhere (units are at most 10 by default, timeouts at most 3600)."""
+_DIGITS = re.compile(r"[0-9]+")
+AUTOSCALING = "InferenceUnitsAutoScaling"
 KNOWN_PROPERTIES = frozenset(
     {
         "ServiceToken",
@@ -29,6 +41,7 @@ KNOWN_PROPERTIES = frozenset(
         "Tags",
         "DataAccessRoleArn",
         "FlywheelArn",
+        AUTOSCALING,
     }
 )
 
@@ -39,6 +52,17 @@ class PropertyError(ValueError):
     def __init__(self, prop: str, problem: str) -> None:
         super().__init__(f"{prop}: {problem}")
         self.prop = prop
+
+
+@dataclass(frozen=True)
+class UnitsRange:
+    """The inference units an Application Auto Scaling target may move the endpoint between."""
+
+    minimum: int
+    maximum: int
+
+    def clamp(self, units: int) -> int:
+        return max(self.minimum, min(self.maximum, units))
 
 
 @dataclass(frozen=True)
@@ -53,6 +77,8 @@ class EndpointSpec:
     client_request_token: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     service_timeout_s: int = DEFAULT_SERVICE_TIMEOUT_S
+    autoscaling: UnitsRange | None = None
+    """Set when a scaler owns the live units within this range (see ``lifecycle.endpoint_changes``)."""
 
 
 def parse_properties(raw: Mapping[str, Any]) -> EndpointSpec:
@@ -60,14 +86,14 @@ def parse_properties(raw: Mapping[str, Any]) -> EndpointSpec:
 
     Raises :class:`PropertyError` for: an unknown property, a name that does not match the
     service's pattern or is longer than 40 characters, units that are not a whole number >= 1,
-    neither ``ModelArn`` nor ``FlywheelArn``, malformed ARNs, tokens or tags.
+    neither ``ModelArn`` nor ``FlywheelArn``, malformed ARNs, tokens, tags or autoscaling range.
     """
     unknown = sorted(set(raw) - KNOWN_PROPERTIES)
     if unknown:
         raise PropertyError(unknown[0], f"unknown property (expected one of {sorted(KNOWN_PROPERTIES)})")
 
     name = _required_str(raw, "EndpointName")
-    if len(name) > arns.ENDPOINT_NAME_MAX or not arns.ENDPOINT_NAME.match(name):
+    if len(name) > arns.ENDPOINT_NAME_MAX or not arns.ENDPOINT_NAME.fullmatch(name):
         raise PropertyError(
             "EndpointName",
             f"must be 1-{arns.ENDPOINT_NAME_MAX} letters, digits and inner hyphens, got {name!r}",
@@ -78,20 +104,21 @@ def parse_properties(raw: Mapping[str, Any]) -> EndpointSpec:
     flywheel_arn = _optional_str(raw, "FlywheelArn")
     if model_arn is None and flywheel_arn is None:
         raise PropertyError("ModelArn", "either ModelArn or FlywheelArn is required, got neither")
-    if model_arn is not None and not arns.MODEL_ARN.match(model_arn):
+    if model_arn is not None and not arns.MODEL_ARN.fullmatch(model_arn):
         raise PropertyError("ModelArn", f"must be a document-classifier or entity-recognizer ARN, got {model_arn!r}")
-    if flywheel_arn is not None and not arns.FLYWHEEL_ARN.match(flywheel_arn):
+    if flywheel_arn is not None and not arns.FLYWHEEL_ARN.fullmatch(flywheel_arn):
         raise PropertyError("FlywheelArn", f"must be a Comprehend flywheel ARN, got {flywheel_arn!r}")
 
     role_arn = _optional_str(raw, "DataAccessRoleArn")
-    if role_arn is not None and not arns.ROLE_ARN.match(role_arn):
+    if role_arn is not None and not arns.ROLE_ARN.fullmatch(role_arn):
         raise PropertyError("DataAccessRoleArn", f"must be an IAM role ARN, got {role_arn!r}")
 
     token = _optional_str(raw, "ClientRequestToken")
-    if token is not None and not arns.TOKEN.match(token):
+    if token is not None and not arns.TOKEN.fullmatch(token):
         raise PropertyError("ClientRequestToken", f"must be 1-64 letters, digits or hyphens, got {token!r}")
 
     timeout = _whole_number(raw, "ServiceTimeout", minimum=1, default=DEFAULT_SERVICE_TIMEOUT_S)
+    scaling = _autoscaling(raw.get(AUTOSCALING))
     return EndpointSpec(
         name=name,
         units=units,
@@ -101,6 +128,7 @@ def parse_properties(raw: Mapping[str, Any]) -> EndpointSpec:
         client_request_token=token,
         tags=_tags(raw.get("Tags")),
         service_timeout_s=timeout,
+        autoscaling=scaling,
     )
 
 
@@ -137,13 +165,36 @@ def _whole_number(raw: Mapping[str, Any], prop: str, *, minimum: int, default: i
         if default is None:
             raise PropertyError(prop, f"is required (a whole number >= {minimum})")
         return default
-    text = str(value).strip()
-    if isinstance(value, bool) or not text.isdecimal():
-        raise PropertyError(prop, f"must be a whole number >= {minimum}, got {value!r}")
+    return whole_number(value, prop, minimum=minimum)
+
+
+def whole_number(value: Any, prop: str, *, minimum: int) -> int:
+    """``value`` (a string of ASCII digits, or an int) as an int >= ``minimum``; PropertyError otherwise."""
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, int) and not isinstance(text, bool):
+        text = str(text)
+    if not isinstance(text, str) or len(text) > MAX_DIGITS or not _DIGITS.fullmatch(text):
+        shown = value if not isinstance(value, str) or len(value) <= 40 else f"{value[:40]}... ({len(value)} chars)"
+        raise PropertyError(prop, f"must be a whole number >= {minimum} of at most {MAX_DIGITS} digits, got {shown!r}")
     number = int(text)
     if number < minimum:
         raise PropertyError(prop, f"must be a whole number >= {minimum}, got {value!r}")
     return number
+
+
+def _autoscaling(value: Any) -> UnitsRange | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, Mapping):
+        raise PropertyError(AUTOSCALING, f"must be {{MinCapacity, MaxCapacity}}, got {type(value).__name__}")
+    unknown = sorted(set(value) - {"MinCapacity", "MaxCapacity"})
+    if unknown:
+        raise PropertyError(f"{AUTOSCALING}.{unknown[0]}", "unknown key (expected MinCapacity and MaxCapacity)")
+    minimum = _whole_number(value, f"{AUTOSCALING}.MinCapacity", minimum=1)
+    maximum = _whole_number(value, f"{AUTOSCALING}.MaxCapacity", minimum=1)
+    if maximum < minimum:
+        raise PropertyError(f"{AUTOSCALING}.MaxCapacity", f"must be >= MinCapacity {minimum}, got {maximum}")
+    return UnitsRange(minimum, maximum)
 
 
 def _tags(value: Any) -> dict[str, str]:
@@ -151,8 +202,10 @@ def _tags(value: Any) -> dict[str, str]:
         return {}
     if not isinstance(value, list):
         raise PropertyError("Tags", f"must be a list of {{Key, Value}}, got {type(value).__name__}")
-    if len(value) > MAX_TAGS:
-        raise PropertyError("Tags", f"at most {MAX_TAGS} tags, got {len(value)}")
+    if len(value) > MAX_USER_TAGS:
+        raise PropertyError(
+            "Tags", f"at most {MAX_USER_TAGS} tags ({MAX_TAGS} minus the ownership tags), got {len(value)}"
+        )
     tags: dict[str, str] = {}
     for index, tag in enumerate(value):
         if not isinstance(tag, Mapping) or not isinstance(tag.get("Key"), str):
@@ -160,9 +213,11 @@ def _tags(value: Any) -> dict[str, str]:
         key, tag_value = tag["Key"], tag.get("Value", "")
         if not isinstance(tag_value, str):
             raise PropertyError(f"Tags[{index}].Value", f"must be a string, got {tag_value!r}")
-        if not 1 <= len(key) <= MAX_TAG_KEY or key.lower().startswith("aws:"):
+        if not 1 <= len(key) <= MAX_TAG_KEY or ownership.is_reserved(key):
             raise PropertyError(
-                f"Tags[{index}].Key", f"must be 1-{MAX_TAG_KEY} characters, not starting aws:, got {key!r}"
+                f"Tags[{index}].Key",
+                f"must be 1-{MAX_TAG_KEY} characters, not starting 'aws:' or '{ownership.RESERVED_PREFIX}', "
+                f"got {key!r}",
             )
         if len(tag_value) > MAX_TAG_VALUE:
             raise PropertyError(f"Tags[{index}].Value", f"must be at most {MAX_TAG_VALUE} characters")

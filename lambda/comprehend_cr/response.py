@@ -11,7 +11,7 @@ import json
 import logging
 import ssl
 from collections.abc import Mapping
-from http.client import HTTPSConnection
+from http.client import HTTPException, HTTPSConnection
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,8 +20,12 @@ from comprehend_cr.clock import Clock
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 4096
-MAX_REASON_CHARS = 1024
+"""CloudFormation's limit on a response, in encoded bytes."""
+MAX_REASON_BYTES = 1024
 SEND_ATTEMPTS = 5
+SEND_TIMEOUT_S = 5.0
+"""Socket timeout of each connect, send and read of one attempt."""
+SEND_FIRST_BACKOFF_S = 1.0
 
 
 def build_body(
@@ -33,12 +37,14 @@ def build_body(
     data: Mapping[str, str],
     no_echo: bool = False,
 ) -> bytes:
-    """The JSON response, shortened (reason first, then ``Data``) to fit ``MAX_BODY_BYTES``."""
-    if len(reason) > MAX_REASON_CHARS:
-        reason = reason[: MAX_REASON_CHARS - 15] + " ...(truncated)"
+    """The JSON response, within ``MAX_BODY_BYTES`` encoded bytes.
+
+    The reason is cut first (to ``MAX_REASON_BYTES``, then further), then ``Data`` is dropped; a
+    SUCCESS whose ``Data`` cannot fit becomes FAILED rather than an answer CloudFormation refuses.
+    """
     body: dict[str, Any] = {
         "Status": status,
-        "Reason": reason,
+        "Reason": _cut(reason, MAX_REASON_BYTES),
         "PhysicalResourceId": physical_id,
         "StackId": event["StackId"],
         "RequestId": event["RequestId"],
@@ -46,39 +52,59 @@ def build_body(
         "NoEcho": no_echo,
         "Data": dict(data),
     }
-    encoded = json.dumps(body).encode()
+    encoded = _encode(body)
     if len(encoded) > MAX_BODY_BYTES:
-        body["Reason"] = reason[:256]
-        encoded = json.dumps(body).encode()
+        room = MAX_BODY_BYTES - (len(encoded) - len(_encode(body["Reason"])))
+        body["Reason"] = _cut(reason, max(room, 128))
+        encoded = _encode(body)
     if len(encoded) > MAX_BODY_BYTES:
         body["Data"] = {}
         if status == "SUCCESS":
             body["Status"], body["Reason"] = "FAILED", "Response Data exceeded 4,096 bytes"
-        encoded = json.dumps(body).encode()
+        encoded = _encode(body)
     return encoded
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value).encode()
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    """``text``, shortened so that its JSON encoding (escapes included) takes at most ``max_bytes``."""
+    if len(_encode(text)) <= max_bytes:
+        return text
+    suffix = " ...(truncated)"
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix that fits with the suffix
+        middle = (low + high + 1) // 2
+        if len(_encode(text[:middle] + suffix)) <= max_bytes:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low] + suffix
 
 
 def send_response(url: str, body: bytes, clock: Clock, ssl_context: ssl.SSLContext | None = None) -> bool:
     """PUT ``body`` to the pre-signed ``url``; True once CloudFormation accepted it.
 
-    Retries connection errors and 5xx answers ``SEND_ATTEMPTS`` times with exponential backoff;
-    a 4xx answer (an expired or already-used URL) is final.
+    Retries connection and protocol errors and 5xx answers, ``SEND_ATTEMPTS`` times in all with
+    exponential backoff; a 4xx answer (an expired or already-used URL) is final. Never logs the URL.
     """
     parts = urlsplit(url)
     if parts.scheme != "https":
         raise ValueError("ResponseURL must be an https URL")
     path = urlunsplit(("", "", parts.path, parts.query, ""))
     context = ssl_context or ssl.create_default_context()
-    delay = 1.0
+    delay = SEND_FIRST_BACKOFF_S
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
-            connection = HTTPSConnection(parts.netloc, context=context, timeout=30)
+            connection = HTTPSConnection(parts.netloc, context=context, timeout=SEND_TIMEOUT_S)
             try:
                 connection.request("PUT", path, body=body, headers={"Content-Type": ""})
                 status = connection.getresponse().status
             finally:
                 connection.close()
-        except OSError as exc:
+        except (OSError, HTTPException) as exc:
             logger.warning(
                 {"message": "response not delivered, retrying", "Attempt": attempt, "Error": type(exc).__name__}
             )

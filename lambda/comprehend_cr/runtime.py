@@ -11,6 +11,15 @@ Waiting longer than one invocation: when the lifecycle returns ``PENDING``, the 
 its own function asynchronously with the original event plus ``PROGRESS_KEY`` and returns without
 answering; the next invocation resumes at once. Nothing is created in EventBridge or in the
 function's resource policy, so nothing is left behind.
+
+One answer per request: crhelper arms a timer that fires half a second before the invocation is
+killed and, as shipped, answers FAILED from that thread while the main thread may still be about
+to create an endpoint and answer SUCCESS (orphaning the endpoint the FAILED answer did not name).
+Here the timer never answers: it marks the invocation abandoned, after which the lifecycle makes no
+further call and nothing is sent; Lambda then retries the event and the retry resumes idempotently
+(same token, same progress). The lifecycle's own budget (:mod:`comprehend_cr.budget`) keeps every
+call and the answer clear of the end of the invocation, so the timer is a last resort only. Every
+answer goes through :meth:`EndpointResource._send`, which sends at most one per request.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from typing import Any
 
 from crhelper import CfnResource
@@ -56,6 +66,10 @@ class EndpointResource(CfnResource):
         self._lambda = lambda_client
         self._clock = clock
         self._pending = False
+        self._abandoned = False
+        self._answered: str | None = None
+        """RequestId of the last request answered by this instance (guarded by ``_answer_lock``)."""
+        self._answer_lock = threading.Lock()
         self._lifecycle: Lifecycle | None = None
         self.create(self._handle)
         self.update(self._handle)
@@ -63,11 +77,14 @@ class EndpointResource(CfnResource):
 
     def _handle(self, event: dict[str, Any], context: Any) -> str | None:
         self._pending = False
+        self._abandoned = False
         request = Request.from_event(event)
         invocation_end = self._clock.now() + context.get_remaining_time_in_millis() / 1000.0
-        self._lifecycle = Lifecycle(self._comprehend, self._clock, invocation_end)
+        self._lifecycle = Lifecycle(self._comprehend, self._clock, invocation_end, lambda: self._abandoned)
         progress = event.get(PROGRESS_KEY) or {}
         outcome = self._lifecycle.run(request, progress)
+        if self._abandoned:
+            return None
         if outcome.status == "PENDING":
             outcome = self._hand_over(event, context, outcome)
         if outcome.status == "PENDING":
@@ -122,17 +139,31 @@ class EndpointResource(CfnResource):
         self._send()
 
     def _fallback_physical_id(self, event: dict[str, Any]) -> str:
+        """The physical id of a Create that crashed: the endpoint's ARN once CreateEndpoint may have
+        been sent (so the rollback Delete finds it), else the marker."""
         state = self._lifecycle.current_state if self._lifecycle else {}
-        return str(state.get("arn") or failed_create_marker(event["LogicalResourceId"]))
+        return str(state.get("arn") or state.get("expected_arn") or failed_create_marker(event["LogicalResourceId"]))
 
     def _timeout(self) -> None:
-        logger.error({"message": "invocation about to time out, answering FAILED"})
-        if not self.PhysicalResourceId:
-            self.PhysicalResourceId = self._event.get("PhysicalResourceId") or self._fallback_physical_id(self._event)
-        self._send("FAILED", "the handler ran out of time")
+        """crhelper's last-second timer: give the invocation up without answering (see module doc)."""
+        self._abandoned = True
+        logger.error(
+            {
+                "message": "invocation about to be killed while still working: abandoned without an answer, "
+                "Lambda's retry of this event resumes the request",
+                "RequestId": self._event.get("RequestId"),
+            }
+        )
 
     def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
-        """Answer CloudFormation (crhelper's ``send_response`` argument is ignored: see module doc)."""
+        """Answer CloudFormation, at most once per request (a delivered answer is final) and never once
+        the invocation is abandoned (crhelper's ``send_response`` argument is ignored: see module doc)."""
+        request_id = str(self._event.get("RequestId"))
+        with self._answer_lock:
+            if self._abandoned or self._answered == request_id:
+                logger.error({"message": "answer suppressed", "Abandoned": self._abandoned, "RequestId": request_id})
+                return
+            self._answered = request_id
         final_status = status or self.Status
         final_reason = reason if status else self.Reason
         if final_status == "FAILED" and self._context is not None:
@@ -145,7 +176,9 @@ class EndpointResource(CfnResource):
             data=self.Data or {},
             no_echo=self.NoEcho,
         )
-        deliver(self._response_url, body, self._clock)
+        if not deliver(self._response_url, body, self._clock):
+            with self._answer_lock:  # never delivered: a later delivery of this request may still answer
+                self._answered = None
 
 
 def log_level_from_env() -> str:

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.harness.world import World
+from comprehend_loopback.world import World
 
 CLASSIFIER = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
 CLASSIFIER_V2 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news/version/v2"
@@ -50,3 +50,19 @@ def assert_well_behaved(world, cfn, *, paced=True):
 
 def endpoint_count(world):
     return len(world.comprehend.endpoints)
+
+
+OWNERSHIP_KEYS = ("cdk-comprehend-endpoint:stack-id", "cdk-comprehend-endpoint:logical-id")
+
+
+def user_tags(endpoint):
+    """The endpoint's tags without the ownership tags the handler adds."""
+    return {k: v for k, v in endpoint.tags.items() if k not in OWNERSHIP_KEYS}
+
+
+def owned_by(cfn, logical_id="Endpoint"):
+    """The ownership tags an endpoint of ``logical_id`` in ``cfn``'s stack carries, as CreateEndpoint Tags."""
+    return [
+        {"Key": "cdk-comprehend-endpoint:stack-id", "Value": cfn.stack_id},
+        {"Key": "cdk-comprehend-endpoint:logical-id", "Value": logical_id},
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.harness.scenarios import create_many
+from comprehend_loopback.scenarios import create_many
 
 
 def test_twenty_concurrent_creates_under_throttling_all_succeed_without_duplicates(world):

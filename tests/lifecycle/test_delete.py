@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.harness.comprehend import Timing
-from tests.harness.world import World
-from tests.lifecycle.conftest import CLASSIFIER, assert_well_behaved, endpoint_count, props
+from comprehend_loopback.comprehend import Timing
+from comprehend_loopback.world import World
+from tests.lifecycle.conftest import CLASSIFIER, assert_well_behaved, endpoint_count, owned_by, props
 
 ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
 
@@ -38,7 +38,13 @@ def test_delete_of_an_endpoint_already_gone_succeeds_at_once(world, cfn):
 def test_delete_of_a_creating_endpoint_waits_it_out_then_deletes(world, cfn):
     # GIVEN an endpoint still CREATING (its Create is being rolled back)
     world.comprehend.CreateEndpoint(
-        {"EndpointName": "news", "ModelArn": CLASSIFIER, "DesiredInferenceUnits": 1, "ClientRequestToken": "t1"}
+        {
+            "EndpointName": "news",
+            "ModelArn": CLASSIFIER,
+            "DesiredInferenceUnits": 1,
+            "ClientRequestToken": "t1",
+            "Tags": owned_by(cfn),
+        }
     )
     # WHEN deleted
     answer = cfn.delete("Endpoint", ARN, props())

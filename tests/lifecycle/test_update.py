@@ -12,6 +12,7 @@ from tests.lifecycle.conftest import (
     assert_well_behaved,
     endpoint_count,
     props,
+    user_tags,
 )
 
 ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
@@ -86,7 +87,7 @@ def test_tag_only_update_tags_and_untags_the_difference_without_waiting(world, c
     )
     # THEN the endpoint carries exactly the new tags, without an UpdateEndpoint or a wait
     assert answer.body["Status"] == "SUCCESS" and answer.body["PhysicalResourceId"] == arn
-    assert world.comprehend.endpoints[arn].tags == {"env": "prod", "owner": "ana"}
+    assert user_tags(world.comprehend.endpoints[arn]) == {"env": "prod", "owner": "ana"}
     assert world.aws.calls["UpdateEndpoint"] == 0
     assert answer.at - cfn.sent[answer.request_id] < 1
     assert_well_behaved(world, cfn)
@@ -94,7 +95,7 @@ def test_tag_only_update_tags_and_untags_the_difference_without_waiting(world, c
 
 def test_tags_changed_outside_the_stack_converge_on_the_next_update(world, cfn):
     arn = created(cfn, Tags=[{"Key": "team", "Value": "nlp"}])
-    world.comprehend.endpoints[arn].tags = {"team": "hijacked", "stray": "1"}
+    world.comprehend.endpoints[arn].tags.update({"team": "hijacked", "stray": "1"})
     answer = cfn.update(
         "Endpoint",
         arn,
@@ -102,7 +103,7 @@ def test_tags_changed_outside_the_stack_converge_on_the_next_update(world, cfn):
         props(Tags=[{"Key": "team", "Value": "nlp"}]),
     )
     assert answer.body["Status"] == "SUCCESS"
-    assert world.comprehend.endpoints[arn].tags == {"team": "nlp"}
+    assert user_tags(world.comprehend.endpoints[arn]) == {"team": "nlp"}
 
 
 def test_no_op_update_answers_at_once(world, cfn):
@@ -198,7 +199,7 @@ def test_failed_update_then_rollback_update_restores_the_endpoint(world, cfn):
 
 def test_rollback_update_arriving_while_updating_waits_and_converges(tmp_path):
     # GIVEN an update that CloudFormation gave up on while the endpoint is still UPDATING
-    from tests.harness.world import World
+    from comprehend_loopback.world import World
 
     with World.start(tmp_path) as world:
         world.comprehend.add_model(CLASSIFIER)

@@ -6,11 +6,16 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from comprehend_cr import budget
 from comprehend_cr.lifecycle import Lifecycle, Request, failed_create_marker
 
 MODEL = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
 ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
 STACK = "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1"
+OWNED = [
+    {"Key": "cdk-comprehend-endpoint:logical-id", "Value": "Endpoint"},
+    {"Key": "cdk-comprehend-endpoint:stack-id", "Value": STACK},
+]
 
 
 class Clock:
@@ -65,7 +70,7 @@ def test_create_sends_api_names_and_types_and_waits_for_in_service(comprehend):
             "ModelArn": MODEL,
             "DesiredInferenceUnits": 1,
             "ClientRequestToken": ANY,
-            "Tags": [{"Key": "team", "Value": "nlp"}],
+            "Tags": [*OWNED, {"Key": "team", "Value": "nlp"}],
         },
     )
     stub.add_response("describe_endpoint", described("CREATING"), {"EndpointArn": ARN})
@@ -77,8 +82,8 @@ def test_create_sends_api_names_and_types_and_waits_for_in_service(comprehend):
 def test_update_sends_only_what_changed(comprehend):
     client, stub = comprehend
     stub.add_response("describe_endpoint", described("IN_SERVICE"), {"EndpointArn": ARN})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": ARN})
     stub.add_response("update_endpoint", {}, {"EndpointArn": ARN, "DesiredInferenceUnits": 4})
-    stub.add_response("list_tags_for_resource", {"Tags": []}, {"ResourceArn": ARN})
     stub.add_response("describe_endpoint", described("UPDATING"), {"EndpointArn": ARN})
     stub.add_response("describe_endpoint", described("IN_SERVICE", units=4), {"EndpointArn": ARN})
     outcome = lifecycle(client).run(request("Update", ARN, DesiredInferenceUnits="4"))
@@ -89,7 +94,6 @@ def test_update_sends_only_what_changed(comprehend):
     ("code", "names"),
     [
         ("InvalidRequestException", "CreateEndpoint rejected the request"),
-        ("ResourceInUseException", "EndpointName: 'news' is already used"),
         ("ResourceLimitExceededException", "DesiredInferenceUnits"),
         ("ResourceNotFoundException", "ModelArn: not found"),
         ("ResourceUnavailableException", "ModelArn: the model is not available"),
@@ -115,7 +119,13 @@ def test_retryable_create_errors_are_tried_again(comprehend, code, status):
     stub.add_response(
         "create_endpoint",
         {"EndpointArn": ARN},
-        {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": 1, "ClientRequestToken": ANY},
+        {
+            "EndpointName": "news",
+            "ModelArn": MODEL,
+            "DesiredInferenceUnits": 1,
+            "ClientRequestToken": ANY,
+            "Tags": OWNED,
+        },
     )
     stub.add_response("describe_endpoint", described("IN_SERVICE"), {"EndpointArn": ARN})
     # THEN the lifecycle tries again on its next round and succeeds
@@ -126,17 +136,63 @@ def test_pending_when_the_invocation_budget_runs_out(comprehend):
     client, stub = comprehend
     clock = Clock()
     stub.add_response("create_endpoint", {"EndpointArn": ARN}, None)
-    for _ in range(3):
-        stub.add_response("describe_endpoint", described("CREATING"), {"EndpointArn": ARN})
-    outcome = Lifecycle(client, clock, invocation_end=clock.now() + 60).run(request())
+    stub.add_response("describe_endpoint", described("CREATING"), {"EndpointArn": ARN})
+    outcome = Lifecycle(client, clock, invocation_end=clock.now() + budget.INVOCATION_MARGIN_S + 12).run(request())
     assert outcome.status == "PENDING" and outcome.progress["arn"] == ARN
 
 
 def test_delete_of_in_service_endpoint_deletes_and_waits_for_not_found(comprehend):
     client, stub = comprehend
     stub.add_response("describe_endpoint", described("IN_SERVICE"), {"EndpointArn": ARN})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": ARN})
     stub.add_response("delete_endpoint", {}, {"EndpointArn": ARN})
     stub.add_response("describe_endpoint", described("DELETING"), {"EndpointArn": ARN})
     stub.add_client_error("describe_endpoint", service_error_code="ResourceNotFoundException")
     outcome = lifecycle(client).run(request("Delete", ARN))
     assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
+
+
+def test_name_in_use_by_an_endpoint_iam_hides_fails_with_a_marker_and_touches_nothing(comprehend):
+    # GIVEN the name is taken, and IAM refuses to describe that endpoint (its tags name no stack of ours)
+    client, stub = comprehend
+    stub.add_client_error("create_endpoint", service_error_code="ResourceInUseException", http_status_code=400)
+    stub.add_client_error("describe_endpoint", service_error_code="AccessDeniedException", http_status_code=400)
+    stub.add_response("list_endpoints", {"EndpointPropertiesList": [{"EndpointArn": ARN, "Status": "IN_SERVICE"}]}, {})
+    # WHEN the Create runs
+    outcome = lifecycle(client).run(request())
+    # THEN FAILED with the marker and a reason naming the property, and no mutating call was made
+    assert outcome.status == "FAILED" and outcome.physical_id == failed_create_marker("Endpoint")
+    assert "EndpointName: 'news' is already used" in outcome.reason
+
+
+def test_name_in_use_by_an_endpoint_this_resource_owns_is_taken_back(comprehend):
+    # GIVEN the name is held by an endpoint tagged with this stack and this logical id
+    client, stub = comprehend
+    stub.add_client_error("create_endpoint", service_error_code="ResourceInUseException", http_status_code=400)
+    stub.add_response("describe_endpoint", described("IN_SERVICE"), {"EndpointArn": ARN})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": ARN})
+    stub.add_response("describe_endpoint", described("IN_SERVICE"), {"EndpointArn": ARN})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": ARN})
+    # WHEN the Create runs
+    outcome = lifecycle(client).run(request())
+    # THEN it answers with that endpoint, having created nothing more
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
+
+
+def test_delete_told_access_denied_for_a_vanished_endpoint_succeeds_after_one_list(comprehend):
+    # GIVEN IAM answers AccessDenied for an endpoint that no longer exists (tag conditions cannot match)
+    client, stub = comprehend
+    stub.add_client_error("describe_endpoint", service_error_code="AccessDeniedException", http_status_code=400)
+    stub.add_response("list_endpoints", {"EndpointPropertiesList": [], "NextToken": "page-2"}, {})
+    stub.add_response("list_endpoints", {"EndpointPropertiesList": []}, {"NextToken": "page-2"})
+    # WHEN the Delete runs, THEN it succeeds at once (every page of ListEndpoints was read)
+    outcome = lifecycle(client).run(request("Delete", ARN))
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
+
+
+def test_delete_of_an_endpoint_iam_hides_but_that_exists_fails_and_deletes_nothing(comprehend):
+    client, stub = comprehend
+    stub.add_client_error("describe_endpoint", service_error_code="AccessDeniedException", http_status_code=400)
+    stub.add_response("list_endpoints", {"EndpointPropertiesList": [{"EndpointArn": ARN, "Status": "IN_SERVICE"}]}, {})
+    outcome = lifecycle(client).run(request("Delete", ARN))
+    assert outcome.status == "FAILED" and "is not this resource's" in outcome.reason

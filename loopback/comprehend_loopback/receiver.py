@@ -17,7 +17,7 @@ from typing import Any
 
 import trustme
 
-from tests.harness.loopback import HOST, BackgroundServer, QuietHandler
+from comprehend_loopback.loopback import HOST, BackgroundServer, QuietHandler
 
 
 @dataclass

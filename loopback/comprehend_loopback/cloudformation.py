@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.harness.clock import VirtualClock
-from tests.harness.comprehend import ACCOUNT, REGION
-from tests.harness.receiver import Answer, ResponseReceiver
-from tests.harness.server import LoopbackAws
+from comprehend_loopback.clock import VirtualClock
+from comprehend_loopback.comprehend import ACCOUNT, REGION
+from comprehend_loopback.receiver import Answer, ResponseReceiver
+from comprehend_loopback.server import LoopbackAws
 
 STACK_ID = (
     f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/ComprehendEndpointStack/1f2e3d4c-0000-4000-8000-000000000001"
@@ -31,6 +31,8 @@ FUNCTION_NAME = "ComprehendEndpointStack-ComprehendEndpointProviderHandler-AbCdE
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{FUNCTION_NAME}"
 LOG_GROUP = "ComprehendEndpointStack-ComprehendEndpointProviderLogGroup-XyZ"
 LAMBDA_RETRY_DELAYS = (60.0, 120.0)
+"""Lambda retries a failed asynchronous invocation after 1 and then 2 minutes (Lambda developer guide)."""
+DEFAULT_SERVICE_TIMEOUT_S = 3600.0
 
 
 class CloudFormationTimeout(AssertionError):
@@ -57,14 +59,23 @@ def cfn_strings(value: Any) -> Any:
 class LambdaContext:
     """The Lambda context object, with remaining time measured on the virtual clock."""
 
-    def __init__(self, clock: VirtualClock, timeout_s: float, memory_mb: int) -> None:
+    def __init__(
+        self,
+        clock: VirtualClock,
+        timeout_s: float,
+        memory_mb: int,
+        function_name: str = FUNCTION_NAME,
+        qualifier: str | None = None,
+        log_group: str = LOG_GROUP,
+    ) -> None:
         self._clock = clock
         self.deadline = clock.now() + timeout_s
-        self.function_name = FUNCTION_NAME
-        self.invoked_function_arn = FUNCTION_ARN
+        self.function_name = function_name
+        arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}"
+        self.invoked_function_arn = f"{arn}:{qualifier}" if qualifier else arn
         self.memory_limit_in_mb = str(memory_mb)
         self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{LOG_GROUP}"
+        self.log_group_name = f"/aws/lambda/{log_group}"
         self.log_stream_name = "2026/11/29/[$LATEST]0123456789abcdef"
 
     def get_remaining_time_in_millis(self) -> int:
@@ -88,6 +99,7 @@ class _Due:
     event: dict[str, Any] = field(compare=False)
     kind: str = field(compare=False)
     attempt: int = field(compare=False, default=1)
+    qualifier: str | None = field(compare=False, default=None)
 
 
 class CloudFormation:
@@ -108,6 +120,10 @@ class CloudFormation:
         memory_mb: int = 256,
         service_timeout_s: int = 2700,
         concurrent: bool = False,
+        function_name: str = FUNCTION_NAME,
+        service_token: str = FUNCTION_ARN,
+        stack_id: str = STACK_ID,
+        retries: int = len(LAMBDA_RETRY_DELAYS),
     ) -> None:
         self.new_container = handler
         """Makes a handler instance: one per Lambda execution environment, reused while it is idle."""
@@ -119,7 +135,13 @@ class CloudFormation:
         self.memory_mb = memory_mb
         self.service_timeout_s = service_timeout_s
         self.concurrent = concurrent
+        self.function_name = function_name
+        self.service_token = service_token
+        self.stack_id = stack_id
+        self.retry_delays = LAMBDA_RETRY_DELAYS[:retries]
+        """Lambda's delays before retrying a failed asynchronous invocation (the function's async config)."""
         self.invocations: list[Invocation] = []
+        self.timeouts: dict[str, float] = {}
         self.sent: dict[str, float] = {}
         self._queue: list[_Due] = []
         self._seq = itertools.count()
@@ -135,14 +157,18 @@ class CloudFormation:
         *,
         physical_id: str | None = None,
         old_properties: dict[str, Any] | None = None,
+        defaults: bool = True,
     ) -> dict[str, Any]:
+        """A request as CloudFormation sends it; ``defaults`` adds this driver's ServiceToken and
+        ServiceTimeout to the properties (a template's resolved properties already carry theirs)."""
         request_id = str(uuid.uuid4())
-        props = {"ServiceToken": FUNCTION_ARN, "ServiceTimeout": self.service_timeout_s, **properties}
+        base = {"ServiceToken": self.service_token, "ServiceTimeout": self.service_timeout_s} if defaults else {}
+        props = {**base, **properties}
         event: dict[str, Any] = {
             "RequestType": request_type,
-            "ServiceToken": FUNCTION_ARN,
+            "ServiceToken": props.get("ServiceToken", self.service_token),
             "ResponseURL": self.receiver.url_for(request_id),
-            "StackId": STACK_ID,
+            "StackId": self.stack_id,
             "RequestId": request_id,
             "LogicalResourceId": logical_id,
             "ResourceType": "Custom::ComprehendEndpoint",
@@ -151,8 +177,7 @@ class CloudFormation:
         if physical_id is not None:
             event["PhysicalResourceId"] = physical_id
         if old_properties is not None:
-            old = {"ServiceToken": FUNCTION_ARN, "ServiceTimeout": self.service_timeout_s, **old_properties}
-            event["OldResourceProperties"] = cfn_strings(old)
+            event["OldResourceProperties"] = cfn_strings({**base, **old_properties})
         return event
 
     def create(self, logical_id: str, properties: dict[str, Any]) -> Answer:
@@ -176,8 +201,13 @@ class CloudFormation:
 
     def submit(self, event: dict[str, Any], *, deliveries: int = 1) -> None:
         self.sent[event["RequestId"]] = self.clock.now()
+        timeout = str(event["ResourceProperties"].get("ServiceTimeout", DEFAULT_SERVICE_TIMEOUT_S))
+        self.timeouts[event["RequestId"]] = float(timeout) if timeout.isdigit() else DEFAULT_SERVICE_TIMEOUT_S
+        # CloudFormation invokes the ServiceToken: an alias ARN carries its qualifier as 8th field.
+        token_parts = str(event.get("ServiceToken", "")).split(":")
+        qualifier = token_parts[7] if len(token_parts) > 7 else None
         for _ in range(deliveries):
-            self._push(self.clock.now(), event, "cloudformation")
+            self._push(self.clock.now(), event, "cloudformation", qualifier=qualifier)
 
     # -- the loop --------------------------------------------------------------------------------
     def run(self, request_ids: Iterable[str]) -> dict[str, Answer]:
@@ -189,8 +219,8 @@ class CloudFormation:
             if not unanswered:
                 break
             for rid in unanswered:
-                if self.clock.now() > self.sent[rid] + self.service_timeout_s:
-                    raise CloudFormationTimeout(f"request {rid} not answered within {self.service_timeout_s} s")
+                if self.clock.now() > self.sent[rid] + self.timeouts[rid]:
+                    raise CloudFormationTimeout(f"request {rid} not answered within {self.timeouts[rid]:.0f} s")
             if self._queue:
                 due = [heapq.heappop(self._queue)]
                 self.clock.advance_to(due[0].at)
@@ -224,7 +254,7 @@ class CloudFormation:
             self._invoke(item)
 
     def _invoke(self, item: _Due) -> None:
-        context = LambdaContext(self.clock, self.timeout_s, self.memory_mb)
+        context = LambdaContext(self.clock, self.timeout_s, self.memory_mb, self.function_name, item.qualifier)
         record = Invocation(item.event["RequestId"], item.kind, self.clock.now())
         if not self.concurrent:
             self.aws.current_request = item.event["RequestId"]
@@ -242,24 +272,24 @@ class CloudFormation:
         record.timed_out = record.ended > context.deadline
         with self._lock:
             self.invocations.append(record)
-        if (record.raised or record.timed_out) and item.attempt <= len(LAMBDA_RETRY_DELAYS):
+        if (record.raised or record.timed_out) and item.attempt <= len(self.retry_delays):
             self._push(
-                record.ended + LAMBDA_RETRY_DELAYS[item.attempt - 1],
+                record.ended + self.retry_delays[item.attempt - 1],
                 item.event,
                 "lambda-retry",
                 attempt=item.attempt + 1,
+                qualifier=item.qualifier,
             )
 
-    def _push(self, at: float, event: dict[str, Any], kind: str, attempt: int = 1) -> None:
+    def _push(
+        self, at: float, event: dict[str, Any], kind: str, attempt: int = 1, qualifier: str | None = None
+    ) -> None:
         with self._lock:
-            heapq.heappush(self._queue, _Due(at, next(self._seq), event, kind, attempt))
+            heapq.heappush(self._queue, _Due(at, next(self._seq), event, kind, attempt, qualifier))
 
     def _collect_async(self) -> None:
-        with self.aws.lock:
-            pending = list(self.aws.async_invocations)
-            self.aws.async_invocations.clear()
-        for item in pending:
-            self._push(self.clock.now(), item["payload"], "continuation")
+        for item in self.aws.take_invocations(self.function_name):
+            self._push(self.clock.now(), item["payload"], "continuation", qualifier=item["qualifier"])
 
     def _fire_rules(self) -> bool:
         """Run the earliest due EventBridge schedule (crhelper's poller); False if there is none."""

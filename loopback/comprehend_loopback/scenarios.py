@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.harness.world import World
+from comprehend_loopback.world import World
 
 MODEL = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
 

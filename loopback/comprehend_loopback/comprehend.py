@@ -17,6 +17,9 @@ from typing import Any
 
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
+MAX_TAGS = 50
+LIST_PAGE = 100
+"""ListEndpoints page size when MaxResults is not given (assumed; the API reference gives no default)."""
 MODEL_ARN = re.compile(
     r"^arn:aws(-[a-z]+)*:comprehend:[a-z0-9-]+:\d{12}:(document-classifier|entity-recognizer)/"
     r"[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?$"
@@ -165,8 +168,9 @@ class FakeComprehend:
             raise ApiError("InvalidRequestException", "ModelArn or FlywheelArn is required")
         if model_arn not in self.models:
             raise ApiError("ResourceNotFoundException", f"Could not find the specified model: {model_arn}")
-        if len(req.get("Tags", [])) > 50:
-            raise ApiError("TooManyTagsException", "Too many tags")
+        tags = _checked_tags(req.get("Tags", []))
+        if len(tags) > MAX_TAGS:
+            raise ApiError("TooManyTagsException", f"A resource can have at most {MAX_TAGS} tags")
         if units < 1:
             raise ApiError("InvalidRequestException", "DesiredInferenceUnits must be >= 1")
         if units > self.max_units:
@@ -193,7 +197,7 @@ class FakeComprehend:
             desired_model_arn=model_arn,
             desired_units=units,
             desired_role=req.get("DataAccessRoleArn"),
-            tags={t["Key"]: t.get("Value", "") for t in req.get("Tags", [])},
+            tags=tags,
         )
         self.tokens[token] = arn
         self.creates.append(arn)
@@ -229,6 +233,9 @@ class FakeComprehend:
         model = req.get("DesiredModelArn", ep.model_arn)
         if model not in self.models:
             raise ApiError("ResourceNotFoundException", f"Could not find the specified model: {model}")
+        if _kind(model) != _kind(ep.model_arn):
+            # Assumed (the API reference does not say): an endpoint serves one model type for life.
+            raise ApiError("InvalidRequestException", f"Model {model} is not of the endpoint's type")
         units = int(req.get("DesiredInferenceUnits", ep.units))
         if units > self.max_units:
             raise ApiError("ResourceLimitExceededException", f"Inference units {units} exceed the limit")
@@ -250,11 +257,17 @@ class FakeComprehend:
         return {}
 
     def ListEndpoints(self, req: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "EndpointPropertiesList": [
-                self.DescribeEndpoint({"EndpointArn": a})["EndpointProperties"] for a in sorted(self.endpoints)
-            ]
+        """Pages of ``MaxResults`` (default ``LIST_PAGE``), continued by an opaque ``NextToken``."""
+        arns = sorted(self.endpoints)
+        start = int(req.get("NextToken") or 0)
+        size = int(req.get("MaxResults") or LIST_PAGE)
+        page = arns[start : start + size]
+        response: dict[str, Any] = {
+            "EndpointPropertiesList": [self.DescribeEndpoint({"EndpointArn": a})["EndpointProperties"] for a in page]
         }
+        if start + size < len(arns):
+            response["NextToken"] = str(start + size)
+        return response
 
     def ListTagsForResource(self, req: dict[str, Any]) -> dict[str, Any]:
         ep = self._get(req["ResourceArn"])
@@ -262,13 +275,17 @@ class FakeComprehend:
 
     def TagResource(self, req: dict[str, Any]) -> dict[str, Any]:
         ep = self._get(req["ResourceArn"])
-        ep.tags.update({t["Key"]: t.get("Value", "") for t in req["Tags"]})
-        if len(ep.tags) > 50:
-            raise ApiError("TooManyTagsException", "Too many tags")
+        new = _checked_tags(req["Tags"])
+        if len({**ep.tags, **new}) > MAX_TAGS:
+            raise ApiError("TooManyTagsException", f"A resource can have at most {MAX_TAGS} tags")
+        ep.tags.update(new)
         return {}
 
     def UntagResource(self, req: dict[str, Any]) -> dict[str, Any]:
         ep = self._get(req["ResourceArn"])
+        for key in req["TagKeys"]:
+            if key.lower().startswith("aws:"):
+                raise ApiError("InvalidRequestException", f"Tag keys starting with aws: are reserved: {key}")
         for key in req["TagKeys"]:
             ep.tags.pop(key, None)
         return {}
@@ -278,6 +295,19 @@ class FakeComprehend:
         if flywheel is None:
             raise ApiError("ResourceNotFoundException", f"Flywheel {req['FlywheelArn']} not found")
         return {"FlywheelProperties": {"FlywheelArn": req["FlywheelArn"], "Status": "ACTIVE", **flywheel}}
+
+    # -- for the authorizer ----------------------------------------------------------------------
+    def tag_keys(self, arn: str) -> dict[str, str]:
+        """``aws:ResourceTag/<key>`` condition keys of an existing endpoint; none for anything else."""
+        ep = self.endpoints.get(arn)
+        return {f"aws:ResourceTag/{k}": v for k, v in ep.tags.items()} if ep else {}
+
+    def arn_for_create(self, req: dict[str, Any]) -> str | None:
+        """The ARN CreateEndpoint would give the endpoint (None when the model type cannot be known)."""
+        model_arn = req.get("ModelArn")
+        if not model_arn and req.get("FlywheelArn") in self.flywheels:
+            model_arn = self.flywheels[req["FlywheelArn"]]["ActiveModelArn"]
+        return self._endpoint_arn(model_arn, req.get("EndpointName", "")) if model_arn else None
 
     # -- helpers -------------------------------------------------------------------------------
     def _notify(self, arn: str, status: str, when: float) -> None:
@@ -291,5 +321,21 @@ class FakeComprehend:
         return ep
 
     def _endpoint_arn(self, model_arn: str, name: str) -> str:
-        kind = "entity-recognizer" if ":entity-recognizer/" in model_arn else "document-classifier"
-        return f"arn:aws:comprehend:{REGION}:{ACCOUNT}:{kind}-endpoint/{name}"
+        return f"arn:aws:comprehend:{REGION}:{ACCOUNT}:{_kind(model_arn)}-endpoint/{name}"
+
+
+def _kind(model_arn: str) -> str:
+    return "entity-recognizer" if ":entity-recognizer/" in model_arn else "document-classifier"
+
+
+def _checked_tags(tags: list[dict[str, str]]) -> dict[str, str]:
+    """Tags as the service validates them: keys 1-128 characters, not ``aws:``; values up to 256."""
+    checked: dict[str, str] = {}
+    for tag in tags:
+        key, value = tag["Key"], tag.get("Value", "")
+        if not 1 <= len(key) <= 128 or len(value) > 256:
+            raise ApiError("InvalidRequestException", f"Invalid tag {key!r}")
+        if key.lower().startswith("aws:"):
+            raise ApiError("InvalidRequestException", f"Tag keys starting with aws: are reserved: {key}")
+        checked[key] = value
+    return checked

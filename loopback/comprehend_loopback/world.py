@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 import types
@@ -11,15 +12,31 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import boto3
 import botocore.endpoint
 
-from tests.harness.clock import VirtualClock
-from tests.harness.cloudformation import CloudFormation
-from tests.harness.comprehend import FakeComprehend, Timing
-from tests.harness.receiver import ResponseReceiver
-from tests.harness.server import LoopbackAws
+from comprehend_loopback.clock import VirtualClock
+from comprehend_loopback.cloudformation import FUNCTION_NAME, CloudFormation
+from comprehend_loopback.comprehend import FakeComprehend, Timing
+from comprehend_loopback.receiver import ResponseReceiver
+from comprehend_loopback.server import LoopbackAws
 
-HANDLER_DIR = Path(__file__).resolve().parents[2] / "lambda"
+
+def default_handler_dir() -> Path:
+    """The handler's source: ``lambda/`` of a source checkout, else the installed construct package's
+    ``_handler/`` (found without importing aws-cdk-lib)."""
+    checkout = Path(__file__).resolve().parents[2] / "lambda"
+    if (checkout / "index.py").is_file():
+        return checkout
+    spec = importlib.util.find_spec("cdk_comprehend_endpoint")
+    if spec is not None and spec.submodule_search_locations:
+        installed = Path(next(iter(spec.submodule_search_locations))) / "_handler"
+        if (installed / "index.py").is_file():
+            return installed
+    raise FileNotFoundError("the Comprehend endpoint handler was found neither in lambda/ nor installed")
+
+
+HANDLER_DIR = default_handler_dir()
 
 
 class World:
@@ -27,6 +44,7 @@ class World:
         self.clock = VirtualClock()
         self.comprehend = FakeComprehend(self.clock.now, timing)
         self.aws = LoopbackAws(self.comprehend, self.clock)
+        self.aws.register_function(FUNCTION_NAME)
         self.receiver = ResponseReceiver(self.clock.now, workdir)
 
     @classmethod
@@ -74,10 +92,24 @@ class World:
                 else:
                     os.environ[key] = value
 
-    def handler(self, handler_dir: Path = HANDLER_DIR) -> Callable[[dict[str, Any], Any], Any]:
-        """The real handler from ``handler_dir`` (``lambda/`` or a staged asset) on the virtual clock."""
+    def handler(
+        self, handler_dir: Path = HANDLER_DIR, *, access_key: str | None = None
+    ) -> Callable[[dict[str, Any], Any], Any]:
+        """The real handler from ``handler_dir`` (``lambda/`` or a staged asset) on the virtual clock.
+
+        With ``access_key``, its clients sign with that key, so the loopback world holds it to the
+        policies of the principal registered under it (as Lambda gives a function its role).
+        """
         index = load_index(handler_dir)
-        built: Callable[[dict[str, Any], Any], Any] = index.build_handler(clock=self.clock)
+        clients: dict[str, Any] = {}
+        if access_key is not None:
+            session = boto3.session.Session(
+                aws_access_key_id=access_key,
+                aws_secret_access_key="loopback",  # noqa: S106 - the loopback server checks no signature
+            )
+            clients["comprehend"] = session.client("comprehend", config=index.BOTO_CONFIG)
+            clients["lambda_client"] = session.client("lambda", config=index.BOTO_CONFIG)
+        built: Callable[[dict[str, Any], Any], Any] = index.build_handler(clock=self.clock, **clients)
         return built
 
     def cloudformation(
