@@ -10,6 +10,7 @@ Context (all optional, so ``cdk synth`` works with no arguments)::
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 _NODE22 = Path(__file__).resolve().parent / "node_modules" / ".bin" / "node"
@@ -56,10 +57,12 @@ class ComprehendEndpointStack(cdk.Stack):
 
 
 def inference_units_from_context(value: object) -> int:
-    """``-c inference_units=N`` arrives as a string; a whole number >= 1 is required."""
+    """``-c inference_units=N`` arrives as a string; a whole number >= 1 of ASCII digits is required
+    (``str.isdecimal`` would take other scripts' digits; the length is checked before ``int()``)."""
     text = str(value).strip()
-    if not text.isdecimal() or int(text) < 1:
-        raise SystemExit(f"context inference_units must be a whole number >= 1, got {value!r}")
+    if not re.fullmatch(r"[0-9]{1,6}", text) or int(text) < 1:
+        shown = text if len(text) <= 40 else f"{text[:40]}... ({len(text)} chars)"
+        raise SystemExit(f"context inference_units must be a whole number >= 1, got {shown!r}")
     return int(text)
 
 

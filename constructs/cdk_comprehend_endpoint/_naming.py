@@ -9,7 +9,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 MAX_NAME = 40
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 
 
 def generated_endpoint_name(scope: Construct, stack: cdk.Stack) -> str:
@@ -26,7 +26,7 @@ def generated_endpoint_name(scope: Construct, stack: cdk.Stack) -> str:
     stack_part = _clean(stack_name)[: max(0, budget - len(construct_part) - 1)].strip("-")
     readable = "-".join(p for p in (stack_part, construct_part) if p)
     name = f"{readable}-{digest}" if readable else digest
-    assert NAME_PATTERN.match(name) and len(name) <= MAX_NAME, name
+    assert NAME_PATTERN.fullmatch(name) and len(name) <= MAX_NAME, name
     return name
 
 

@@ -1,9 +1,18 @@
 """The one handler function per stack that serves every ``ComprehendEndpoint`` in it.
 
 Resources (fixed, whatever the number of endpoints): a log group with retention, the function's
-role, one policy attached to that role, the function, and an alias of it. Each endpoint only adds
-the exact ARNs it needs to the shared policy statements, so an extra endpoint costs one resource
-(its custom resource).
+role, one policy attached to that role, the function, an alias of it, and the asynchronous-invoke
+limits of both (event age within the ServiceTimeout, two retries). Each endpoint only adds the
+exact ARNs it needs to the policy's create statement, so an extra endpoint costs one resource (its
+custom resource).
+
+The policy (DESIGN §4b): ``CreateEndpoint`` on the exact endpoint names, models and flywheels of the
+current template (the API has no request-tag condition key, so names are all there is); every later
+call (Describe, Update, Delete, ListTags, Tag, Untag) on this account and region's endpoints whose
+ownership tag names this stack, so that CloudFormation's cleanup and rollback, which run under a
+policy that no longer (or not yet) names an endpoint, can still reach it; never the untagging or
+retagging of the ownership keys; ``ListEndpoints`` (read-only) to tell a deleted endpoint from one
+IAM hides; ``iam:PassRole`` only for the given roles and only to Comprehend.
 
 Ordering without a cycle: the policy names the function itself (the handler invokes itself to keep
 waiting), so the function cannot depend on the policy. The alias (``$LATEST``) depends on the
@@ -27,16 +36,36 @@ from cdk_comprehend_endpoint import _bundling
 
 PROVIDER_ID = "ComprehendEndpointProvider"
 HANDLER_TIMEOUT = cdk.Duration.minutes(15)
-ENDPOINT_ACTIONS = [
-    "comprehend:CreateEndpoint",
+SERVICE_TIMEOUT = cdk.Duration.minutes(45)
+"""How long CloudFormation waits for the handler's answer before failing the resource.
+
+Creating an endpoint takes 10-20 minutes; 45 minutes leaves room for a slow create or an update
+that first waits out a previous one, and still fails a broken deploy well before CloudFormation's
+default of one hour. The handler answers FAILED itself a few minutes before this."""
+ASYNC_RETRIES = 2
+"""Lambda's retries of a failed asynchronous invocation. A crashed or killed invocation is retried
+and resumes its request idempotently (same ClientRequestToken, same progress); with none, such a
+request would only fail at the ServiceTimeout."""
+
+ENDPOINT_KINDS = ("document-classifier-endpoint", "entity-recognizer-endpoint")
+STACK_TAG = "cdk-comprehend-endpoint:stack-id"
+"""The ownership tag the handler writes on every endpoint it creates (``comprehend_cr.ownership``)."""
+RESERVED_TAG_PATTERN = "cdk-comprehend-endpoint:*"
+OWNED_ENDPOINT_ACTIONS = [
     "comprehend:DeleteEndpoint",
     "comprehend:DescribeEndpoint",
     "comprehend:ListTagsForResource",
-    "comprehend:TagResource",
-    "comprehend:UntagResource",
     "comprehend:UpdateEndpoint",
 ]
-MODEL_ACTIONS = ["comprehend:CreateEndpoint", "comprehend:UpdateEndpoint"]
+TAG_ACTIONS = ["comprehend:TagResource", "comprehend:UntagResource"]
+WILDCARD_REASON = (
+    "Endpoints are reached by ownership tag, not by name: CloudFormation deletes removed and replaced "
+    "endpoints after the policy has moved to the new template (and rolls back under the old one), so a "
+    "name-scoped policy cannot reach them. The statement is limited to this account and region's "
+    "endpoints whose cdk-comprehend-endpoint:stack-id tag is this stack's id, and may not untag or "
+    "retag that key. ListEndpoints has no resource-level permission; it is read-only and tells a "
+    "deleted endpoint from one the handler may not see."
+)
 
 
 class EndpointProvider(Construct):
@@ -82,10 +111,19 @@ class EndpointProvider(Construct):
             log_group=self.log_group,
             environment={"LOG_LEVEL": "INFO"},
         )
-        self._endpoints = iam.PolicyStatement(actions=ENDPOINT_ACTIONS)
-        self._models = iam.PolicyStatement(actions=MODEL_ACTIONS)
-        self._flywheels = iam.PolicyStatement(actions=[*MODEL_ACTIONS, "comprehend:DescribeFlywheel"])
+        self.function.configure_async_invoke(max_event_age=SERVICE_TIMEOUT, retry_attempts=ASYNC_RETRIES)
+        stack = cdk.Stack.of(self)
+        owned = [
+            f"arn:${{AWS::Partition}}:comprehend:${{AWS::Region}}:${{AWS::AccountId}}:{kind}/*"
+            for kind in ENDPOINT_KINDS
+        ]
+        owned_by_stack = {"StringEquals": {f"aws:ResourceTag/{STACK_TAG}": cdk.Aws.STACK_ID}}
+        self._creates = iam.PolicyStatement(sid="CreateEndpointsOfTheTemplate", actions=["comprehend:CreateEndpoint"])
+        self._flywheels = iam.PolicyStatement(
+            sid="UseTheTemplatesFlywheels", actions=["comprehend:UpdateEndpoint", "comprehend:DescribeFlywheel"]
+        )
         self._pass_role = iam.PolicyStatement(
+            sid="PassTheDataAccessRolesToComprehend",
             actions=["iam:PassRole"],
             conditions={"StringEquals": {"iam:PassedToService": "comprehend.amazonaws.com"}},
         )
@@ -101,29 +139,58 @@ class EndpointProvider(Construct):
                     resources=[self.log_group.log_group_arn],
                 ),
                 iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.function.function_arn]),
-                self._endpoints,
+                self._creates,
+                iam.PolicyStatement(
+                    sid="ManageEndpointsThisStackOwns",
+                    actions=OWNED_ENDPOINT_ACTIONS,
+                    resources=[cdk.Fn.sub(arn) for arn in owned],
+                    conditions=owned_by_stack,
+                ),
+                iam.PolicyStatement(
+                    sid="TagEndpointsThisStackOwnsButNotTheirOwnership",
+                    actions=TAG_ACTIONS,
+                    resources=[cdk.Fn.sub(arn) for arn in owned],
+                    conditions={
+                        **owned_by_stack,
+                        "ForAllValues:StringNotLike": {"aws:TagKeys": [RESERVED_TAG_PATTERN]},
+                    },
+                ),
+                iam.PolicyStatement(sid="TellGoneFromNotOurs", actions=["comprehend:ListEndpoints"], resources=["*"]),
             ],
         )
+        _acknowledge_wildcards(cast(cdk.CfnResource, self.policy.node.default_child))
         self.alias = lambda_.CfnAlias(
             self, "Alias", function_name=self.function.function_name, function_version="$LATEST", name="live"
         )
         self.alias.node.add_dependency(self.policy)
+        # CloudFormation invokes the alias: its asynchronous invocations get the same limits.
+        alias_config = lambda_.CfnEventInvokeConfig(
+            self,
+            "AliasAsyncConfig",
+            function_name=self.function.function_name,
+            qualifier="live",
+            maximum_event_age_in_seconds=int(SERVICE_TIMEOUT.to_seconds()),
+            maximum_retry_attempts=ASYNC_RETRIES,
+        )
+        alias_config.node.add_dependency(self.alias)
+        self._stack = stack
 
     @functools.cached_property
     def service_token(self) -> str:
         """The ServiceToken of every endpoint: the alias's ARN."""
         return self.alias.ref
 
-    def allow_endpoint(self, endpoint_arn: str) -> None:
-        """Let the handler manage the endpoint with exactly this ARN."""
-        self._endpoints.add_resources(endpoint_arn)
+    def allow_create(self, endpoint_arn: str) -> None:
+        """Let the handler create the endpoint with exactly this ARN (later calls go by ownership tag)."""
+        self._add_once(self._creates, endpoint_arn)
 
     def allow_model(self, model_arn: str) -> None:
-        """Let the handler attach endpoints to this model."""
-        self._add_once(self._models, model_arn)
+        """Let the handler create endpoints for this model."""
+        self._add_once(self._creates, model_arn)
 
     def allow_flywheel(self, flywheel_arn: str) -> None:
-        """Let the handler attach endpoints to this flywheel and read its model type."""
+        """Let the handler create and update endpoints on this flywheel and read its model type."""
+        self._add_once(self._creates, flywheel_arn)
         self._add_once(self._flywheels, flywheel_arn)
 
     def allow_pass_role(self, role_arn: str) -> None:
@@ -133,7 +200,30 @@ class EndpointProvider(Construct):
     def _add_once(self, statement: iam.PolicyStatement, resource: str) -> None:
         if id(statement) not in self._added:
             self._added[id(statement)] = set()
-            self.policy.add_statements(statement)
+            if statement is not self._creates:
+                self.policy.add_statements(statement)
         if resource not in self._added[id(statement)]:
             self._added[id(statement)].add(resource)
             statement.add_resources(resource)
+
+
+def _acknowledge_wildcards(cfn_policy: cdk.CfnResource) -> None:
+    """Acknowledge cdk-nag's AwsSolutions-IAM5 for exactly the wildcards of the policy, with the reason.
+
+    cdk-nag is not a dependency of this library, so both of its mechanisms are written directly:
+    CDK's ``Validations.acknowledge`` (read by cdk-nag 3, on aws-cdk-lib versions that have it) and
+    the ``cdk_nag`` template metadata (read by cdk-nag 2).
+    """
+    findings = [
+        f"Resource::arn:<AWS::Partition>:comprehend:<AWS::Region>:<AWS::AccountId>:{kind}/*" for kind in ENDPOINT_KINDS
+    ]
+    findings.append("Resource::*")
+    validations = getattr(cdk, "Validations", None)
+    if validations is not None:
+        validations.of(cfn_policy).acknowledge(
+            *(cdk.Acknowledgment(id=f"AwsSolutions-IAM5[{finding}]", reason=WILDCARD_REASON) for finding in findings)
+        )
+    cfn_policy.add_metadata(
+        "cdk_nag",
+        {"rules_to_suppress": [{"id": "AwsSolutions-IAM5", "reason": WILDCARD_REASON, "applies_to": findings}]},
+    )

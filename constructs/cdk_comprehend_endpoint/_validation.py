@@ -1,6 +1,8 @@
 """Synth-time checks of ``ComprehendEndpoint`` props; unresolved tokens are skipped.
 
-Each error names the construct, the prop, the limit and the value given.
+Each error names the construct, the prop, the limit and the value given. Patterns are matched
+against the whole value (``fullmatch``: ``$`` would let a trailing newline through) and spell out
+ASCII classes.
 """
 
 from __future__ import annotations
@@ -13,21 +15,24 @@ import aws_cdk as cdk
 from constructs import Construct
 
 _PARTITION = r"aws(-[a-z]+)*"
-_REGION = r"[a-z]{2}(-[a-z]+)+-\d"
+_REGION = r"[a-z]{2}(-[a-z]+)+-[0-9]"
+_ACCOUNT = r"[0-9]{12}"
 _NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9])*"
 MODEL_ARN = re.compile(
-    rf"^arn:{_PARTITION}:comprehend:{_REGION}:\d{{12}}:(?P<kind>document-classifier|entity-recognizer)/"
-    rf"{_NAME}(/version/{_NAME})?$"
+    rf"arn:{_PARTITION}:comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
+    rf"(?P<kind>document-classifier|entity-recognizer)/{_NAME}(/version/{_NAME})?"
 )
-FLYWHEEL_ARN = re.compile(rf"^arn:{_PARTITION}:comprehend:{_REGION}:\d{{12}}:flywheel/{_NAME}$")
+FLYWHEEL_ARN = re.compile(rf"arn:{_PARTITION}:comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):flywheel/{_NAME}")
 ENDPOINT_ARN = re.compile(
-    rf"^arn:{_PARTITION}:comprehend:{_REGION}:\d{{12}}:"
-    rf"(?P<kind>document-classifier-endpoint|entity-recognizer-endpoint)/(?P<name>{_NAME})$"
+    rf"arn:{_PARTITION}:comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
+    rf"(?P<kind>document-classifier-endpoint|entity-recognizer-endpoint)/(?P<name>{_NAME})"
 )
-ENDPOINT_NAME = re.compile(rf"^{_NAME}$")
-TOKEN = re.compile(r"^[a-zA-Z0-9-]{1,64}$")
+ENDPOINT_NAME = re.compile(_NAME)
+TOKEN = re.compile(r"[a-zA-Z0-9-]{1,64}")
 MAX_NAME = 40
-MAX_TAGS = 50
+MAX_TAGS = 48
+"""Comprehend allows 50 tags per resource; the handler adds two ownership tags."""
+RESERVED_TAG_PREFIXES = ("aws:", "cdk-comprehend-endpoint:")
 UNIT_QUOTA = 10
 
 
@@ -61,13 +66,13 @@ def validate_props(
     if model_arn is not None and not unresolved(model_arn):
         check(
             scope,
-            bool(MODEL_ARN.match(model_arn)),
+            bool(MODEL_ARN.fullmatch(model_arn)),
             "model_arn",
             "must be a document-classifier or entity-recognizer ARN",
             model_arn,
         )
     if flywheel_arn is not None and not unresolved(flywheel_arn):
-        check(scope, bool(FLYWHEEL_ARN.match(flywheel_arn)), "flywheel_arn", "must be a flywheel ARN", flywheel_arn)
+        check(scope, bool(FLYWHEEL_ARN.fullmatch(flywheel_arn)), "flywheel_arn", "must be a flywheel ARN", flywheel_arn)
     if not unresolved(desired_inference_units):
         whole = (
             isinstance(desired_inference_units, int | float)
@@ -84,7 +89,7 @@ def validate_props(
     if endpoint_name is not None and not unresolved(endpoint_name):
         check(
             scope,
-            len(endpoint_name) <= MAX_NAME and bool(ENDPOINT_NAME.match(endpoint_name)),
+            len(endpoint_name) <= MAX_NAME and bool(ENDPOINT_NAME.fullmatch(endpoint_name)),
             "endpoint_name",
             f"must be 1-{MAX_NAME} letters, digits and inner hyphens (^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)",
             endpoint_name,
@@ -92,7 +97,7 @@ def validate_props(
     if client_request_token is not None and not unresolved(client_request_token):
         check(
             scope,
-            bool(TOKEN.match(client_request_token)),
+            bool(TOKEN.fullmatch(client_request_token)),
             "client_request_token",
             "must be 1-64 letters, digits or hyphens",
             client_request_token,
@@ -102,9 +107,10 @@ def validate_props(
             continue
         check(
             scope,
-            1 <= len(key) <= 128 and not key.lower().startswith("aws:"),
+            isinstance(key, str) and 1 <= len(key) <= 128 and not key.lower().startswith(RESERVED_TAG_PREFIXES),
             "tags",
-            "keys must be 1-128 characters and not start with 'aws:'",
+            "keys must be 1-128 characters and not start with 'aws:' or 'cdk-comprehend-endpoint:' (reserved for "
+            "the ownership tags)",
             key,
         )
         if not unresolved(value):
@@ -122,5 +128,5 @@ def model_kind(arn: str | None) -> str | None:
     """``document-classifier`` / ``entity-recognizer`` for a concrete model ARN, else None."""
     if arn is None or unresolved(arn):
         return None
-    match = MODEL_ARN.match(arn)
+    match = MODEL_ARN.fullmatch(arn)
     return match["kind"] if match else None

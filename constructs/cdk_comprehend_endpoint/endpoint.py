@@ -11,15 +11,9 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_comprehend_endpoint import _naming, _validation
-from cdk_comprehend_endpoint._provider import EndpointProvider
+from cdk_comprehend_endpoint._provider import SERVICE_TIMEOUT, EndpointProvider
 
 RESOURCE_TYPE = "Custom::ComprehendEndpoint"
-SERVICE_TIMEOUT = cdk.Duration.minutes(45)
-"""How long CloudFormation waits for the handler's answer before failing the resource.
-
-Creating an endpoint takes 10-20 minutes; 45 minutes leaves room for a slow create or an update
-that first waits out a previous one, and still fails a broken deploy well before CloudFormation's
-default of one hour. The handler answers FAILED itself two minutes before this."""
 INVOKE_ACTIONS = {
     "document-classifier": ["comprehend:ClassifyDocument"],
     "entity-recognizer": ["comprehend:DetectEntities"],
@@ -133,7 +127,7 @@ class ComprehendEndpoint(_EndpointBase):
         provider = EndpointProvider.of(stack)
         kinds = [self._model_kind] if self._model_kind else sorted(INVOKE_ACTIONS)
         for kind in kinds:
-            provider.allow_endpoint(_endpoint_arn_in_stack(stack, f"{kind}-endpoint", name))
+            provider.allow_create(_endpoint_arn_in_stack(stack, f"{kind}-endpoint", name))
         if model_arn is not None:
             provider.allow_model(model_arn)
         if flywheel_arn is not None:
@@ -204,7 +198,7 @@ class _ImportedEndpoint(_EndpointBase):
         if _validation.unresolved(endpoint_arn):
             self._name = cdk.Fn.select(1, cdk.Fn.split("/", endpoint_arn))
             return
-        match = _validation.ENDPOINT_ARN.match(endpoint_arn)
+        match = _validation.ENDPOINT_ARN.fullmatch(endpoint_arn)
         _validation.check(
             self,
             match is not None,

@@ -46,6 +46,10 @@ class World:
         self.aws = LoopbackAws(self.comprehend, self.clock)
         self.aws.register_function(FUNCTION_NAME)
         self.receiver = ResponseReceiver(self.clock.now, workdir)
+        self.exports: dict[str, str] = {}
+        """CloudFormation exports of the stacks played in this world (for ``Fn::ImportValue``)."""
+        self.scaling_targets: dict[str, dict[str, Any]] = {}
+        """Application Auto Scaling targets registered by the stacks, by ResourceId (an endpoint ARN)."""
 
     @classmethod
     @contextmanager

@@ -127,31 +127,93 @@ def test_handler_is_python_with_log_group_retention_and_15_minute_timeout():
     tpl.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": Match.any_value()})
 
 
-def test_iam_is_scoped_to_the_exact_endpoint_arn():
-    # GIVEN two classifier endpoints with known names
+def statement(tpl, sid):
+    return next(s for s in policy_statements(tpl) if s.get("Sid") == sid)
+
+
+OWNED_ENDPOINTS = [
+    {"Fn::Sub": "arn:${AWS::Partition}:comprehend:${AWS::Region}:${AWS::AccountId}:document-classifier-endpoint/*"},
+    {"Fn::Sub": "arn:${AWS::Partition}:comprehend:${AWS::Region}:${AWS::AccountId}:entity-recognizer-endpoint/*"},
+]
+OWNED_BY_THIS_STACK = {"aws:ResourceTag/cdk-comprehend-endpoint:stack-id": {"Ref": "AWS::StackId"}}
+
+
+def test_create_names_exactly_the_templates_endpoint_arns_and_models():
+    # GIVEN a classifier and a recognizer endpoint with known names
     stack = new_stack()
     ComprehendEndpoint(stack, "A", model_arn=CLASSIFIER, endpoint_name="alpha")
-    ComprehendEndpoint(stack, "B", model_arn=CLASSIFIER, endpoint_name="beta")
-    # THEN the mutating Comprehend actions name exactly those two ARNs, never a wildcard
-    statements = comprehend_statements(template(stack))
-    endpoint_statement = next(s for s in statements if "comprehend:DeleteEndpoint" in as_list(s["Action"]))
-    resources = [json.dumps(r) for r in as_list(endpoint_statement["Resource"])]
-    assert len(resources) == 2
-    assert any(r.endswith(':document-classifier-endpoint/alpha"}') for r in resources)
-    assert any(r.endswith(':document-classifier-endpoint/beta"}') for r in resources)
-    for statement in statements:
-        for resource in as_list(statement["Resource"]):
-            assert "*" not in json.dumps(resource)
+    ComprehendEndpoint(stack, "B", model_arn=RECOGNIZER, endpoint_name="people")
+    # THEN CreateEndpoint is allowed on those two endpoint ARNs and the two models, nothing else
+    create = statement(template(stack), "CreateEndpointsOfTheTemplate")
+    assert create["Action"] == "comprehend:CreateEndpoint" and "Condition" not in create
+    assert create["Resource"] == [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:comprehend:${AWS::Region}:${AWS::AccountId}:document-classifier-endpoint/alpha"
+        },
+        CLASSIFIER,
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:comprehend:${AWS::Region}:${AWS::AccountId}:entity-recognizer-endpoint/people"
+        },
+        RECOGNIZER,
+    ]
 
 
-def test_create_may_use_only_the_given_model():
+def test_later_calls_reach_only_endpoints_whose_ownership_tag_is_this_stack():
     stack = new_stack()
-    ComprehendEndpoint(stack, "A", model_arn=RECOGNIZER, endpoint_name="people")
-    statements = comprehend_statements(template(stack))
-    model_statement = next(s for s in statements if "comprehend:DeleteEndpoint" not in as_list(s["Action"]))
-    assert as_list(model_statement["Resource"]) == [RECOGNIZER]
-    endpoint_statement = next(s for s in statements if "comprehend:DeleteEndpoint" in as_list(s["Action"]))
-    assert "entity-recognizer-endpoint/people" in json.dumps(endpoint_statement["Resource"])
+    ComprehendEndpoint(stack, "A", model_arn=CLASSIFIER, endpoint_name="alpha")
+    manage = statement(template(stack), "ManageEndpointsThisStackOwns")
+    assert manage["Action"] == [
+        "comprehend:DeleteEndpoint",
+        "comprehend:DescribeEndpoint",
+        "comprehend:ListTagsForResource",
+        "comprehend:UpdateEndpoint",
+    ]
+    assert manage["Resource"] == OWNED_ENDPOINTS
+    assert manage["Condition"] == {"StringEquals": OWNED_BY_THIS_STACK}
+
+
+def test_tag_and_untag_may_not_touch_the_ownership_keys():
+    stack = new_stack()
+    ComprehendEndpoint(stack, "A", model_arn=CLASSIFIER)
+    tags = statement(template(stack), "TagEndpointsThisStackOwnsButNotTheirOwnership")
+    assert tags["Action"] == ["comprehend:TagResource", "comprehend:UntagResource"]
+    assert tags["Resource"] == OWNED_ENDPOINTS
+    assert tags["Condition"] == {
+        "StringEquals": OWNED_BY_THIS_STACK,
+        "ForAllValues:StringNotLike": {"aws:TagKeys": ["cdk-comprehend-endpoint:*"]},
+    }
+
+
+def test_the_only_wildcards_are_tag_conditioned_or_list_endpoints():
+    stack = new_stack()
+    ComprehendEndpoint(stack, "A", model_arn=CLASSIFIER, endpoint_name="alpha")
+    for s in comprehend_statements(template(stack)):
+        wildcards = [r for r in as_list(s["Resource"]) if "*" in json.dumps(r)]
+        if s.get("Sid") == "TellGoneFromNotOurs":
+            assert s["Action"] == "comprehend:ListEndpoints" and s["Resource"] == "*"
+        elif wildcards:
+            assert s["Condition"]["StringEquals"] == OWNED_BY_THIS_STACK, s
+
+
+def test_ownership_tag_key_in_the_policy_is_the_handlers():
+    # The construct cannot import the handler (it travels alone in the asset): the copies must agree.
+    from cdk_comprehend_endpoint import _provider
+    from comprehend_cr import ownership
+
+    assert _provider.STACK_TAG == ownership.STACK_TAG
+    assert _provider.RESERVED_TAG_PATTERN == ownership.RESERVED_PREFIX + "*"
+
+
+def test_async_invocations_of_function_and_alias_expire_within_the_service_timeout():
+    stack = new_stack()
+    ComprehendEndpoint(stack, "A", model_arn=CLASSIFIER)
+    tpl = template(stack)
+    timeout = int(next(iter(tpl.find_resources(RESOURCE_TYPE).values()))["Properties"]["ServiceTimeout"])
+    configs = [r["Properties"] for r in tpl.find_resources("AWS::Lambda::EventInvokeConfig").values()]
+    assert sorted(c["Qualifier"] for c in configs) == ["$LATEST", "live"]
+    for config in configs:
+        assert 60 <= config["MaximumEventAgeInSeconds"] <= timeout
+        assert config["MaximumRetryAttempts"] == 2
 
 
 def test_pass_role_only_for_the_given_role_and_only_to_comprehend():
@@ -194,14 +256,14 @@ def test_custom_resources_reach_the_function_only_after_its_policy_exists():
     tpl.has_resource_properties("AWS::Lambda::Alias", {"FunctionVersion": "$LATEST"})
 
 
-def test_fixed_resources_are_at_most_five_and_each_endpoint_adds_one():
+def test_fixed_resources_are_at_most_seven_and_each_endpoint_adds_one():
     sizes = []
     for count in (1, 2, 10):
         stack = new_stack()
         for index in range(count):
             ComprehendEndpoint(stack, f"E{index}", model_arn=CLASSIFIER)
         sizes.append(len(template(stack).to_json()["Resources"]))
-    assert sizes == [6, 7, 15]
+    assert sizes == [8, 9, 17]
 
 
 def test_grant_invoke_targets_the_exact_endpoint_arn():
@@ -315,11 +377,8 @@ def test_model_token_from_a_native_classifier_is_accepted():
     tpl = template(stack)
     # THEN the endpoint references it (so CloudFormation deletes the endpoint first) ...
     tpl.has_resource_properties(RESOURCE_TYPE, {"ModelArn": {"Fn::GetAtt": ["Classifier", "Arn"]}})
-    # ... and IAM covers both endpoint types for that exact name, as the type is unknown at synth
-    endpoint_statement = next(
-        s for s in comprehend_statements(tpl) if "comprehend:DeleteEndpoint" in as_list(s["Action"])
-    )
-    text = json.dumps(endpoint_statement["Resource"])
+    # ... and CreateEndpoint covers both endpoint types for that exact name, as the type is unknown at synth
+    text = json.dumps(statement(tpl, "CreateEndpointsOfTheTemplate")["Resource"])
     assert "document-classifier-endpoint/news" in text and "entity-recognizer-endpoint/news" in text
 
 
@@ -368,7 +427,11 @@ def test_units_above_the_default_quota_warn():
         ({"model_arn": CLASSIFIER, "client_request_token": "no spaces"}, r"client_request_token .*got 'no spaces'"),
         ({"model_arn": CLASSIFIER, "tags": {"aws:x": "1"}}, r"tags keys .*got 'aws:x'"),
         ({"model_arn": CLASSIFIER, "tags": {"k": "v" * 257}}, r"tags value of 'k' must be"),
-        ({"model_arn": CLASSIFIER, "tags": {f"k{i}": "v" for i in range(51)}}, r"tags must hold at most 50"),
+        ({"model_arn": CLASSIFIER, "tags": {f"k{i}": "v" for i in range(49)}}, r"tags must hold at most 48"),
+        ({"model_arn": CLASSIFIER, "tags": {"cdk-comprehend-endpoint:stack-id": "x"}}, r"tags keys .*reserved"),
+        ({"model_arn": CLASSIFIER + "\n"}, r"model_arn must be .*got '.*news\\n'"),
+        ({"model_arn": CLASSIFIER, "endpoint_name": "news\n"}, r"endpoint_name must be .*got 'news\\n'"),
+        ({"model_arn": CLASSIFIER, "client_request_token": "tok\n"}, r"client_request_token .*got 'tok\\n'"),
     ],
 )
 def test_invalid_props_fail_at_synth_naming_field_limit_and_value(props, message):

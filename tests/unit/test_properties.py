@@ -33,11 +33,49 @@ def test_string_properties_are_coerced_to_api_types():
     assert spec == EndpointSpec(name="news", units=2, model_arn=MODEL, tags={"team": "nlp"}, service_timeout_s=2700)
 
 
-@pytest.mark.parametrize("units", ["0", "-1", "1.0", "1e2", " ", "two", True])
-def test_units_must_be_a_whole_number_of_at_least_one(units):
+@pytest.mark.parametrize(
+    "units", ["0", "-1", "1.0", "1e2", " ", "two", True, "١٢", "²", "1\n2", "9" * 5000, "0x10", "1_000"]
+)
+def test_units_must_be_a_whole_number_of_at_least_one_in_ascii_digits(units):
+    # WHEN the units are anything but a short run of ASCII digits >= 1
     with pytest.raises(PropertyError) as err:
         parse_properties({"EndpointName": "n", "ModelArn": MODEL, "DesiredInferenceUnits": units})
+    # THEN the error names the property (never a bare ValueError from int())
     assert err.value.prop == "DesiredInferenceUnits"
+    assert len(str(err.value)) < 300
+
+
+@pytest.mark.parametrize(
+    ("prop", "value"),
+    [
+        ("EndpointName", "news\n"),
+        ("ModelArn", MODEL + "\n"),
+        ("FlywheelArn", "arn:aws:comprehend:us-east-1:111122223333:flywheel/f\n"),
+        ("DataAccessRoleArn", "arn:aws:iam::111122223333:role/r\n"),
+        ("ClientRequestToken", "token\n"),
+        ("DataAccessRoleArn", "arn:aws:iam::١١١١٢٢٢٢٣٣٣٣:role/r"),
+    ],
+)
+def test_patterns_match_the_whole_value(prop, value):
+    # GIVEN a value that only a ``re.match`` with ``$`` (or ``\\d``) would accept
+    raw = {"EndpointName": "n", "ModelArn": MODEL, "DesiredInferenceUnits": "1", prop: value}
+    # THEN it is refused, naming the property
+    with pytest.raises(PropertyError) as err:
+        parse_properties(raw)
+    assert err.value.prop == prop
+
+
+def test_ownership_tag_keys_are_reserved():
+    with pytest.raises(PropertyError) as err:
+        parse_properties(
+            {
+                "EndpointName": "n",
+                "ModelArn": MODEL,
+                "DesiredInferenceUnits": "1",
+                "Tags": [{"Key": "cdk-comprehend-endpoint:stack-id", "Value": "someone-else"}],
+            }
+        )
+    assert err.value.prop == "Tags[0].Key"
 
 
 def test_duplicate_tag_keys_are_refused():
