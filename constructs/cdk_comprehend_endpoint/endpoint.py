@@ -7,10 +7,11 @@ from typing import Any, Protocol, cast, runtime_checkable
 
 import aws_cdk as cdk
 import jsii
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_comprehend_endpoint import _naming, _validation
+from cdk_comprehend_endpoint import _metrics, _naming, _validation
 from cdk_comprehend_endpoint._provider import EndpointProvider
 
 RESOURCE_TYPE = "Custom::ComprehendEndpoint"
@@ -44,8 +45,35 @@ class IComprehendEndpoint(Protocol):
         """Let ``grantee`` run real-time inference (ClassifyDocument / DetectEntities) on this endpoint only."""
         ...
 
+    def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
+        """Metric ``metric_name`` of this endpoint (``AWS/Comprehend``, dimension ``EndpointArn``)."""
+        ...
 
-class _EndpointBase(cdk.Resource):
+    def metric_inference_utilization(self, **props: Any) -> cloudwatch.Metric:
+        """``InferenceUtilization``, Sum per minute by default."""
+        ...
+
+    def metric_consumed_inference_units(self, **props: Any) -> cloudwatch.Metric:
+        """``ConsumedInferenceUnits``, Sum per minute by default."""
+        ...
+
+    def metric_provisioned_inference_units(self, **props: Any) -> cloudwatch.Metric:
+        """``ProvisionedInferenceUnits``, Average per minute by default."""
+        ...
+
+    def alarm_when_idle(
+        self,
+        construct_id: str = "IdleAlarm",
+        *,
+        window: cdk.Duration | None = None,
+        alarm_name: str | None = None,
+        actions_enabled: bool | None = None,
+    ) -> cloudwatch.Alarm:
+        """An alarm that fires when the endpoint served no successful request for ``window`` (default 24 h)."""
+        ...
+
+
+class _EndpointBase(_metrics.MeteredEndpoint):
     _model_kind: str | None = None
 
     @property
@@ -126,6 +154,7 @@ class ComprehendEndpoint(_EndpointBase):
                 f"{_validation.UNIT_QUOTA} per endpoint: request an increase before deploying",
             )
         self._model_kind = _validation.model_kind(model_arn)
+        self._desired_inference_units = desired_inference_units
         self._tags = cdk.TagManager(cdk.TagType.KEY_VALUE, RESOURCE_TYPE, dict(tags or {}))
         stack = cdk.Stack.of(self)
         name = endpoint_name if endpoint_name is not None else _naming.generated_endpoint_name(self, stack)
@@ -188,9 +217,13 @@ class ComprehendEndpoint(_EndpointBase):
         """ARN of the model the endpoint serves, as the service reports it (``Fn::GetAtt ModelArn``)."""
         return self._resource.get_att_string("ModelArn")
 
+    def _cost_range(self) -> tuple[int, int] | None:
+        units = self._desired_inference_units
+        return None if _validation.unresolved(units) else (int(units), int(units))
+
     @staticmethod
     def from_endpoint_arn(scope: Construct, construct_id: str, endpoint_arn: str) -> IComprehendEndpoint:
-        """An endpoint defined elsewhere (another stack, the console), for ``grant_invoke``.
+        """An endpoint defined elsewhere (another stack, the console), for grants, metrics and alarms.
 
         A concrete ARN is checked against the endpoint ARN pattern; a token is accepted as is.
         """
