@@ -11,7 +11,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_comprehend_endpoint import _metrics, _naming, _validation
+from cdk_comprehend_endpoint import _imports, _metrics, _naming, _validation
 from cdk_comprehend_endpoint._provider import EndpointProvider
 
 RESOURCE_TYPE = "Custom::ComprehendEndpoint"
@@ -29,7 +29,7 @@ INVOKE_ACTIONS = {
 
 @runtime_checkable
 class IComprehendEndpoint(Protocol):
-    """A Comprehend endpoint, defined in this app or imported by ARN."""
+    """A Comprehend endpoint, defined in this app or imported (by ARN, by name or by attributes)."""
 
     @property
     def endpoint_arn(self) -> str:
@@ -225,29 +225,62 @@ class ComprehendEndpoint(_EndpointBase):
     def from_endpoint_arn(scope: Construct, construct_id: str, endpoint_arn: str) -> IComprehendEndpoint:
         """An endpoint defined elsewhere (another stack, the console), for grants, metrics and alarms.
 
-        A concrete ARN is checked against the endpoint ARN pattern; a token is accepted as is.
+        A concrete ARN is checked against the endpoint ARN pattern; a token is accepted as is (grants
+        then cover both endpoint types).
         """
-        return _ImportedEndpoint(scope, construct_id, endpoint_arn)
+        return _ImportedEndpoint(scope, construct_id, endpoint_arn=endpoint_arn)
+
+    @staticmethod
+    def from_endpoint_name(
+        scope: Construct, construct_id: str, endpoint_name: str, *, model_type: _imports.ModelTypeLike
+    ) -> IComprehendEndpoint:
+        """An endpoint in the importing stack's account and region, by name.
+
+        :param model_type: ``ModelType.DOCUMENT_CLASSIFIER`` or ``ModelType.ENTITY_RECOGNIZER`` (or their
+            string values): it fixes the endpoint's ARN (``...:document-classifier-endpoint/<name>``) and the
+            action ``grant_invoke`` allows.
+        """
+        return _ImportedEndpoint(scope, construct_id, endpoint_name=endpoint_name, model_type=model_type)
+
+    @staticmethod
+    def from_endpoint_attributes(
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint_arn: str | None = None,
+        endpoint_name: str | None = None,
+        model_type: _imports.ModelTypeLike | None = None,
+    ) -> IComprehendEndpoint:
+        """An endpoint defined elsewhere, from what you know of it.
+
+        :param endpoint_arn: its ARN. Default: built from ``endpoint_name`` and ``model_type`` in the
+            importing stack's account and region.
+        :param endpoint_name: its name. Default: taken from ``endpoint_arn``. One of the two is required.
+        :param model_type: its model type. Default: taken from a concrete ``endpoint_arn``; unknown for a
+            token ARN (grants then cover both endpoint types); required with ``endpoint_name`` alone.
+        """
+        return _ImportedEndpoint(
+            scope, construct_id, endpoint_arn=endpoint_arn, endpoint_name=endpoint_name, model_type=model_type
+        )
 
 
 class _ImportedEndpoint(_EndpointBase):
-    def __init__(self, scope: Construct, construct_id: str, endpoint_arn: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint_arn: str | None = None,
+        endpoint_name: str | None = None,
+        model_type: _imports.ModelTypeLike | None = None,
+    ) -> None:
         super().__init__(scope, construct_id, environment_from_arn=endpoint_arn)
-        self._arn = endpoint_arn
-        if _validation.unresolved(endpoint_arn):
-            self._name = cdk.Fn.select(1, cdk.Fn.split("/", endpoint_arn))
-            return
-        match = _validation.ENDPOINT_ARN.match(endpoint_arn)
-        _validation.check(
-            self,
-            match is not None,
-            "endpoint_arn",
-            "must be a document-classifier-endpoint or entity-recognizer-endpoint ARN",
-            endpoint_arn,
+        attributes = _imports.resolve(
+            self, endpoint_arn=endpoint_arn, endpoint_name=endpoint_name, model_type=model_type
         )
-        assert match is not None
-        self._name = match["name"]
-        self._model_kind = match["kind"].removesuffix("-endpoint")
+        self._arn = attributes.endpoint_arn
+        self._name = attributes.endpoint_name
+        self._model_kind = attributes.model_kind
 
     @property
     def endpoint_arn(self) -> str:

@@ -10,7 +10,7 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_comprehend as comprehend
 from aws_cdk import aws_sns as sns
 
-from cdk_comprehend_endpoint import ComprehendEndpoint
+from cdk_comprehend_endpoint import ComprehendEndpoint, ModelType
 from tests.synth.helpers import CLASSIFIER, FLYWHEEL, RECOGNIZER, RESOURCE_TYPE, new_stack, template
 
 ALARM = "AWS::CloudWatch::Alarm"
@@ -76,6 +76,21 @@ def test_generic_metric_keeps_cloudwatch_defaults():
         300,
     )
     assert list(stack.resolve(metric.dimensions)) == ["EndpointArn"]
+
+
+def test_imported_endpoints_have_metrics_on_their_arn():
+    # GIVEN endpoints imported by ARN and by name
+    stack = new_stack()
+    by_arn = ComprehendEndpoint.from_endpoint_arn(stack, "ByArn", OTHER_REGION_ARN.replace("eu-west-1", "us-east-1"))
+    by_name = ComprehendEndpoint.from_endpoint_name(stack, "ByName", "news", model_type=ModelType.DOCUMENT_CLASSIFIER)
+    # THEN each metric's EndpointArn dimension is that endpoint's ARN
+    assert stack.resolve(by_arn.metric_inference_utilization().dimensions) == {
+        "EndpointArn": "arn:aws:comprehend:us-east-1:111122223333:entity-recognizer-endpoint/people"
+    }
+    assert stack.resolve(by_name.metric_provisioned_inference_units().dimensions) == {
+        "EndpointArn": stack.resolve(by_name.endpoint_arn)
+    }
+    assert "document-classifier-endpoint/news" in str(stack.resolve(by_name.endpoint_arn))
 
 
 def test_metric_of_an_endpoint_in_another_region_names_that_region():
@@ -160,6 +175,18 @@ def test_idle_alarm_cost_is_per_unit_when_the_units_are_a_token():
     _, alarm = only(template(stack), ALARM)
     assert (
         "It bills whether used or not: $1.80 per inference unit per hour (" in alarm["Properties"]["AlarmDescription"]
+    )
+
+
+def test_idle_alarm_on_an_imported_endpoint_costs_per_unit():
+    stack = new_stack()
+    imported = ComprehendEndpoint.from_endpoint_name(stack, "Shared", "people", model_type="entity-recognizer")
+    imported.alarm_when_idle("Idle", window=cdk.Duration.hours(12))
+    _, alarm = only(template(stack), ALARM)
+    assert alarm["Properties"]["EvaluationPeriods"] == 12
+    assert alarm["Properties"]["AlarmDescription"].startswith(
+        "Comprehend endpoint TestStack/Shared served no successful request for 12 hours. "
+        "It bills whether used or not: $1.80 per inference unit per hour"
     )
 
 
