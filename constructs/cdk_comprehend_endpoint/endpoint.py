@@ -11,7 +11,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_comprehend_endpoint import _imports, _metrics, _naming, _validation
+from cdk_comprehend_endpoint import _imports, _metrics, _naming, _scaling, _validation
 from cdk_comprehend_endpoint._provider import EndpointProvider
 
 RESOURCE_TYPE = "Custom::ComprehendEndpoint"
@@ -155,6 +155,7 @@ class ComprehendEndpoint(_EndpointBase):
             )
         self._model_kind = _validation.model_kind(model_arn)
         self._desired_inference_units = desired_inference_units
+        self._scaling: _scaling.ScalableInferenceUnits | None = None
         self._tags = cdk.TagManager(cdk.TagType.KEY_VALUE, RESOURCE_TYPE, dict(tags or {}))
         stack = cdk.Stack.of(self)
         name = endpoint_name if endpoint_name is not None else _naming.generated_endpoint_name(self, stack)
@@ -217,9 +218,44 @@ class ComprehendEndpoint(_EndpointBase):
         """ARN of the model the endpoint serves, as the service reports it (``Fn::GetAtt ModelArn``)."""
         return self._resource.get_att_string("ModelArn")
 
+    def auto_scale_inference_units(
+        self, *, min_capacity: int | float = 1, max_capacity: int | float
+    ) -> _scaling.ScalableInferenceUnits:
+        """Let Application Auto Scaling move the endpoint's inference units within [min, max].
+
+        Returns the scalable attribute: add ``scale_on_utilization(...)`` (target tracking of
+        ``ComprehendInferenceUtilization``) and ``scale_on_schedule(...)``. The scalable target uses
+        namespace ``comprehend``, the endpoint's ARN and the dimension
+        ``comprehend:<endpoint type>:DesiredInferenceUnits``; the endpoint type comes from ``model_arn``
+        when it is known at synth, otherwise (a token model, a flywheel without ``model_arn``) from the
+        custom resource's ``EndpointType`` attribute at deploy time. Application Auto Scaling acts through
+        its service-linked role ``AWSServiceRoleForApplicationAutoScaling_ComprehendEndpoint`` (created on
+        first use). Deploys do not undo the scaler: the handler leaves the live units alone unless
+        ``desired_inference_units`` or the range changes, and then clamps into the range.
+
+        :param min_capacity: fewest inference units, a whole number >= 1. Default: 1.
+        :param max_capacity: most inference units, a whole number >= ``min_capacity``; above the default
+            quota of 10 per endpoint: a synth warning. ``desired_inference_units`` must be within the range.
+        """
+        self._scaling = _scaling.enable(
+            self,
+            self._resource,
+            existing=self._scaling,
+            model_kind=self._model_kind,
+            desired_inference_units=self._desired_inference_units,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+        )
+        return self._scaling
+
     def _cost_range(self) -> tuple[int, int] | None:
-        units = self._desired_inference_units
-        return None if _validation.unresolved(units) else (int(units), int(units))
+        if self._scaling is not None:
+            low, high = self._scaling.min_capacity, self._scaling.max_capacity
+        else:
+            low = high = self._desired_inference_units
+        if _validation.unresolved(low) or _validation.unresolved(high):
+            return None
+        return int(low), int(high)
 
     @staticmethod
     def from_endpoint_arn(scope: Construct, construct_id: str, endpoint_arn: str) -> IComprehendEndpoint:

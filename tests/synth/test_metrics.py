@@ -178,6 +178,17 @@ def test_idle_alarm_cost_is_per_unit_when_the_units_are_a_token():
     )
 
 
+def test_idle_alarm_cost_covers_the_autoscaling_range_even_when_set_up_later():
+    # GIVEN an idle alarm, then autoscaling between 1 and 4 units
+    stack = new_stack()
+    endpoint = ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
+    endpoint.alarm_when_idle()
+    endpoint.auto_scale_inference_units(min_capacity=1, max_capacity=4)
+    # THEN the description gives the cost at both ends of the range
+    _, alarm = only(template(stack), ALARM)
+    assert "$1.80-$7.20 per hour (1-4 inference units)" in alarm["Properties"]["AlarmDescription"]
+
+
 def test_idle_alarm_on_an_imported_endpoint_costs_per_unit():
     stack = new_stack()
     imported = ComprehendEndpoint.from_endpoint_name(stack, "Shared", "people", model_type="entity-recognizer")
