@@ -9,6 +9,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_comprehend as comprehend
 from aws_cdk import aws_sns as sns
+from constructs import Construct
 
 from cdk_comprehend_endpoint import ComprehendEndpoint, ModelType
 from tests.synth.helpers import CLASSIFIER, FLYWHEEL, RECOGNIZER, RESOURCE_TYPE, new_stack, template
@@ -250,3 +251,16 @@ def test_idle_alarm_takes_an_sns_action_and_a_name():
     _, resource = only(tpl, ALARM)
     assert resource["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
     assert resource["Properties"]["AlarmName"] == "nlp-idle"
+
+
+def test_idle_alarm_description_stays_within_cloudwatchs_1024_characters():
+    # GIVEN an endpoint deep under a very long construct path
+    stack = new_stack()
+    scope: Construct = stack
+    for index in range(4):
+        scope = cdk.Resource(scope, f"Level{index}" + "x" * 250)
+    ComprehendEndpoint(scope, "Endpoint", model_arn=CLASSIFIER, endpoint_name="deep").alarm_when_idle()
+    # THEN the description is cut to CloudWatch's limit, visibly
+    _, alarm = only(template(stack), ALARM)
+    description = alarm["Properties"]["AlarmDescription"]
+    assert len(description) == 1024 and description.endswith("...")
