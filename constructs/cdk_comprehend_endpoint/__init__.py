@@ -1,9 +1,13 @@
 """AWS CDK construct library: Amazon Comprehend custom-model endpoints as a custom resource.
 
 ``ComprehendEndpoint`` deploys a ``Custom::ComprehendEndpoint`` backed by one Lambda function per
-stack; ``ComprehendEndpoint.from_endpoint_arn`` imports an existing endpoint.
+stack; ``ComprehendEndpoint.from_endpoint_arn`` / ``from_endpoint_name`` / ``from_endpoint_attributes``
+import an existing endpoint. Every endpoint has ``grant_invoke``, CloudWatch metrics and an idle-cost
+alarm; an endpoint defined in the app can autoscale its inference units.
 """
 
+from cdk_comprehend_endpoint._imports import ModelType
+from cdk_comprehend_endpoint._scaling import ScalableInferenceUnits
 from cdk_comprehend_endpoint.endpoint import RESOURCE_TYPE, ComprehendEndpoint, IComprehendEndpoint
 
-__all__ = ["RESOURCE_TYPE", "ComprehendEndpoint", "IComprehendEndpoint"]
+__all__ = ["RESOURCE_TYPE", "ComprehendEndpoint", "IComprehendEndpoint", "ModelType", "ScalableInferenceUnits"]

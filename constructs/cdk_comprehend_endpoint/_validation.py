@@ -22,7 +22,9 @@ MODEL_ARN = re.compile(
     rf"arn:{_PARTITION}:comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
     rf"(?P<kind>document-classifier|entity-recognizer)/{_NAME}(/version/{_NAME})?"
 )
-FLYWHEEL_ARN = re.compile(rf"arn:{_PARTITION}:comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):flywheel/{_NAME}")
+FLYWHEEL_ARN = re.compile(
+    rf"arn:{_PARTITION}:comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):flywheel/{_NAME}"
+)
 ENDPOINT_ARN = re.compile(
     rf"arn:{_PARTITION}:comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
     rf"(?P<kind>document-classifier-endpoint|entity-recognizer-endpoint)/(?P<name>{_NAME})"

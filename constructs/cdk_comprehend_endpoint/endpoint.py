@@ -7,10 +7,11 @@ from typing import Any, Protocol, cast, runtime_checkable
 
 import aws_cdk as cdk
 import jsii
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_comprehend_endpoint import _naming, _validation
+from cdk_comprehend_endpoint import _imports, _metrics, _naming, _scaling, _validation
 from cdk_comprehend_endpoint._provider import SERVICE_TIMEOUT, EndpointProvider
 
 RESOURCE_TYPE = "Custom::ComprehendEndpoint"
@@ -22,7 +23,7 @@ INVOKE_ACTIONS = {
 
 @runtime_checkable
 class IComprehendEndpoint(Protocol):
-    """A Comprehend endpoint, defined in this app or imported by ARN."""
+    """A Comprehend endpoint, defined in this app or imported (by ARN, by name or by attributes)."""
 
     @property
     def endpoint_arn(self) -> str:
@@ -38,8 +39,35 @@ class IComprehendEndpoint(Protocol):
         """Let ``grantee`` run real-time inference (ClassifyDocument / DetectEntities) on this endpoint only."""
         ...
 
+    def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
+        """Metric ``metric_name`` of this endpoint (``AWS/Comprehend``, dimension ``EndpointArn``)."""
+        ...
 
-class _EndpointBase(cdk.Resource):
+    def metric_inference_utilization(self, **props: Any) -> cloudwatch.Metric:
+        """``InferenceUtilization``, Sum per minute by default."""
+        ...
+
+    def metric_consumed_inference_units(self, **props: Any) -> cloudwatch.Metric:
+        """``ConsumedInferenceUnits``, Sum per minute by default."""
+        ...
+
+    def metric_provisioned_inference_units(self, **props: Any) -> cloudwatch.Metric:
+        """``ProvisionedInferenceUnits``, Average per minute by default."""
+        ...
+
+    def alarm_when_idle(
+        self,
+        construct_id: str = "IdleAlarm",
+        *,
+        window: cdk.Duration | None = None,
+        alarm_name: str | None = None,
+        actions_enabled: bool | None = None,
+    ) -> cloudwatch.Alarm:
+        """An alarm that fires when the endpoint served no successful request for ``window`` (default 24 h)."""
+        ...
+
+
+class _EndpointBase(_metrics.MeteredEndpoint):
     _model_kind: str | None = None
 
     @property
@@ -120,6 +148,8 @@ class ComprehendEndpoint(_EndpointBase):
                 f"{_validation.UNIT_QUOTA} per endpoint: request an increase before deploying",
             )
         self._model_kind = _validation.model_kind(model_arn)
+        self._desired_inference_units = desired_inference_units
+        self._scaling: _scaling.ScalableInferenceUnits | None = None
         self._tags = cdk.TagManager(cdk.TagType.KEY_VALUE, RESOURCE_TYPE, dict(tags or {}))
         stack = cdk.Stack.of(self)
         name = endpoint_name if endpoint_name is not None else _naming.generated_endpoint_name(self, stack)
@@ -182,33 +212,105 @@ class ComprehendEndpoint(_EndpointBase):
         """ARN of the model the endpoint serves, as the service reports it (``Fn::GetAtt ModelArn``)."""
         return self._resource.get_att_string("ModelArn")
 
+    def auto_scale_inference_units(
+        self, *, min_capacity: int | float = 1, max_capacity: int | float
+    ) -> _scaling.ScalableInferenceUnits:
+        """Let Application Auto Scaling move the endpoint's inference units within [min, max].
+
+        Returns the scalable attribute: add ``scale_on_utilization(...)`` (target tracking of
+        ``ComprehendInferenceUtilization``) and ``scale_on_schedule(...)``. The scalable target uses
+        namespace ``comprehend``, the endpoint's ARN and the dimension
+        ``comprehend:<endpoint type>:DesiredInferenceUnits``; the endpoint type comes from ``model_arn``
+        when it is known at synth, otherwise (a token model, a flywheel without ``model_arn``) from the
+        custom resource's ``EndpointType`` attribute at deploy time. Application Auto Scaling acts through
+        its service-linked role ``AWSServiceRoleForApplicationAutoScaling_ComprehendEndpoint`` (created on
+        first use). Deploys do not undo the scaler: the handler leaves the live units alone unless
+        ``desired_inference_units`` or the range changes, and then clamps into the range.
+
+        :param min_capacity: fewest inference units, a whole number >= 1. Default: 1.
+        :param max_capacity: most inference units, a whole number >= ``min_capacity``; above the default
+            quota of 10 per endpoint: a synth warning. ``desired_inference_units`` must be within the range.
+        """
+        self._scaling = _scaling.enable(
+            self,
+            self._resource,
+            existing=self._scaling,
+            model_kind=self._model_kind,
+            desired_inference_units=self._desired_inference_units,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+        )
+        return self._scaling
+
+    def _cost_range(self) -> tuple[int, int] | None:
+        if self._scaling is not None:
+            low, high = self._scaling.min_capacity, self._scaling.max_capacity
+        else:
+            low = high = self._desired_inference_units
+        if _validation.unresolved(low) or _validation.unresolved(high):
+            return None
+        return int(low), int(high)
+
     @staticmethod
     def from_endpoint_arn(scope: Construct, construct_id: str, endpoint_arn: str) -> IComprehendEndpoint:
-        """An endpoint defined elsewhere (another stack, the console), for ``grant_invoke``.
+        """An endpoint defined elsewhere (another stack, the console), for grants, metrics and alarms.
 
-        A concrete ARN is checked against the endpoint ARN pattern; a token is accepted as is.
+        A concrete ARN is checked against the endpoint ARN pattern; a token is accepted as is (grants
+        then cover both endpoint types).
         """
-        return _ImportedEndpoint(scope, construct_id, endpoint_arn)
+        return _ImportedEndpoint(scope, construct_id, endpoint_arn=endpoint_arn)
+
+    @staticmethod
+    def from_endpoint_name(
+        scope: Construct, construct_id: str, endpoint_name: str, *, model_type: _imports.ModelTypeLike
+    ) -> IComprehendEndpoint:
+        """An endpoint in the importing stack's account and region, by name.
+
+        :param model_type: ``ModelType.DOCUMENT_CLASSIFIER`` or ``ModelType.ENTITY_RECOGNIZER`` (or their
+            string values): it fixes the endpoint's ARN (``...:document-classifier-endpoint/<name>``) and the
+            action ``grant_invoke`` allows.
+        """
+        return _ImportedEndpoint(scope, construct_id, endpoint_name=endpoint_name, model_type=model_type)
+
+    @staticmethod
+    def from_endpoint_attributes(
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint_arn: str | None = None,
+        endpoint_name: str | None = None,
+        model_type: _imports.ModelTypeLike | None = None,
+    ) -> IComprehendEndpoint:
+        """An endpoint defined elsewhere, from what you know of it.
+
+        :param endpoint_arn: its ARN. Default: built from ``endpoint_name`` and ``model_type`` in the
+            importing stack's account and region.
+        :param endpoint_name: its name. Default: taken from ``endpoint_arn``. One of the two is required.
+        :param model_type: its model type. Default: taken from a concrete ``endpoint_arn``; unknown for a
+            token ARN (grants then cover both endpoint types); required with ``endpoint_name`` alone.
+        """
+        return _ImportedEndpoint(
+            scope, construct_id, endpoint_arn=endpoint_arn, endpoint_name=endpoint_name, model_type=model_type
+        )
 
 
 class _ImportedEndpoint(_EndpointBase):
-    def __init__(self, scope: Construct, construct_id: str, endpoint_arn: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint_arn: str | None = None,
+        endpoint_name: str | None = None,
+        model_type: _imports.ModelTypeLike | None = None,
+    ) -> None:
         super().__init__(scope, construct_id, environment_from_arn=endpoint_arn)
-        self._arn = endpoint_arn
-        if _validation.unresolved(endpoint_arn):
-            self._name = cdk.Fn.select(1, cdk.Fn.split("/", endpoint_arn))
-            return
-        match = _validation.ENDPOINT_ARN.fullmatch(endpoint_arn)
-        _validation.check(
-            self,
-            match is not None,
-            "endpoint_arn",
-            "must be a document-classifier-endpoint or entity-recognizer-endpoint ARN",
-            endpoint_arn,
+        attributes = _imports.resolve(
+            self, endpoint_arn=endpoint_arn, endpoint_name=endpoint_name, model_type=model_type
         )
-        assert match is not None
-        self._name = match["name"]
-        self._model_kind = match["kind"].removesuffix("-endpoint")
+        self._arn = attributes.endpoint_arn
+        self._name = attributes.endpoint_name
+        self._model_kind = attributes.model_kind
 
     @property
     def endpoint_arn(self) -> str:

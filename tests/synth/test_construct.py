@@ -146,14 +146,11 @@ def test_create_names_exactly_the_templates_endpoint_arns_and_models():
     # THEN CreateEndpoint is allowed on those two endpoint ARNs and the two models, nothing else
     create = statement(template(stack), "CreateEndpointsOfTheTemplate")
     assert create["Action"] == "comprehend:CreateEndpoint" and "Condition" not in create
+    prefix = "arn:${AWS::Partition}:comprehend:${AWS::Region}:${AWS::AccountId}"
     assert create["Resource"] == [
-        {
-            "Fn::Sub": "arn:${AWS::Partition}:comprehend:${AWS::Region}:${AWS::AccountId}:document-classifier-endpoint/alpha"
-        },
+        {"Fn::Sub": f"{prefix}:document-classifier-endpoint/alpha"},
         CLASSIFIER,
-        {
-            "Fn::Sub": "arn:${AWS::Partition}:comprehend:${AWS::Region}:${AWS::AccountId}:entity-recognizer-endpoint/people"
-        },
+        {"Fn::Sub": f"{prefix}:entity-recognizer-endpoint/people"},
         RECOGNIZER,
     ]
 

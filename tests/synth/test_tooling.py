@@ -11,23 +11,40 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
 from cdk_nag import AwsSolutionsChecks
 
-from cdk_comprehend_endpoint import ComprehendEndpoint
+from cdk_comprehend_endpoint import ComprehendEndpoint, ModelType
 from tests.conftest import ROOT
 from tests.synth.helpers import CLASSIFIER, FLYWHEEL, RECOGNIZER
 
 
 def full_stack(app: cdk.App) -> cdk.Stack:
-    """Every feature at once: three endpoints, a data-access role, a flywheel, a grant."""
+    """Every feature at once: three endpoints, a data-access role, a flywheel, a grant, autoscaling
+    (target tracking and a schedule, on a known and on an unknown endpoint type), idle alarms with an
+    SNS action, and imports."""
     stack = cdk.Stack(app, "NagStack")
     role = iam.Role(stack, "DataAccess", assumed_by=iam.ServicePrincipal("comprehend.amazonaws.com"))
     first = ComprehendEndpoint(stack, "Classifier", model_arn=CLASSIFIER, data_access_role=role)
-    ComprehendEndpoint(stack, "Recognizer", model_arn=RECOGNIZER, desired_inference_units=2)
-    ComprehendEndpoint(stack, "Flywheel", flywheel_arn=FLYWHEEL)
+    recognizer = ComprehendEndpoint(stack, "Recognizer", model_arn=RECOGNIZER, desired_inference_units=2)
+    flywheel = ComprehendEndpoint(stack, "Flywheel", flywheel_arn=FLYWHEEL)
     reader = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     first.grant_invoke(reader)
+    scaling = recognizer.auto_scale_inference_units(min_capacity=1, max_capacity=4)
+    scaling.scale_on_utilization(target_utilization_percent=70)
+    scaling.scale_on_schedule("Nights", schedule=appscaling.Schedule.cron(hour="20", minute="0"), max_capacity=1)
+    flywheel.auto_scale_inference_units(max_capacity=2).scale_on_utilization(target_utilization_percent=50)
+    topic = sns.Topic(
+        stack, "Alerts", enforce_ssl=True, master_key=kms.Alias.from_alias_name(stack, "Sns", "alias/aws/sns")
+    )
+    first.alarm_when_idle().add_alarm_action(cw_actions.SnsAction(topic))
+    imported = ComprehendEndpoint.from_endpoint_name(stack, "Shared", "shared", model_type=ModelType.ENTITY_RECOGNIZER)
+    imported.alarm_when_idle(window=cdk.Duration.hours(6))
+    imported.grant_invoke(reader)
     cdk.CfnOutput(stack, "Arn", value=first.endpoint_arn, export_name="NagStack-Arn")
     return stack
 

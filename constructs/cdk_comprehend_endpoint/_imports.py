@@ -1,0 +1,131 @@
+"""Endpoints defined elsewhere: what an import by ARN, by name or by attributes resolves to.
+
+An endpoint's ARN names its type (``document-classifier-endpoint/...`` or
+``entity-recognizer-endpoint/...``); a name alone does not, so an import by name needs the model
+type to build the ARN. Concrete values are checked with the construct's messages
+(``ComprehendEndpoint <path>: <prop> <rule>, got <value>``); tokens are accepted as they are.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Literal
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from cdk_comprehend_endpoint import _validation
+
+
+class ModelType(enum.Enum):
+    """The kind of custom model an endpoint serves; it fixes the endpoint's ARN and its inference API."""
+
+    DOCUMENT_CLASSIFIER = "document-classifier"
+    """A custom classifier: the endpoint is a ``document-classifier-endpoint``, called with ClassifyDocument."""
+
+    ENTITY_RECOGNIZER = "entity-recognizer"
+    """A custom entity recognizer: the endpoint is an ``entity-recognizer-endpoint``, called with DetectEntities."""
+
+
+_KINDS = frozenset(t.value for t in ModelType)
+ModelTypeLike = ModelType | Literal["document-classifier", "entity-recognizer"]
+"""A ``ModelType`` or its value as a string."""
+
+
+@dataclass(frozen=True)
+class ImportedAttributes:
+    """What an imported endpoint knows: its ARN and name (tokens or strings), and its model kind if known."""
+
+    endpoint_arn: str
+    endpoint_name: str
+    model_kind: str | None
+
+
+def model_kind(scope: Construct, model_type: ModelTypeLike | None) -> str | None:
+    """``document-classifier`` / ``entity-recognizer`` for a ``ModelType`` or its string value; None for None.
+
+    Anything else raises ``ValueError`` naming ``model_type``.
+    """
+    if model_type is None or isinstance(model_type, ModelType):
+        return model_type.value if model_type is not None else None
+    _validation.check(
+        scope,
+        model_type in _KINDS,
+        "model_type",
+        "must be ModelType.DOCUMENT_CLASSIFIER or ModelType.ENTITY_RECOGNIZER "
+        "('document-classifier' or 'entity-recognizer')",
+        model_type,
+    )
+    return str(model_type)
+
+
+def resolve(
+    scope: Construct,
+    *,
+    endpoint_arn: str | None,
+    endpoint_name: str | None,
+    model_type: ModelTypeLike | None,
+) -> ImportedAttributes:
+    """Check the given attributes against each other and fill in what they imply.
+
+    - A concrete ARN must be an endpoint ARN; it gives the name and the kind, and a ``model_type`` or
+      ``endpoint_name`` given with it must agree.
+    - A token ARN is taken as is; the name is ``endpoint_name`` or the part after the ``/``, the kind is
+      ``model_type`` (unknown without it).
+    - A name without an ARN needs ``model_type``; the ARN is built in the stack's partition, region and
+      account (``Stack.format_arn``), as an endpoint is always in the account and region that call it.
+    """
+    kind = model_kind(scope, model_type)
+    if endpoint_name is not None and not _validation.unresolved(endpoint_name):
+        _check_name(scope, endpoint_name)
+    if endpoint_arn is None:
+        _validation.check(scope, endpoint_name is not None, "endpoint_arn", "or endpoint_name is required", None)
+        assert endpoint_name is not None
+        _validation.check(
+            scope,
+            kind is not None,
+            "model_type",
+            "is required to import an endpoint by name (the endpoint ARN depends on it)",
+            None,
+        )
+        arn = cdk.Stack.of(scope).format_arn(
+            service="comprehend",
+            resource=f"{kind}-endpoint",
+            resource_name=endpoint_name,
+            arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+        )
+        return ImportedAttributes(arn, endpoint_name, kind)
+    if _validation.unresolved(endpoint_arn):
+        name = endpoint_name if endpoint_name is not None else cdk.Fn.select(1, cdk.Fn.split("/", endpoint_arn))
+        return ImportedAttributes(endpoint_arn, name, kind)
+    match = _validation.ENDPOINT_ARN.fullmatch(endpoint_arn)
+    _validation.check(
+        scope,
+        match is not None,
+        "endpoint_arn",
+        "must be a document-classifier-endpoint or entity-recognizer-endpoint ARN",
+        endpoint_arn,
+    )
+    assert match is not None
+    arn_kind = match["kind"].removesuffix("-endpoint")
+    _validation.check(scope, kind in (None, arn_kind), "model_type", f"must match endpoint_arn ({arn_kind})", kind)
+    if endpoint_name is not None and not _validation.unresolved(endpoint_name):
+        _validation.check(
+            scope,
+            endpoint_name == match["name"],
+            "endpoint_name",
+            f"must match endpoint_arn ({match['name']})",
+            endpoint_name,
+        )
+    return ImportedAttributes(endpoint_arn, match["name"], arn_kind)
+
+
+def _check_name(scope: Construct, name: str) -> None:
+    _validation.check(
+        scope,
+        len(name) <= _validation.MAX_NAME and _validation.ENDPOINT_NAME.fullmatch(name) is not None,
+        "endpoint_name",
+        f"must be 1-{_validation.MAX_NAME} letters, digits and inner hyphens (^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)",
+        name,
+    )
