@@ -328,16 +328,20 @@ class Lifecycle:
         try:
             arn = self._create_endpoint(spec, token, request.owner)
         except Rejected as exc:
-            if exc.code != "ResourceInUseException":
+            refused = exc
+            if exc.code not in ("ResourceInUseException", *ACCESS_DENIED_CODES):
                 return Outcome.failed(failed_id, create_error_reason(spec, exc))
         else:
             state.update(arn=arn, created=True, awaiting=True, units=created_units(spec))
             return None
-        # The name is taken: by an endpoint this resource owns (take it back), by one on its way out
-        # (wait), or by anything else (leave it alone and say so).
+        # The name is taken, or the current policy may not create it (a rollback runs under the policy
+        # of either template): an endpoint this resource owns is taken back, one on its way out is
+        # waited for, and anything else is left alone.
         try:
             live = self._describe(expected)
             if live is None:
+                if refused.code in ACCESS_DENIED_CODES:
+                    return Outcome.failed(failed_id, create_error_reason(spec, refused))
                 return None
             owner = Owner.from_tags(self._tags(expected))
         except NotOurs as exc:

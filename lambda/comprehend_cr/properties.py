@@ -190,8 +190,12 @@ def _autoscaling(value: Any) -> UnitsRange | None:
     unknown = sorted(set(value) - {"MinCapacity", "MaxCapacity"})
     if unknown:
         raise PropertyError(f"{AUTOSCALING}.{unknown[0]}", "unknown key (expected MinCapacity and MaxCapacity)")
-    minimum = _whole_number(value, f"{AUTOSCALING}.MinCapacity", minimum=1)
-    maximum = _whole_number(value, f"{AUTOSCALING}.MaxCapacity", minimum=1)
+    bounds = {}
+    for key in ("MinCapacity", "MaxCapacity"):
+        if value.get(key) in (None, ""):
+            raise PropertyError(f"{AUTOSCALING}.{key}", "is required (a whole number >= 1)")
+        bounds[key] = whole_number(value[key], f"{AUTOSCALING}.{key}", minimum=1)
+    minimum, maximum = bounds["MinCapacity"], bounds["MaxCapacity"]
     if maximum < minimum:
         raise PropertyError(f"{AUTOSCALING}.MaxCapacity", f"must be >= MinCapacity {minimum}, got {maximum}")
     return UnitsRange(minimum, maximum)

@@ -66,7 +66,7 @@ class LambdaContext:
         memory_mb: int,
         function_name: str = FUNCTION_NAME,
         qualifier: str | None = None,
-        log_group: str = LOG_GROUP,
+        log_group_name: str = f"/aws/lambda/{LOG_GROUP}",
     ) -> None:
         self._clock = clock
         self.deadline = clock.now() + timeout_s
@@ -75,7 +75,7 @@ class LambdaContext:
         self.invoked_function_arn = f"{arn}:{qualifier}" if qualifier else arn
         self.memory_limit_in_mb = str(memory_mb)
         self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{log_group}"
+        self.log_group_name = log_group_name
         self.log_stream_name = "2026/11/29/[$LATEST]0123456789abcdef"
 
     def get_remaining_time_in_millis(self) -> int:
@@ -124,6 +124,7 @@ class CloudFormation:
         service_token: str = FUNCTION_ARN,
         stack_id: str = STACK_ID,
         retries: int = len(LAMBDA_RETRY_DELAYS),
+        log_group_name: str = f"/aws/lambda/{LOG_GROUP}",
     ) -> None:
         self.new_container = handler
         """Makes a handler instance: one per Lambda execution environment, reused while it is idle."""
@@ -139,6 +140,7 @@ class CloudFormation:
         self.service_token = service_token
         self.stack_id = stack_id
         self.retry_delays = LAMBDA_RETRY_DELAYS[:retries]
+        self.log_group_name = log_group_name
         """Lambda's delays before retrying a failed asynchronous invocation (the function's async config)."""
         self.invocations: list[Invocation] = []
         self.timeouts: dict[str, float] = {}
@@ -254,7 +256,9 @@ class CloudFormation:
             self._invoke(item)
 
     def _invoke(self, item: _Due) -> None:
-        context = LambdaContext(self.clock, self.timeout_s, self.memory_mb, self.function_name, item.qualifier)
+        context = LambdaContext(
+            self.clock, self.timeout_s, self.memory_mb, self.function_name, item.qualifier, self.log_group_name
+        )
         record = Invocation(item.event["RequestId"], item.kind, self.clock.now())
         if not self.concurrent:
             self.aws.current_request = item.event["RequestId"]

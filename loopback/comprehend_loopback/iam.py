@@ -178,6 +178,8 @@ def _condition(operator: str, name: str, policy_values: Any, keys: Mapping[str, 
     if_exists = base.endswith("IfExists")
     base = base.removesuffix("IfExists")
     values = [str(v) for v in _as_list(policy_values)]
+    if any("${" in v for v in values):
+        raise UnsupportedPolicy(f"policy variables are not modelled: {values!r}")
     present = name.lower() in keys
     raw = keys.get(name.lower())
     request_values = [str(v) for v in _as_list(raw)] if present else []

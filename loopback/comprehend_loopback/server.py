@@ -165,7 +165,7 @@ class LoopbackAws:
             self.calls[f"{action}:AccessDenied"] += 1
             raise ApiError("AccessDeniedException", denied.message(principal.session_arn))
 
-    def _comprehend_resources(self, operation: str, body: dict[str, Any]) -> list[tuple[str, list[iam.Resource]]]:
+    def authorization_checks(self, operation: str, body: dict[str, Any]) -> list[tuple[str, list[iam.Resource]]]:
         """The IAM checks one Comprehend operation needs: (action, resources) pairs, the implicit
         ``iam:PassRole`` included (the resource types per action follow the Service Authorization
         Reference; a test checks this table against it)."""
@@ -219,7 +219,7 @@ class LoopbackAws:
             if self.call_latency_s:
                 self.clock.advance_to(self.clock.now() + self.call_latency_s)
             self.comprehend.advance()
-            for action, resources in self._comprehend_resources(operation, body):
+            for action, resources in self.authorization_checks(operation, body):
                 self.authorize(access_key, action, resources, self._request_keys(operation, body))
             if operation == "DescribeEndpoint":
                 self.describes.append((self.clock.now(), body.get("EndpointArn", ""), self.current_request))

@@ -106,6 +106,7 @@ class FunctionState:
     memory_mb: int
     retries: dict[str, int] = field(default_factory=dict)
     """Qualifier -> MaximumRetryAttempts of its asynchronous-invoke configuration."""
+    log_group_name: str = ""
 
 
 class _Failed(Exception):
@@ -481,6 +482,7 @@ class StackPlayer:
                 stack_id=self.stack_id,
                 timeout_s=function.timeout_s,
                 memory_mb=function.memory_mb,
+                log_group_name=function.log_group_name,
             )
             self._drivers[key] = driver
         # The alias's asynchronous-invoke limits may have been applied after the driver was made.
@@ -522,6 +524,8 @@ class StackPlayer:
             function.role_arn = str(props.get("Role", ""))
             function.timeout_s = float(props.get("Timeout", DEFAULT_TIMEOUT_S))
             function.memory_mb = int(props.get("MemorySize", DEFAULT_MEMORY_MB))
+            log_group = props.get("LoggingConfig", {}).get("LogGroup")
+            function.log_group_name = str(log_group) if log_group else f"/aws/lambda/{physical_id}"
             self.functions[physical_id] = function
             aws.register_function(physical_id)
             return {"Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{physical_id}"}

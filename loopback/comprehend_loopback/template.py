@@ -78,10 +78,15 @@ class StackTemplate:
         return order
 
     def asset_dir(self, logical_id: str) -> Path | None:
-        """Where the Lambda code of ``logical_id`` was staged (``aws:asset:path`` metadata), if anywhere."""
-        path = self.resources[logical_id].get("Metadata", {}).get("aws:asset:path")
+        """Where the Lambda code of ``logical_id`` was staged, if anywhere: the ``aws:asset:path``
+        metadata the CLI asks for, else ``asset.<hash>`` from the code's S3 key (an in-process synth)."""
+        resource = self.resources[logical_id]
+        path = resource.get("Metadata", {}).get("aws:asset:path")
         if path is None:
-            return None
+            key = resource.get("Properties", {}).get("Code", {}).get("S3Key")
+            if not isinstance(key, str) or not key.endswith(".zip"):
+                return None
+            path = "asset." + key.removesuffix(".zip")
         directory = self.directory / str(path)
         return directory if directory.is_dir() else None
 

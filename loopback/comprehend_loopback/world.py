@@ -96,6 +96,27 @@ class World:
                 else:
                     os.environ[key] = value
 
+    def autoscale(self, endpoint_arn: str, units: int) -> None:
+        """Application Auto Scaling moving an endpoint's inference units, as its service-linked role
+        does (UpdateEndpoint with DesiredInferenceUnits), only for an endpoint a stack registered as a
+        scalable target and only within that target's [MinCapacity, MaxCapacity]."""
+        target = self.scaling_targets.get(endpoint_arn)
+        if target is None:
+            raise AssertionError(f"no scalable target is registered for {endpoint_arn}")
+        low, high = int(target["MinCapacity"]), int(target["MaxCapacity"])
+        if not low <= units <= high:
+            raise AssertionError(f"{units} units is outside the scalable target's [{low}, {high}]")
+        with self.comprehend.lock:
+            self.comprehend.advance()
+            self.comprehend.UpdateEndpoint({"EndpointArn": endpoint_arn, "DesiredInferenceUnits": units})
+
+    def settle(self) -> None:
+        """Let virtual time run until no endpoint is changing status any more."""
+        with self.comprehend.lock:
+            while (when := self.comprehend.next_change()) is not None:
+                self.clock.advance_to(when)
+                self.comprehend.advance()
+
     def handler(
         self, handler_dir: Path = HANDLER_DIR, *, access_key: str | None = None
     ) -> Callable[[dict[str, Any], Any], Any]:
