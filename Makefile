@@ -11,7 +11,7 @@ export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup synth lint test test-fast bench demo clean
+.PHONY: help setup synth lint test test-fast bench demo integ-snapshot clean
 
 help:
 	@echo "make setup   - .venv (project + dev tools) and node_modules (Node 22, CDK CLI)"
@@ -19,6 +19,7 @@ help:
 	@echo "make synth   - synthesize the sample app into cdk.out/ with the pinned CDK CLI"
 	@echo "make test    - lint, type-check and run every test tier"
 	@echo "make bench   - print the benchmark figures"
+	@echo "make integ-snapshot - rewrite the committed snapshot of integ/integ_comprehend_endpoint.py (offline)"
 	@echo "make clean   - remove everything the targets create"
 
 setup: $(VENV)/.installed node_modules/.installed
@@ -56,6 +57,12 @@ bench: setup
 demo: setup
 	$(PY) -m demo
 
+# The integ test's snapshot (integ/integ_comprehend_endpoint.py.snapshot/): synthesized offline with the
+# pinned CDK CLI and a placeholder model. `make test` fails while it differs from the app: rerun this
+# after changing the construct, the handler or the integ app, review the diff and commit it.
+integ-snapshot: setup
+	$(PY) -m integ.snapshot update
+
 clean:
-	rm -rf $(VENV) node_modules cdk.out build dist .mypy_cache .pytest_cache .ruff_cache .coverage
+	rm -rf $(VENV) node_modules cdk.out integ/cdk-integ.out build dist .mypy_cache .pytest_cache .ruff_cache .coverage
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
