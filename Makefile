@@ -11,7 +11,7 @@ export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup synth lint test test-fast bench demo clean
+.PHONY: help setup synth lint test test-fast bench demo integ-snapshot integ-deploy clean
 
 help:
 	@echo "make setup   - .venv (project + dev tools) and node_modules (Node 22, CDK CLI)"
@@ -19,6 +19,8 @@ help:
 	@echo "make synth   - synthesize the sample app into cdk.out/ with the pinned CDK CLI"
 	@echo "make test    - lint, type-check and run every test tier"
 	@echo "make bench   - print the benchmark figures"
+	@echo "make integ-snapshot - rewrite the committed snapshot of integ/integ_comprehend_endpoint.py (offline)"
+	@echo "make integ-deploy MODEL_ARN=arn:... - deploy, assert, rename, assert, destroy on a real account (costs money)"
 	@echo "make clean   - remove everything the targets create"
 
 setup: $(VENV)/.installed node_modules/.installed
@@ -42,7 +44,7 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy constructs/cdk_comprehend_endpoint lambda loopback/comprehend_loopback app.py
-	$(PY) -m mypy tests bench demo
+	$(PY) -m mypy tests bench demo integ
 
 test: lint
 	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered
@@ -56,6 +58,23 @@ bench: setup
 demo: setup
 	$(PY) -m demo
 
+# The integ test's snapshot (integ/integ_comprehend_endpoint.py.snapshot/): synthesized offline with the
+# pinned CDK CLI and a placeholder model. `make test` fails while it differs from the app: rerun this
+# after changing the construct, the handler or the integ app, review the diff and commit it.
+integ-snapshot: setup
+	$(PY) -m integ.snapshot update
+
+# Never run by CI: deploys real endpoints (about $2 a run, see README). Needs AWS credentials for a
+# bootstrapped account and MODEL_ARN, a trained model in the region to test in.
+integ-deploy:
+	@if [ -z "$(strip $(MODEL_ARN))" ]; then \
+	  echo "make integ-deploy needs MODEL_ARN, the ARN of a trained Comprehend model to serve, e.g." >&2; \
+	  echo "  make integ-deploy MODEL_ARN=arn:aws:comprehend:us-east-1:123456789012:document-classifier/my-model" >&2; \
+	  exit 2; \
+	fi
+	@$(MAKE) --no-print-directory setup
+	MODEL_ARN='$(strip $(MODEL_ARN))' $(PY) -m integ.deploy
+
 clean:
-	rm -rf $(VENV) node_modules cdk.out build dist .mypy_cache .pytest_cache .ruff_cache .coverage
+	rm -rf $(VENV) node_modules cdk.out integ/cdk-integ.out build dist .mypy_cache .pytest_cache .ruff_cache .coverage
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
