@@ -75,9 +75,13 @@ class EndpointResource(CfnResource):
         self.update(self._handle)
         self.delete(self._handle)
 
-    def _handle(self, event: dict[str, Any], context: Any) -> str | None:
+    def __call__(self, event: dict[str, Any], context: Any) -> None:
+        """One invocation: per-invocation state is reset before crhelper arms its timer."""
         self._pending = False
         self._abandoned = False
+        super().__call__(event, context)
+
+    def _handle(self, event: dict[str, Any], context: Any) -> str | None:
         request = Request.from_event(event)
         invocation_end = self._clock.now() + context.get_remaining_time_in_millis() / 1000.0
         self._lifecycle = Lifecycle(self._comprehend, self._clock, invocation_end, lambda: self._abandoned)

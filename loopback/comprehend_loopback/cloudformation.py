@@ -76,10 +76,26 @@ class LambdaContext:
         self.memory_limit_in_mb = str(memory_mb)
         self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = log_group_name
+        self.kill_next_invocations = 0
+        """The next N invocations are killed by Lambda ``kill_after_real_s`` real seconds in (see
+        ``LambdaContext.killed_after_real_s``); Lambda then retries the event."""
+        self.kill_after_real_s = 0.8
+        """crhelper's timer fires half a second before: 0.3 s (real) into such an invocation."""
         self.log_stream_name = "2026/11/29/[$LATEST]0123456789abcdef"
 
+    killed_after_real_s: float | None = None
+    """When set, the first reading of the remaining time (crhelper's, which arms its last-second
+    timer) says this many real seconds are left: Lambda is about to kill the invocation whatever the
+    handler's own budget says. The driver then treats the invocation as timed out."""
+
     def get_remaining_time_in_millis(self) -> int:
+        if self.killed_after_real_s is not None and not self._first_read_done:
+            self._first_read_done = True
+            return int(self.killed_after_real_s * 1000)
+        self._first_read_done = True
         return max(0, int((self.deadline - self._clock.now()) * 1000))
+
+    _first_read_done = False
 
 
 @dataclass
@@ -141,6 +157,11 @@ class CloudFormation:
         self.stack_id = stack_id
         self.retry_delays = LAMBDA_RETRY_DELAYS[:retries]
         self.log_group_name = log_group_name
+        self.kill_next_invocations = 0
+        """The next N invocations are killed by Lambda ``kill_after_real_s`` real seconds in (see
+        ``LambdaContext.killed_after_real_s``); Lambda then retries the event."""
+        self.kill_after_real_s = 0.8
+        """crhelper's timer fires half a second before: 0.3 s (real) into such an invocation."""
         """Lambda's delays before retrying a failed asynchronous invocation (the function's async config)."""
         self.invocations: list[Invocation] = []
         self.timeouts: dict[str, float] = {}
@@ -259,6 +280,10 @@ class CloudFormation:
         context = LambdaContext(
             self.clock, self.timeout_s, self.memory_mb, self.function_name, item.qualifier, self.log_group_name
         )
+        killed = self.kill_next_invocations > 0
+        if killed:
+            self.kill_next_invocations -= 1
+            context.killed_after_real_s = self.kill_after_real_s
         record = Invocation(item.event["RequestId"], item.kind, self.clock.now())
         if not self.concurrent:
             self.aws.current_request = item.event["RequestId"]
@@ -273,7 +298,7 @@ class CloudFormation:
             with self._lock:
                 self._idle.append(container)
         record.ended = self.clock.now()
-        record.timed_out = record.ended > context.deadline
+        record.timed_out = killed or record.ended > context.deadline
         with self._lock:
             self.invocations.append(record)
         if (record.raised or record.timed_out) and item.attempt <= len(self.retry_delays):

@@ -36,6 +36,8 @@ class ResponseReceiver:
         self.ca.cert_pem.write_to_path(str(self.ca_file))
         self.answers: dict[str, list[Answer]] = {}
         self.refuse_next = 0
+        self.garble_next = 0
+        """The next N PUTs get a malformed status line (an HTTPException that is not an OSError)."""
         self.puts = 0
         self.lock = threading.Lock()
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -70,13 +72,20 @@ class ResponseReceiver:
                 request_id = self.path.split("?")[0].rsplit("/", 1)[1]
                 with receiver.lock:
                     receiver.puts += 1
-                    refuse = receiver.refuse_next > 0
+                    garble = receiver.garble_next > 0
+                    if garble:
+                        receiver.garble_next -= 1
+                    refuse = receiver.refuse_next > 0 and not garble
                     if refuse:
                         receiver.refuse_next -= 1
                     else:
                         receiver.answers.setdefault(request_id, []).append(
                             Answer(request_id, json.loads(raw), receiver._now(), len(raw))
                         )
+                if garble:  # not HTTP: the client's parser raises http.client.BadStatusLine
+                    self.wfile.write(b"HTTP/1.1 garbage\r\n\r\n")
+                    self.close_connection = True
+                    return
                 self.reply(500 if refuse else 200)
 
         return Handler

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -47,6 +48,9 @@ class Faults:
     """Answer Lambda Invoke with AccessDeniedException (a function that may not continue itself)."""
     lose_response: dict[str, int] = field(default_factory=dict)
     """Operation -> how many times to carry it out but answer 500 (the response is lost)."""
+    hang_real_s: dict[str, list[float]] = field(default_factory=dict)
+    """Operation -> real seconds each of its next calls blocks before it is served (one entry per call):
+    a call still in flight when Lambda kills the invocation (virtual time does not move meanwhile)."""
     _count: int = 0
 
     def pick(self) -> ApiError | None:
@@ -210,6 +214,11 @@ class LoopbackAws:
 
     # -- dispatch --------------------------------------------------------------------------------
     def comprehend_call(self, operation: str, body: dict[str, Any], access_key: str = "") -> dict[str, Any]:
+        with self.lock:
+            delays = self.faults.hang_real_s.get(operation)
+            delay = delays.pop(0) if delays else 0.0
+        if delay:
+            time.sleep(delay)
         with self.lock, self.comprehend.lock:
             self.calls[operation] += 1
             fault = self.faults.pick()

@@ -71,3 +71,32 @@ def test_delete_answers_within_seconds_of_the_endpoint_being_gone(tmp_path):
         endpoint = world.comprehend.endpoints[arn]
         answer = cfn.delete("Endpoint", arn, props())
         assert 0 <= answer.at - endpoint.reached_at["GONE"] <= 15
+
+
+def test_delete_of_an_endpoint_a_sibling_resource_now_owns_leaves_it_to_that_resource(world, cfn):
+    # GIVEN "news", owned by resource Other of the same stack
+    world.comprehend.CreateEndpoint(
+        {
+            "EndpointName": "news",
+            "ModelArn": CLASSIFIER,
+            "DesiredInferenceUnits": 1,
+            "ClientRequestToken": "t1",
+            "Tags": owned_by(cfn, "Other"),
+        }
+    )
+    # WHEN resource Endpoint's Delete names it
+    answer = cfn.delete("Endpoint", ARN, props())
+    # THEN SUCCESS without deleting it: it is the other resource's to delete
+    assert answer.body["Status"] == "SUCCESS"
+    assert world.aws.calls["DeleteEndpoint"] == 0 and ARN in world.comprehend.endpoints
+
+
+def test_delete_of_an_endpoint_without_ownership_tags_fails_and_leaves_it(world, cfn):
+    # GIVEN "news", created outside the stack (no ownership tags)
+    world.comprehend.put_foreign_endpoint("news", CLASSIFIER)
+    # WHEN a Delete names it
+    answer = cfn.delete("Endpoint", ARN, props())
+    # THEN FAILED, saying why, and the endpoint is untouched
+    assert answer.body["Status"] == "FAILED"
+    assert "is not this resource's" in answer.body["Reason"] and "Ownership tags" in answer.body["Reason"]
+    assert world.aws.calls["DeleteEndpoint"] == 0 and world.comprehend.endpoints[ARN].status == "IN_SERVICE"

@@ -86,3 +86,32 @@ def test_waiting_creates_no_eventbridge_rule_or_lambda_permission(world, cfn):
     cfn.delete("Endpoint", arn, props(DesiredInferenceUnits=2))
     assert [c for c in world.aws.calls if c.startswith(("events:", "lambda:AddPermission"))] == []
     assert world.aws.rules == {} and world.aws.permissions == {}
+
+
+def test_the_last_second_timer_never_answers_and_the_retry_answers_once(world, cfn):
+    # GIVEN CreateEndpoint blocks (1 s real) past the moment Lambda kills the invocation (0.3 s real)
+    world.aws.faults.hang_real_s = {"CreateEndpoint": [1.0]}
+    cfn.kill_next_invocations = 1
+    event = cfn.event("Create", "Endpoint", props())
+    # WHEN CloudFormation sends the Create
+    answer = cfn.send(event)
+    # THEN the killed invocation sent nothing (crhelper's timer fired while the call was in flight) and
+    # made no call after it; Lambda's retry reached the same endpoint and answered once, with its ARN
+    answers = world.receiver.answers[event["RequestId"]]
+    assert [(a.body["Status"], a.body["PhysicalResourceId"]) for a in answers] == [("SUCCESS", ARN)]
+    assert answer.body["Status"] == "SUCCESS"
+    assert world.comprehend.creates == [ARN]
+    first, retry = cfn.invocations[0], cfn.invocations[1]
+    assert first.timed_out and retry.kind == "lambda-retry"
+    assert [d for d in world.aws.describes if d[0] < retry.started] == []
+
+
+def test_a_malformed_http_answer_to_the_response_put_is_retried(world, cfn):
+    # GIVEN the response URL answers twice with something that is not HTTP (http.client.BadStatusLine)
+    world.receiver.garble_next = 2
+    # WHEN a request is answered
+    answer = cfn.create("Endpoint", props(DesiredInferenceUnits="0"))
+    # THEN the third PUT delivered it
+    assert answer.body["Status"] == "FAILED"
+    assert world.receiver.puts == 3
+    assert [i for i in cfn.invocations if i.raised] == []

@@ -151,3 +151,12 @@ def test_response_body_stays_under_the_limit_and_keeps_status():
 def test_oversized_data_never_turns_into_a_silent_success():
     body = json.loads(build_body(status="SUCCESS", reason="", physical_id="p", event=EVENT, data={"k": "v" * 10_000}))
     assert body["Status"] == "FAILED" and body["Data"] == {}
+
+
+def test_a_long_multibyte_reason_keeps_as_much_as_fits_in_bytes():
+    # GIVEN a reason of 2,000 emoji (12 bytes each once JSON-escaped)
+    body = json.loads(build_body(status="FAILED", reason="😀" * 2000, physical_id="p", event=EVENT, data={}))
+    # THEN the reason is cut to what fits in 1,024 encoded bytes, not to a number of characters
+    kept = body["Reason"].removesuffix(" ...(truncated)")
+    assert set(kept) == {"😀"}
+    assert len(json.dumps(body["Reason"])) <= 1024 < len(json.dumps(body["Reason"] + "😀"))
