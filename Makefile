@@ -1,5 +1,7 @@
 # Every target creates what it needs from nothing: a fresh clone needs only python3, npm and make.
 SHELL := /bin/bash
+# A failing command anywhere in a pipeline fails the recipe (setup pipes pip through a filter).
+.SHELLFLAGS := -o pipefail -ec
 .DEFAULT_GOAL := help
 
 VENV := .venv
@@ -26,14 +28,18 @@ help:
 setup: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml requirements.txt
+	@echo "==> Creating .venv/ and installing the project with its pinned dependencies (aws-cdk-lib, jsii," \
+	      "boto3, crhelper and the dev tools): about a minute on a fresh machine ..."
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -e '.[dev]'
+	$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt -e '.[dev,rehearse]' \
+	  | awk '/^(Collecting|Successfully installed)/ { print "    " $$0; fflush() }'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
+	@echo "==> Installing Node.js 22 and the pinned AWS CDK CLI into node_modules/ (npm ci) ..."
 	npm ci --no-audit --no-fund --loglevel=error
-	$(NODE_BIN)/node --version
+	@echo "    node $$($(NODE_BIN)/node --version), cdk $$($(NODE_BIN)/cdk --version 2>/dev/null | cut -d' ' -f1)"
 	touch $@
 
 synth: setup

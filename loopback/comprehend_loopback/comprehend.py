@@ -76,7 +76,11 @@ class FakeComprehend:
         self.failing_models: dict[str, str] = {}
         self.flywheels: dict[str, dict[str, str]] = {}
         self.max_units = 10
+        """Inference units per endpoint (the default service quota)."""
         self.max_endpoints = 10
+        """Endpoints per account and region (the default service quota)."""
+        self.max_total_units = 100
+        """Inference units of all endpoints of the account and region together (the default quota)."""
         self.creates: list[str] = []
         self.deleted: list[str] = []
         self.gone: dict[str, dict[str, float]] = {}
@@ -179,6 +183,11 @@ class FakeComprehend:
             )
         if len(self.endpoints) >= self.max_endpoints:
             raise ApiError("ResourceLimitExceededException", f"Limit of {self.max_endpoints} endpoints reached")
+        if self.total_units() + units > self.max_total_units:
+            raise ApiError(
+                "ResourceLimitExceededException",
+                f"{self.total_units() + units} inference units in all would exceed the limit {self.max_total_units}",
+            )
         arn = self._endpoint_arn(model_arn, name)
         if arn in self.endpoints:
             raise ApiError("ResourceInUseException", f"Endpoint {name} already exists")
@@ -239,6 +248,10 @@ class FakeComprehend:
         units = int(req.get("DesiredInferenceUnits", ep.units))
         if units > self.max_units:
             raise ApiError("ResourceLimitExceededException", f"Inference units {units} exceed the limit")
+        if self.total_units() - max(ep.units, ep.desired_units) + units > self.max_total_units:
+            raise ApiError(
+                "ResourceLimitExceededException", f"Inference units in all would exceed {self.max_total_units}"
+            )
         if "FlywheelArn" in req:
             ep.flywheel = req["FlywheelArn"]
         ep.desired_model_arn, ep.desired_units = model, units
@@ -295,6 +308,10 @@ class FakeComprehend:
         if flywheel is None:
             raise ApiError("ResourceNotFoundException", f"Flywheel {req['FlywheelArn']} not found")
         return {"FlywheelProperties": {"FlywheelArn": req["FlywheelArn"], "Status": "ACTIVE", **flywheel}}
+
+    def total_units(self) -> int:
+        """Inference units held by all endpoints (an updating endpoint counts the larger of its two)."""
+        return sum(max(ep.units, ep.desired_units) for ep in self.endpoints.values())
 
     # -- for the authorizer ----------------------------------------------------------------------
     def tag_keys(self, arn: str) -> dict[str, str]:

@@ -55,6 +55,11 @@ from comprehend_loopback.world import World
 ENDPOINT_TYPE = "Custom::ComprehendEndpoint"
 DEFAULT_TIMEOUT_S = 3.0
 DEFAULT_MEMORY_MB = 128
+_COMPREHEND_MODELS = {
+    "AWS::Comprehend::DocumentClassifier": ("document-classifier", "DocumentClassifierName"),
+    "AWS::Comprehend::EntityRecognizer": ("entity-recognizer", "RecognizerName"),
+    "AWS::Comprehend::Flywheel": ("flywheel", "FlywheelName"),
+}
 _NAME_PROPERTY = {
     "AWS::Lambda::Function": "FunctionName",
     "AWS::IAM::Role": "RoleName",
@@ -539,6 +544,16 @@ class StackPlayer:
                 retries = int(props.get("MaximumRetryAttempts", 2))
                 self.functions[function_name].retries[str(props["Qualifier"])] = retries
             return {}
+        if resource_type in ("AWS::Comprehend::DocumentClassifier", "AWS::Comprehend::EntityRecognizer"):
+            # Assumed trained at once (the loopback world does not model training).
+            self.world.comprehend.add_model(physical_id)
+            return {"Arn": physical_id}
+        if resource_type == "AWS::Comprehend::Flywheel":
+            model_type = str(props.get("ModelType", "DOCUMENT_CLASSIFIER"))
+            kind = "entity-recognizer" if model_type == "ENTITY_RECOGNIZER" else "document-classifier"
+            active = str(props.get("ActiveModelArn") or f"arn:aws:comprehend:{REGION}:{ACCOUNT}:{kind}/{lid}-active")
+            self.world.comprehend.add_flywheel(physical_id, model_type, active)
+            return {"Arn": physical_id}
         if resource_type == "AWS::Logs::LogGroup":
             return {"Arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{physical_id}:*"}
         if resource_type == "AWS::ApplicationAutoScaling::ScalableTarget":
@@ -575,6 +590,11 @@ class StackPlayer:
         if resource_type == "AWS::Lambda::Alias":
             function = str(props["FunctionName"]).rsplit(":", 1)[-1]
             return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}:{props['Name']}"
+        model = _COMPREHEND_MODELS.get(resource_type)
+        if model is not None:  # Ref and GetAtt Arn of a Comprehend model are its ARN
+            kind, name_prop = model
+            version = f"/version/{props['VersionName']}" if props.get("VersionName") else ""
+            return f"arn:aws:comprehend:{REGION}:{ACCOUNT}:{kind}/{props.get(name_prop, lid)}{version}"
         return f"{self.name[:20]}-{lid[:30]}-{self._next_serial():012X}"
 
     # ------------------------------------------------------------------------------ helpers

@@ -36,9 +36,6 @@ def default_handler_dir() -> Path:
     raise FileNotFoundError("the Comprehend endpoint handler was found neither in lambda/ nor installed")
 
 
-HANDLER_DIR = default_handler_dir()
-
-
 class World:
     def __init__(self, workdir: Path, timing: Timing | None = None) -> None:
         self.clock = VirtualClock()
@@ -118,14 +115,14 @@ class World:
                 self.comprehend.advance()
 
     def handler(
-        self, handler_dir: Path = HANDLER_DIR, *, access_key: str | None = None
+        self, handler_dir: Path | None = None, *, access_key: str | None = None
     ) -> Callable[[dict[str, Any], Any], Any]:
         """The real handler from ``handler_dir`` (``lambda/`` or a staged asset) on the virtual clock.
 
         With ``access_key``, its clients sign with that key, so the loopback world holds it to the
         policies of the principal registered under it (as Lambda gives a function its role).
         """
-        index = load_index(handler_dir)
+        index = load_index(handler_dir or default_handler_dir())
         clients: dict[str, Any] = {}
         if access_key is not None:
             session = boto3.session.Session(

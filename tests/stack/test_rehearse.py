@@ -1,0 +1,110 @@
+"""Stack tier: the rehearsal tool (``comprehend-endpoint-rehearse``) on synthesized assemblies: what it
+prints, what it flags, and its exit status. The CLI path with a pip-installed copy is in tests/consumer."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import aws_cdk as cdk
+import pytest
+
+import app as sample_app
+from comprehend_loopback.rehearse import Quotas, Rehearsal, main
+from tests.stack.conftest import Endpoint, Version, build
+
+
+def sample(outdir, **context):
+    app = cdk.App(outdir=str(outdir), context=context)
+    sample_app.build_app(app)
+    app.synth()
+    return outdir
+
+
+def rehearse(*versions, **kwargs):
+    out = io.StringIO()
+    report = Rehearsal(list(versions), out=out, **kwargs).run()
+    return report, out.getvalue()
+
+
+def test_the_sample_app_is_created_renamed_and_destroyed_with_the_overlap_reported(tmp_path):
+    # GIVEN the sample app, and the same app with the endpoint renamed
+    first = sample(tmp_path / "one")
+    second = sample(tmp_path / "two", endpoint_name="renamed")
+    # WHEN rehearsed
+    report, printed = rehearse(first, second)
+    # THEN it passed, said what the update replaced and for how long both billed, and left nothing
+    assert report.ok, printed
+    (replacement,) = report.replacements
+    assert replacement.new_arn.endswith("/renamed")
+    assert 17 * 60 <= replacement.overlap_s <= 20 * 60
+    assert "both billed for 1" in printed and "/renamed" not in printed.split("replaced:")[0].split("Outputs:")[0]
+    assert "ComprehendEndpointStack.EndpointArn = arn:aws:comprehend:" in printed
+    assert "CREATE_COMPLETE" in printed and "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS" in printed
+    assert report.left_billing == [] and report.failures == []
+
+
+def test_a_plan_above_a_quota_fails_the_rehearsal_naming_the_quota(tmp_path):
+    # GIVEN an app with two endpoints of 3 units, rehearsed against a quota of 5 units in all
+    version = build(Version((Endpoint("A", "alpha", units=3), Endpoint("B", "beta", units=3))), tmp_path / "o")
+    # WHEN rehearsed
+    report, printed = rehearse(version.directory, quotas=Quotas(units_total=5))
+    # THEN the second create fails like the service would, and the summary names the quota
+    assert not report.ok
+    assert any("ResourceLimitExceededException" in p for p in report.quota_problems), printed
+    assert "rehearsal failed" in printed
+
+
+def test_an_endpoint_the_stack_can_no_longer_delete_is_reported_as_left_billing(tmp_path):
+    # GIVEN a stack whose endpoint loses its ownership tags outside the stack after the create
+    version = build(Version((Endpoint("A", "alpha"),)), tmp_path / "o")
+
+    def strip_tags(index, rehearsal):
+        for endpoint in rehearsal.world.comprehend.endpoints.values():
+            endpoint.tags.clear()
+
+    # WHEN rehearsed through destroy
+    report, printed = rehearse(version.directory, between=strip_tags)
+    # THEN the destroy fails for it and the rehearsal fails, naming the endpoint still billing
+    assert not report.ok
+    assert report.left_billing == ["arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/alpha"]
+    assert "left billing after destroy" in printed
+
+
+def test_a_retained_endpoint_is_reported_but_does_not_fail(tmp_path):
+    app = cdk.App(outdir=str(tmp_path / "o"))
+    stack = cdk.Stack(app, "Keep", env=cdk.Environment(account="111122223333", region="us-east-1"))
+    from cdk_comprehend_endpoint import ComprehendEndpoint
+
+    ComprehendEndpoint(
+        stack,
+        "Kept",
+        model_arn="arn:aws:comprehend:us-east-1:111122223333:document-classifier/news",
+        endpoint_name="kept",
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+    )
+    app.synth()
+    report, printed = rehearse(tmp_path / "o")
+    assert report.ok and report.left_billing == []
+    assert len(report.retained) == 1 and "retained by its DeletionPolicy" in printed
+
+
+def test_the_cli_exits_2_on_something_that_is_not_a_cloud_assembly(tmp_path, capsys):
+    assert main([str(tmp_path)]) == 2
+    assert "not a cloud assembly" in capsys.readouterr().err
+
+
+def test_the_cli_exits_2_on_an_assembly_without_comprehend_endpoints(tmp_path, capsys):
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"artifacts": {"S": {"type": "aws:cloudformation:stack", "properties": {}}}})
+    )
+    (tmp_path / "S.template.json").write_text(json.dumps({"Resources": {}}))
+    assert main([str(tmp_path)]) == 2
+    assert "no stack with a Custom::ComprehendEndpoint" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags", [["--units-quota", "0"]])
+def test_the_cli_exits_1_when_the_plan_fails(tmp_path, flags, capsys):
+    first = sample(tmp_path / "one")
+    assert main([str(first), *flags]) == 1
+    assert "quota" in capsys.readouterr().out
