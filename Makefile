@@ -33,7 +33,8 @@ $(VENV)/.installed: pyproject.toml requirements.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt -e '.[dev,rehearse]' \
-	  | awk '/^(Collecting|Successfully installed)/ { print "    " $$0; fflush() }'
+	  | awk '/^Collecting/ { sub(/ \(from .*/, ""); print "    " $$0; fflush() } \
+	         /^Successfully installed/ { print "    installed " NF - 2 " packages"; fflush() }'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
