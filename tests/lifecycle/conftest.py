@@ -1,25 +1,113 @@
+"""Lifecycle tier: the handler driven request by request as CloudFormation and Lambda drive it, against
+the loopback world, with every call authorized against the policy the construct synthesizes."""
+
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
+import aws_cdk as cdk
 import pytest
 
+from cdk_comprehend_endpoint import ComprehendEndpoint
+from cdk_comprehend_endpoint._provider import EndpointProvider
+from comprehend_loopback.cloudformation import FUNCTION_ARN, LOG_GROUP, STACK_ID
+from comprehend_loopback.comprehend import ACCOUNT, REGION, Timing
+from comprehend_loopback.template import Conditions, Resolver
 from comprehend_loopback.world import World
 
 CLASSIFIER = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
 CLASSIFIER_V2 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news/version/v2"
 RECOGNIZER = "arn:aws:comprehend:us-east-1:111122223333:entity-recognizer/people"
 FLYWHEEL = "arn:aws:comprehend:us-east-1:111122223333:flywheel/people-loop"
+OTHER_FLYWHEEL = "arn:aws:comprehend:us-east-1:111122223333:flywheel/other-loop"
 ROLE = "arn:aws:iam::111122223333:role/comprehend-data-access"
 ROLE_2 = "arn:aws:iam::111122223333:role/comprehend-data-access-2"
+HANDLER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ComprehendEndpointStack-ComprehendEndpointProviderRole-XyZ"
+ENDPOINT_NAMES = ["news", "news-v2", "people", "x", *(f"ep-{i:02d}" for i in range(20))]
+"""Every endpoint name the request-level tests use: the policy names them as a template would."""
+OTHER_MODELS = [
+    "arn:aws:comprehend:us-east-1:111122223333:document-classifier/broken",
+    "arn:aws:comprehend:us-east-1:111122223333:document-classifier/unknown",
+]
+"""Models some tests name that the world lacks or fails: a template naming them would allow them too."""
+MISSING_FLYWHEEL = "arn:aws:comprehend:us-east-1:111122223333:flywheel/missing"
+
+
+@pytest.fixture(scope="session")
+def handler_policies(tmp_path_factory) -> list[dict[str, Any]]:
+    """The handler's policy as the construct synthesizes it for a template holding the tests' endpoint
+    names, models, flywheels and roles, resolved the way CloudFormation would for the request-level
+    driver's stack and function."""
+    app = cdk.App(outdir=str(tmp_path_factory.mktemp("policy")))
+    stack = cdk.Stack(app, "ComprehendEndpointStack", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, endpoint_name="news")
+    provider = EndpointProvider.of(stack)
+    for name in ENDPOINT_NAMES:
+        for kind in ("document-classifier-endpoint", "entity-recognizer-endpoint"):
+            provider.allow_create(f"arn:aws:comprehend:{REGION}:{ACCOUNT}:{kind}/{name}")
+    for model in (CLASSIFIER, CLASSIFIER_V2, RECOGNIZER, *OTHER_MODELS):
+        provider.allow_model(model)
+    for flywheel in (FLYWHEEL, OTHER_FLYWHEEL, MISSING_FLYWHEEL):
+        provider.allow_flywheel(flywheel)
+    for role in (ROLE, ROLE_2):
+        provider.allow_pass_role(role)
+    template = app.synth().get_stack_by_name("ComprehendEndpointStack").template
+    resources = template["Resources"]
+    physical = {
+        lid: {"AWS::Lambda::Function": FUNCTION_ARN.rsplit(":", 1)[1], "AWS::Logs::LogGroup": LOG_GROUP}.get(
+            r["Type"], lid
+        )
+        for lid, r in resources.items()
+    }
+    attributes = {
+        lid: {
+            "Arn": {
+                "AWS::Lambda::Function": FUNCTION_ARN,
+                "AWS::Logs::LogGroup": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{LOG_GROUP}:*",
+            }.get(r["Type"], f"arn:aws:unknown:::{lid}")
+        }
+        for lid, r in resources.items()
+    }
+    pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws", "AWS::StackId": STACK_ID}
+    resolver = Resolver(
+        pseudo=pseudo,
+        parameters={},
+        physical_ids=physical,
+        attributes=attributes,
+        conditions=Conditions({}, {}),
+        exports={},
+    )
+    return [
+        resolver.resolve(r["Properties"]["PolicyDocument"])
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy"
+    ]
 
 
 @pytest.fixture
-def world(tmp_path) -> Iterator[World]:
-    with World.start(tmp_path) as w:
-        w.comprehend.add_model(CLASSIFIER)
-        w.comprehend.add_model(CLASSIFIER_V2)
-        w.comprehend.add_model(RECOGNIZER)
+def make_world(tmp_path, handler_policies) -> Callable[..., Any]:
+    """``with make_world(timing) as world``: a started world whose default caller (the handler built by
+    ``world.handler()``) is held to the synthesized policy, with the tests' models in place."""
+
+    @contextmanager
+    def start(timing: Timing | None = None) -> Iterator[World]:
+        with World.start(tmp_path, timing) as w:
+            principal = w.aws.register_principal("loopback", HANDLER_ROLE)
+            for index, document in enumerate(handler_policies):
+                principal.policies[f"handler-{index}"] = document
+            w.comprehend.add_model(CLASSIFIER)
+            w.comprehend.add_model(CLASSIFIER_V2)
+            w.comprehend.add_model(RECOGNIZER)
+            yield w
+
+    return start
+
+
+@pytest.fixture
+def world(make_world) -> Iterator[World]:
+    with make_world() as w:
         yield w
 
 

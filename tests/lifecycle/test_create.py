@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from comprehend_loopback.comprehend import Timing
-from comprehend_loopback.world import World
 from tests.lifecycle.conftest import (
     CLASSIFIER,
     FLYWHEEL,
@@ -206,9 +205,9 @@ def test_create_survives_server_errors(world, cfn):
     assert_well_behaved(world, cfn)
 
 
-def test_handler_answers_failed_itself_before_the_service_timeout_without_orphans(tmp_path):
+def test_handler_answers_failed_itself_before_the_service_timeout_without_orphans(make_world):
     # GIVEN an endpoint that takes 50 minutes to create, longer than the 45-minute ServiceTimeout
-    with World.start(tmp_path, Timing(create_s=50 * 60)) as world:
+    with make_world(Timing(create_s=50 * 60)) as world:
         world.comprehend.add_model(CLASSIFIER)
         cfn = world.cloudformation()
         answer = cfn.create("Endpoint", props())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from comprehend_loopback.comprehend import Timing
-from comprehend_loopback.world import World
 from tests.lifecycle.conftest import CLASSIFIER, assert_well_behaved, endpoint_count, owned_by, props
 
 ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
@@ -63,8 +62,8 @@ def test_delete_of_an_updating_endpoint_waits_it_out_then_deletes(world, cfn):
     assert_well_behaved(world, cfn)
 
 
-def test_delete_answers_within_seconds_of_the_endpoint_being_gone(tmp_path):
-    with World.start(tmp_path, Timing(delete_s=120)) as world:
+def test_delete_answers_within_seconds_of_the_endpoint_being_gone(make_world):
+    with make_world(Timing(delete_s=120)) as world:
         world.comprehend.add_model(CLASSIFIER)
         cfn = world.cloudformation()
         arn = cfn.create("Endpoint", props()).body["PhysicalResourceId"]

@@ -197,11 +197,9 @@ def test_failed_update_then_rollback_update_restores_the_endpoint(world, cfn):
     assert_well_behaved(world, cfn)
 
 
-def test_rollback_update_arriving_while_updating_waits_and_converges(tmp_path):
+def test_rollback_update_arriving_while_updating_waits_and_converges(make_world):
     # GIVEN an update that CloudFormation gave up on while the endpoint is still UPDATING
-    from comprehend_loopback.world import World
-
-    with World.start(tmp_path) as world:
+    with make_world() as world:
         world.comprehend.add_model(CLASSIFIER)
         cfn = world.cloudformation()
         arn = created(cfn)
