@@ -9,6 +9,7 @@ CloudFormation gives up at the resource's ServiceTimeout.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import json
@@ -266,15 +267,7 @@ class CloudFormation:
         if len(items) == 1:
             self._invoke(items[0])
             return
-        threads = [threading.Thread(target=self._invoke_participating, args=(item,)) for item in items]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-
-    def _invoke_participating(self, item: _Due) -> None:
-        with self.clock.participant():
-            self._invoke(item)
+        self.clock.run_concurrently([functools.partial(self._invoke, item) for item in items])
 
     def _invoke(self, item: _Due) -> None:
         context = LambdaContext(

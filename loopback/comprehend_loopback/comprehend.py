@@ -40,6 +40,10 @@ class Timing:
     create_s: float = 17 * 60
     update_s: float = 6 * 60
     delete_s: float = 2 * 60
+    status_lag_s: float = 0.0
+    """How long after UpdateEndpoint returns the endpoint still shows its old status and values
+    before it turns UPDATING. Assumed: the API reference does not say that the change is visible at
+    once, so a test can make it visible late (a handler must compare values, not only statuses)."""
 
 
 @dataclass
@@ -61,6 +65,9 @@ class Endpoint:
     tags: dict[str, str] = field(default_factory=dict)
     reached_at: dict[str, float] = field(default_factory=dict)
     """When the endpoint last reached each status (for latency measurements)."""
+    pending_at: float | None = None
+    """When an accepted UpdateEndpoint becomes visible (see ``Timing.status_lag_s``)."""
+    pending: dict[str, Any] = field(default_factory=dict)
 
 
 class FakeComprehend:
@@ -84,6 +91,7 @@ class FakeComprehend:
         self.creates: list[str] = []
         self.deleted: list[str] = []
         self.gone: dict[str, dict[str, float]] = {}
+        self.scheduled: list[tuple[float, Callable[[], None]]] = []
         self.on_status: Callable[[str, str, float], None] | None = None
         """Called with (EndpointArn, new status, when) at every status change (the demo prints them)."""
         """``reached_at`` of each deleted endpoint, by ARN."""
@@ -123,9 +131,20 @@ class FakeComprehend:
         return arn
 
     # -- time ----------------------------------------------------------------------------------
+    def at(self, when: float, action: Callable[[], None]) -> None:
+        """Run ``action`` (something done outside the stack) once virtual time reaches ``when``."""
+        self.scheduled.append((when, action))
+        self.scheduled.sort(key=lambda item: item[0])
+
     def advance(self) -> None:
         now = self._now()
+        while self.scheduled and self.scheduled[0][0] <= now:
+            _, action = self.scheduled.pop(0)
+            action()
         for arn, ep in list(self.endpoints.items()):
+            if ep.pending_at is not None and now >= ep.pending_at:
+                self._begin_update(ep, ep.pending_at, ep.pending)
+                ep.pending_at, ep.pending = None, {}
             if ep.status == "CREATING" and now >= ep.until:
                 failure = self.failing_models.get(ep.model_arn)
                 ep.status, ep.message = ("FAILED", failure) if failure else ("IN_SERVICE", "")
@@ -151,7 +170,16 @@ class FakeComprehend:
     def next_change(self) -> float | None:
         """When the next status change happens, if any is scheduled."""
         times = [ep.until for ep in self.endpoints.values() if ep.status in ("CREATING", "UPDATING", "DELETING")]
+        times += [ep.pending_at for ep in self.endpoints.values() if ep.pending_at is not None]
+        times += [when for when, _ in self.scheduled]
         return min(times) if times else None
+
+    def delete_outside(self, arn: str) -> None:
+        """Someone deletes the endpoint outside the stack (whatever its status): it is gone after
+        ``Timing.delete_s``."""
+        ep = self._get(arn)
+        ep.status, ep.until, ep.pending_at = "DELETING", self._now() + self.timing.delete_s, None
+        self._notify(arn, "DELETING", self._now())
 
     # -- operations ----------------------------------------------------------------------------
     def CreateEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -237,7 +265,7 @@ class FakeComprehend:
 
     def UpdateEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:
         ep = self._get(req["EndpointArn"])
-        if ep.status in ("CREATING", "UPDATING", "DELETING"):
+        if ep.status in ("CREATING", "UPDATING", "DELETING") or ep.pending_at is not None:
             raise ApiError("ResourceInUseException", f"Endpoint is {ep.status}")
         model = req.get("DesiredModelArn", ep.model_arn)
         if model not in self.models:
@@ -252,17 +280,27 @@ class FakeComprehend:
             raise ApiError(
                 "ResourceLimitExceededException", f"Inference units in all would exceed {self.max_total_units}"
             )
-        if "FlywheelArn" in req:
-            ep.flywheel = req["FlywheelArn"]
-        ep.desired_model_arn, ep.desired_units = model, units
-        ep.desired_role = req.get("DesiredDataAccessRoleArn", ep.role)
-        ep.status, ep.until, ep.message = "UPDATING", self._now() + self.timing.update_s, ""
-        self._notify(ep.arn, "UPDATING", self._now())
+        change = {
+            "model": model,
+            "units": units,
+            "role": req.get("DesiredDataAccessRoleArn", ep.role),
+            "flywheel": req.get("FlywheelArn", ep.flywheel),
+        }
+        if self.timing.status_lag_s > 0:
+            ep.pending_at, ep.pending = self._now() + self.timing.status_lag_s, change
+        else:
+            self._begin_update(ep, self._now(), change)
         return {"DesiredModelArn": model}
+
+    def _begin_update(self, ep: Endpoint, when: float, change: dict[str, Any]) -> None:
+        ep.flywheel = change["flywheel"]
+        ep.desired_model_arn, ep.desired_units, ep.desired_role = change["model"], change["units"], change["role"]
+        ep.status, ep.until, ep.message = "UPDATING", when + self.timing.update_s, ""
+        self._notify(ep.arn, "UPDATING", when)
 
     def DeleteEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:
         ep = self._get(req["EndpointArn"])
-        if ep.status in ("CREATING", "UPDATING"):
+        if ep.status in ("CREATING", "UPDATING") or ep.pending_at is not None:
             raise ApiError("ResourceInUseException", f"Endpoint is {ep.status}")
         if ep.status != "DELETING":
             ep.status, ep.until = "DELETING", self._now() + self.timing.delete_s

@@ -38,6 +38,10 @@ class ResponseReceiver:
         self.refuse_next = 0
         self.garble_next = 0
         """The next N PUTs get a malformed status line (an HTTPException that is not an OSError)."""
+        self.drop_next = 0
+        """The next N PUTs see the connection closed without an answer (an OSError)."""
+        self.status_next: list[int] = []
+        """Statuses to answer the next PUTs with instead of 200 (e.g. 403: an expired URL)."""
         self.puts = 0
         self.lock = threading.Lock()
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -72,13 +76,25 @@ class ResponseReceiver:
                 request_id = self.path.split("?")[0].rsplit("/", 1)[1]
                 with receiver.lock:
                     receiver.puts += 1
+                    drop = receiver.drop_next > 0
+                    if drop:
+                        receiver.drop_next -= 1
+                    status = receiver.status_next.pop(0) if receiver.status_next and not drop else None
+                if drop:
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                if status is not None:
+                    self.reply(status)
+                    return
+                with receiver.lock:
                     garble = receiver.garble_next > 0
                     if garble:
                         receiver.garble_next -= 1
                     refuse = receiver.refuse_next > 0 and not garble
                     if refuse:
                         receiver.refuse_next -= 1
-                    else:
+                    elif not garble:
                         receiver.answers.setdefault(request_id, []).append(
                             Answer(request_id, json.loads(raw), receiver._now(), len(raw))
                         )

@@ -36,4 +36,6 @@ def create_many(world: World, count: int = 20) -> dict[str, Any]:
         "virtual_s": max(a.at for a in answers.values()) - started,
         "invocations": len(cfn.invocations),
         "crashed_or_timed_out": len([i for i in cfn.invocations if i.raised or i.timed_out]),
+        "cfn": cfn,
+        "timeline": [(a.request_id, a.at, a.body["PhysicalResourceId"]) for a in answers.values()],
     }

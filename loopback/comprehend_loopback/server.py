@@ -48,6 +48,9 @@ class Faults:
     """Answer Lambda Invoke with AccessDeniedException (a function that may not continue itself)."""
     lose_response: dict[str, int] = field(default_factory=dict)
     """Operation -> how many times to carry it out but answer 500 (the response is lost)."""
+    in_use: dict[str, int] = field(default_factory=dict)
+    """Operation -> how many of its next calls answer ResourceInUseException (someone else's change
+    in progress) without being carried out."""
     hang_real_s: dict[str, list[float]] = field(default_factory=dict)
     """Operation -> real seconds each of its next calls blocks before it is served (one entry per call):
     a call still in flight when Lambda kills the invocation (virtual time does not move meanwhile)."""
@@ -235,6 +238,10 @@ class LoopbackAws:
             method = getattr(self.comprehend, operation, None)
             if method is None:
                 raise ApiError("UnknownOperationException", operation)
+            if self.faults.in_use.get(operation, 0) > 0:
+                self.faults.in_use[operation] -= 1
+                self.calls[f"{operation}:ResourceInUseException"] += 1
+                raise ApiError("ResourceInUseException", "the resource is in use by another operation")
             result: dict[str, Any] = method(body)
             if self.faults.lose_response.get(operation, 0) > 0:
                 self.faults.lose_response[operation] -= 1

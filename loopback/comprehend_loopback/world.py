@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import random
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -50,7 +51,10 @@ class World:
 
     @classmethod
     @contextmanager
-    def start(cls, workdir: Path, timing: Timing | None = None) -> Iterator[World]:
+    def start(cls, workdir: Path, timing: Timing | None = None, *, seed: int = 0) -> Iterator[World]:
+        """Start the servers and point boto3 at them. ``seed`` seeds the process's ``random`` (botocore
+        draws its retry jitter from it), so that the same scenario gives the same timeline every run."""
+        random.seed(seed)
         world = cls(workdir, timing)
         world.aws.start()
         world.receiver.start()
