@@ -48,9 +48,15 @@ def unresolved(value: Any) -> bool:
     return bool(cdk.Token.is_unresolved(value))
 
 
-def check(scope: Construct, ok: bool, prop: str, rule: str, value: Any) -> None:
+def path_of(where: Construct | str) -> str:
+    """The construct path a message names: a construct's, or the path of one about to be created."""
+    return where if isinstance(where, str) else where.node.path
+
+
+def check(scope: Construct | str, ok: bool, prop: str, rule: str, value: Any) -> None:
+    """Raise ``ValueError`` ``ComprehendEndpoint <path>: <prop> <rule>, got <value>`` unless ``ok``."""
     if not ok:
-        raise ValueError(f"ComprehendEndpoint {scope.node.path}: {prop} {rule}, got {value!r}")
+        raise ValueError(f"ComprehendEndpoint {path_of(scope)}: {prop} {rule}, got {value!r}")
 
 
 def validate_props(

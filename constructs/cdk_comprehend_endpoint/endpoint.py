@@ -11,7 +11,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_comprehend_endpoint import _imports, _metrics, _naming, _scaling, _validation
+from cdk_comprehend_endpoint import _imports, _metrics, _naming, _scaling, _types, _validation
 from cdk_comprehend_endpoint._provider import SERVICE_TIMEOUT, EndpointProvider
 
 RESOURCE_TYPE = "Custom::ComprehendEndpoint"
@@ -81,6 +81,7 @@ class _EndpointBase(_metrics.MeteredEndpoint):
         ``comprehend:DetectEntities`` for an entity-recognizer endpoint, both when the type is not
         known at synth time.
         """
+        _types.grantable(self, "grantee", grantee)
         kind = self._model_kind
         actions = INVOKE_ACTIONS[kind] if kind else sorted(a for acts in INVOKE_ACTIONS.values() for a in acts)
         return iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=[self.endpoint_arn])
@@ -129,7 +130,22 @@ class ComprehendEndpoint(_EndpointBase):
             same endpoint and a new request (a replacement) gets a new one.
         :param removal_policy: what happens to the endpoint when the resource leaves the stack.
             Default: ``DESTROY``. ``RETAIN`` keeps the endpoint, and its hourly cost, after stack deletion.
+
+        Checked at synth: the Python type of every argument (before anything is added to the app), then
+        the values (tokens are skipped). Errors name this construct's path, the prop and the value: a
+        ``TypeError`` (that is also a ``ValueError``) for a wrong type, a ``ValueError`` for a wrong value.
         """
+        _types.endpoint_args(
+            _types.scope_and_id(scope, construct_id),
+            model_arn=model_arn,
+            desired_inference_units=desired_inference_units,
+            endpoint_name=endpoint_name,
+            tags=tags,
+            data_access_role=data_access_role,
+            flywheel_arn=flywheel_arn,
+            client_request_token=client_request_token,
+            removal_policy=removal_policy,
+        )
         super().__init__(scope, construct_id)
         _validation.validate_props(
             self,
@@ -231,6 +247,7 @@ class ComprehendEndpoint(_EndpointBase):
         :param max_capacity: most inference units, a whole number >= ``min_capacity``; above the default
             quota of 10 per endpoint: a synth warning. ``desired_inference_units`` must be within the range.
         """
+        _types.scaling_args(self, min_capacity=min_capacity, max_capacity=max_capacity)
         self._scaling = _scaling.enable(
             self,
             self._resource,
@@ -258,6 +275,9 @@ class ComprehendEndpoint(_EndpointBase):
         A concrete ARN is checked against the endpoint ARN pattern; a token is accepted as is (grants
         then cover both endpoint types).
         """
+        _types.string(
+            _types.scope_and_id(scope, construct_id), "endpoint_arn", endpoint_arn, _types.ARN, optional=False
+        )
         return _ImportedEndpoint(scope, construct_id, endpoint_arn=endpoint_arn)
 
     @staticmethod
@@ -270,6 +290,7 @@ class ComprehendEndpoint(_EndpointBase):
             string values): it fixes the endpoint's ARN (``...:document-classifier-endpoint/<name>``) and the
             action ``grant_invoke`` allows.
         """
+        _types.string(_types.scope_and_id(scope, construct_id), "endpoint_name", endpoint_name, optional=False)
         return _ImportedEndpoint(scope, construct_id, endpoint_name=endpoint_name, model_type=model_type)
 
     @staticmethod
@@ -304,6 +325,12 @@ class _ImportedEndpoint(_EndpointBase):
         endpoint_name: str | None = None,
         model_type: _imports.ModelTypeLike | None = None,
     ) -> None:
+        where = _types.scope_and_id(scope, construct_id)
+        _types.import_args(where, endpoint_arn=endpoint_arn, endpoint_name=endpoint_name)
+        _imports.model_kind(where, model_type)
+        if endpoint_arn is not None and not _validation.unresolved(endpoint_arn):
+            # Before the Resource parses it as its environment, which fails with CDK's own message.
+            _imports.check_endpoint_arn(where, endpoint_arn)
         super().__init__(scope, construct_id, environment_from_arn=endpoint_arn)
         attributes = _imports.resolve(
             self, endpoint_arn=endpoint_arn, endpoint_name=endpoint_name, model_type=model_type
