@@ -29,6 +29,7 @@ ENDPOINT_ARN = re.compile(
     rf"arn:{_PARTITION}:comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
     rf"(?P<kind>document-classifier-endpoint|entity-recognizer-endpoint)/(?P<name>{_NAME})"
 )
+ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::(?P<account>{_ACCOUNT}):role/.+")
 ENDPOINT_NAME = re.compile(_NAME)
 TOKEN = re.compile(r"[a-zA-Z0-9-]{1,64}")
 MAX_NAME = 40
@@ -138,3 +139,56 @@ def model_kind(arn: str | None) -> str | None:
         return None
     match = MODEL_ARN.fullmatch(arn)
     return match["kind"] if match else None
+
+
+def check_environment(
+    scope: Construct,
+    stack: cdk.Stack,
+    *,
+    model_arn: str | None,
+    flywheel_arn: str | None,
+    data_access_role_arn: str | None,
+) -> None:
+    """Refuse a model, flywheel or data-access role that the stack's endpoint could never use.
+
+    An endpoint is created in its stack's account and region and serves a model (or flywheel) of that
+    same account and region: models are regional, and a model of another account is used by copying it
+    into this one with ImportModel (same region only). ``iam:PassRole`` passes only roles of the caller's
+    own account (IAM User Guide), and a role ARN has no region. So a concrete model or flywheel ARN must
+    name the stack's region and account, and a concrete role ARN the stack's account (and be a role ARN).
+    Each comparison is skipped when either side is a token: an environment-agnostic stack, or an ARN known
+    only at deploy time. Imports (``from_endpoint_*``) of endpoints elsewhere are not checked: they only
+    grant and watch, which works across regions and accounts.
+    """
+    region = None if unresolved(stack.region) else stack.region
+    account = None if unresolved(stack.account) else stack.account
+    if region is None and account is None:
+        return
+    for prop, arn, pattern in (("model_arn", model_arn, MODEL_ARN), ("flywheel_arn", flywheel_arn, FLYWHEEL_ARN)):
+        match = pattern.fullmatch(arn) if arn is not None and not unresolved(arn) else None
+        if match is None:
+            continue
+        reason = "an endpoint serves only a model of its own region and account; ImportModel copies one in"
+        if region is not None:
+            check(scope, match["region"] == region, prop, f"must be in the stack's region {region} ({reason})", arn)
+        if account is not None:
+            check(scope, match["account"] == account, prop, f"must be in the stack's account {account} ({reason})", arn)
+    if data_access_role_arn is None or unresolved(data_access_role_arn):
+        return
+    role = ROLE_ARN.fullmatch(data_access_role_arn)
+    check(
+        scope,
+        role is not None,
+        "data_access_role",
+        "must have a role ARN (arn:<partition>:iam::<account>:role/<name>)",
+        data_access_role_arn,
+    )
+    assert role is not None
+    if account is not None:
+        check(
+            scope,
+            role["account"] == account,
+            "data_access_role",
+            f"must be in the stack's account {account} (iam:PassRole passes only roles of the caller's account)",
+            data_access_role_arn,
+        )

@@ -132,8 +132,9 @@ class ComprehendEndpoint(_EndpointBase):
             Default: ``DESTROY``. ``RETAIN`` keeps the endpoint, and its hourly cost, after stack deletion.
 
         Checked at synth: the Python type of every argument (before anything is added to the app), then
-        the values (tokens are skipped). Errors name this construct's path, the prop and the value: a
-        ``TypeError`` (that is also a ``ValueError``) for a wrong type, a ``ValueError`` for a wrong value.
+        the values (tokens are skipped) and a model, flywheel or role outside a concrete stack
+        environment. Errors name this construct's path, the prop and the value: a ``TypeError`` (that is
+        also a ``ValueError``) for a wrong type, a ``ValueError`` for a wrong value.
         """
         _types.endpoint_args(
             _types.scope_and_id(scope, construct_id),
@@ -168,6 +169,10 @@ class ComprehendEndpoint(_EndpointBase):
         self._scaling: _scaling.ScalableInferenceUnits | None = None
         self._tags = cdk.TagManager(cdk.TagType.KEY_VALUE, RESOURCE_TYPE, dict(tags or {}))
         stack = cdk.Stack.of(self)
+        role_arn = data_access_role.role_arn if data_access_role is not None else None
+        _validation.check_environment(
+            self, stack, model_arn=model_arn, flywheel_arn=flywheel_arn, data_access_role_arn=role_arn
+        )
         name = endpoint_name if endpoint_name is not None else _naming.generated_endpoint_name(self, stack)
 
         provider = EndpointProvider.of(stack)
@@ -178,7 +183,6 @@ class ComprehendEndpoint(_EndpointBase):
             provider.allow_model(model_arn)
         if flywheel_arn is not None:
             provider.allow_flywheel(flywheel_arn)
-        role_arn = data_access_role.role_arn if data_access_role is not None else None
         if role_arn is not None:
             provider.allow_pass_role(role_arn)
 
