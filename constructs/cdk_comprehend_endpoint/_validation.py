@@ -8,6 +8,7 @@ ASCII classes.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -192,3 +193,38 @@ def check_environment(
             f"must be in the stack's account {account} (iam:PassRole passes only roles of the caller's account)",
             data_access_role_arn,
         )
+
+
+_NAMES: weakref.WeakKeyDictionary[cdk.Stack, dict[str, tuple[str, bool]]] = weakref.WeakKeyDictionary()
+"""Per stack: endpoint name -> (path of the endpoint that has it, whether the name was generated)."""
+
+
+def claim_endpoint_name(scope: Construct, stack: cdk.Stack, name: str, *, generated: bool) -> None:
+    """Record that ``scope`` names its endpoint ``name`` in ``stack``; refuse a name already taken there.
+
+    Two endpoints of one stack are in one account and region, where CreateEndpoint refuses a name in use
+    (after a deploy that would fail many minutes in). Endpoint ARNs differ by type
+    (``document-classifier-endpoint/NAME`` vs ``entity-recognizer-endpoint/NAME``), but whether the
+    service lets the two types share a name is not documented, and an endpoint whose model changes type
+    is replaced by one of the other type under the same name: so a name is refused when any endpoint of
+    the stack has it, whatever the types. A generated name that equals another endpoint's explicit name
+    is refused too. Unresolved names (tokens) are skipped. One dict lookup per endpoint, however many
+    endpoints the stack holds.
+    """
+    if unresolved(name):
+        return
+    names = _NAMES.setdefault(stack, {})
+    taken = names.get(name)
+    if taken is not None:
+        other, other_generated = taken
+        if generated and other_generated:
+            rule = f"(generated) must be unique in the stack, but it is also generated for {other}"
+        elif generated:
+            rule = f"(generated) must be unique in the stack, but {other} has it as its explicit endpoint_name"
+        elif other_generated:
+            rule = f"must be unique in the stack, but it is the name generated for {other}"
+        else:
+            rule = f"must be unique in the stack whatever the model type, but {other} has it too"
+        rule += " (give one of them another endpoint_name)"
+        check(scope, False, "endpoint_name", rule, name)
+    names[name] = (scope.node.path, generated)

@@ -132,9 +132,10 @@ class ComprehendEndpoint(_EndpointBase):
             Default: ``DESTROY``. ``RETAIN`` keeps the endpoint, and its hourly cost, after stack deletion.
 
         Checked at synth: the Python type of every argument (before anything is added to the app), then
-        the values (tokens are skipped) and a model, flywheel or role outside a concrete stack
-        environment. Errors name this construct's path, the prop and the value: a ``TypeError`` (that is
-        also a ``ValueError``) for a wrong type, a ``ValueError`` for a wrong value.
+        the values (tokens are skipped), a model, flywheel or role outside a concrete stack environment,
+        and a name another endpoint of the stack already has. Errors name this construct's path, the prop
+        and the value: a ``TypeError`` (that is also a ``ValueError``) for a wrong type, a ``ValueError``
+        for a wrong value.
         """
         _types.endpoint_args(
             _types.scope_and_id(scope, construct_id),
@@ -174,6 +175,7 @@ class ComprehendEndpoint(_EndpointBase):
             self, stack, model_arn=model_arn, flywheel_arn=flywheel_arn, data_access_role_arn=role_arn
         )
         name = endpoint_name if endpoint_name is not None else _naming.generated_endpoint_name(self, stack)
+        _validation.claim_endpoint_name(self, stack, name, generated=endpoint_name is None)
 
         provider = EndpointProvider.of(stack)
         kinds = [self._model_kind] if self._model_kind else sorted(INVOKE_ACTIONS)
