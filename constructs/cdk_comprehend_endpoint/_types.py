@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 
 import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_comprehend_endpoint import _validation
@@ -224,6 +225,20 @@ def idle_alarm_args(where: Construct, construct_id: object, **props: Any) -> Non
     instance(where, "window", props["window"], cdk.Duration, DURATION)
     string(where, "alarm_name", props["alarm_name"])
     boolean(where, "actions_enabled", props["actions_enabled"])
+
+
+def provider_args(where: Construct, *, log_removal_policy: object, log_retention: object) -> None:
+    """The arguments of ``ComprehendEndpoint.configure_provider``."""
+    instance(
+        where,
+        "log_removal_policy",
+        log_removal_policy,
+        cdk.RemovalPolicy,
+        "a cdk.RemovalPolicy (e.g. cdk.RemovalPolicy.DESTROY)",
+    )
+    instance(
+        where, "log_retention", log_retention, logs.RetentionDays, "a logs.RetentionDays (e.g. RetentionDays.ONE_WEEK)"
+    )
 
 
 def _is_resolvable(value: object) -> bool:

@@ -9,9 +9,10 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_comprehend_endpoint import _imports, _metrics, _naming, _scaling, _types, _validation
+from cdk_comprehend_endpoint import _imports, _metrics, _naming, _provider_logs, _scaling, _types, _validation
 from cdk_comprehend_endpoint._provider import SERVICE_TIMEOUT, EndpointProvider
 
 RESOURCE_TYPE = "Custom::ComprehendEndpoint"
@@ -178,6 +179,7 @@ class ComprehendEndpoint(_EndpointBase):
         _validation.claim_endpoint_name(self, stack, name, generated=endpoint_name is None)
 
         provider = EndpointProvider.of(stack)
+        _provider_logs.apply_pending(stack, provider)
         kinds = [self._model_kind] if self._model_kind else sorted(INVOKE_ACTIONS)
         for kind in kinds:
             provider.allow_create(_endpoint_arn_in_stack(stack, f"{kind}-endpoint", name))
@@ -273,6 +275,29 @@ class ComprehendEndpoint(_EndpointBase):
         if _validation.unresolved(low) or _validation.unresolved(high):
             return None
         return int(low), int(high)
+
+    @staticmethod
+    def configure_provider(
+        scope: Construct,
+        *,
+        log_removal_policy: cdk.RemovalPolicy | None = None,
+        log_retention: logs.RetentionDays | None = None,
+    ) -> None:
+        """Settings of the handler that serves every endpoint of ``scope``'s stack: its log group.
+
+        The handler, and its log group ``<stack>/ComprehendEndpointProvider/LogGroup``, are one per stack,
+        shared by all its endpoints, so these are stack-level settings (as ``Tags.of(scope)`` is) rather
+        than endpoint props two endpoints could disagree on. Call it before or after the stack's endpoints:
+        given first, the settings wait for the first endpoint to create the handler; given later, they
+        apply at once. The last call wins. A stack without endpoints gets no handler.
+
+        :param log_removal_policy: ``DESTROY`` deletes the log group with the stack (``cdk destroy``),
+            including the logs of the destroy itself; ``RETAIN`` or ``RETAIN_ON_UPDATE_OR_DELETE`` keep it.
+            Default: unchanged, i.e. CDK's default for log groups, ``RETAIN``: the log group, and its
+            logs, outlive the stack until deleted by hand.
+        :param log_retention: how long the log group keeps events. Default: unchanged, 30 days.
+        """
+        _provider_logs.configure(scope, log_removal_policy=log_removal_policy, log_retention=log_retention)
 
     @staticmethod
     def from_endpoint_arn(scope: Construct, construct_id: str, endpoint_arn: str) -> IComprehendEndpoint:

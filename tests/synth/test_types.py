@@ -346,8 +346,9 @@ def test_a_wrong_type_is_also_a_value_error():
     [
         lambda: ComprehendEndpoint("TestStack", "Endpoint", model_arn=CLASSIFIER),
         lambda: ComprehendEndpoint.from_endpoint_arn(None, "Imported", ENDPOINT_ARN),
+        lambda: ComprehendEndpoint.configure_provider("TestStack"),
     ],
-    ids=["construct", "import"],
+    ids=["construct", "import", "configure_provider"],
 )
 def test_a_scope_that_is_not_a_construct_fails_with_the_constructs_message(call):
     with pytest.raises(TypeError, match=r"^ComprehendEndpoint: scope must be a Construct \(e.g. a Stack\), got "):
