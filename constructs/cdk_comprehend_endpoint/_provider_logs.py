@@ -5,8 +5,8 @@ stack, created by the stack's first endpoint. By default the log group keeps 30 
 CDK's default removal policy for log groups, ``RETAIN``: it outlives ``cdk destroy``, so that the logs of
 a failed delete can still be read. ``configure_provider`` changes either, for the whole stack, in any order
 relative to the endpoints: settings given before the provider exists are kept for the stack and applied
-when the first endpoint creates it; given after, they are applied at once. The last call wins, as with
-``apply_removal_policy``.
+when the first endpoint creates it; given after, they are applied at once. For each setting the last
+call that gives it wins, as with ``apply_removal_policy``.
 """
 
 from __future__ import annotations
@@ -58,8 +58,14 @@ def configure(
     existing = stack.node.try_find_child(PROVIDER_ID)
     if isinstance(existing, EndpointProvider):
         _apply(existing, settings)
-    else:
-        _PENDING[stack] = settings
+        return
+    earlier = _PENDING.get(stack)
+    if earlier is not None:  # a setting left out keeps its earlier value, as it would on an existing provider
+        settings = LogSettings(
+            settings.removal_policy if settings.removal_policy is not None else earlier.removal_policy,
+            settings.retention if settings.retention is not None else earlier.retention,
+        )
+    _PENDING[stack] = settings
 
 
 def apply_pending(stack: cdk.Stack, provider: EndpointProvider) -> None:

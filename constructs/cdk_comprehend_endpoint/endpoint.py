@@ -289,7 +289,8 @@ class ComprehendEndpoint(_EndpointBase):
         shared by all its endpoints, so these are stack-level settings (as ``Tags.of(scope)`` is) rather
         than endpoint props two endpoints could disagree on. Call it before or after the stack's endpoints:
         given first, the settings wait for the first endpoint to create the handler; given later, they
-        apply at once. The last call wins. A stack without endpoints gets no handler.
+        apply at once. For each setting, the last call that gives it wins. A stack without endpoints gets
+        no handler.
 
         :param log_removal_policy: ``DESTROY`` deletes the log group with the stack (``cdk destroy``),
             including the logs of the destroy itself; ``RETAIN`` or ``RETAIN_ON_UPDATE_OR_DELETE`` keep it.

@@ -59,6 +59,17 @@ def test_settings_given_after_the_endpoints_apply_too_and_the_last_call_wins():
     assert resource["Properties"]["RetentionInDays"] == 7
 
 
+def test_a_setting_left_out_of_a_later_call_keeps_its_earlier_value():
+    # GIVEN two calls before the first endpoint, each with one setting
+    stack = new_stack()
+    ComprehendEndpoint.configure_provider(stack, log_removal_policy=cdk.RemovalPolicy.DESTROY)
+    ComprehendEndpoint.configure_provider(stack, log_retention=logs.RetentionDays.ONE_WEEK)
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
+    # THEN both apply
+    resource = log_group(stack)
+    assert (resource["DeletionPolicy"], resource["Properties"]["RetentionInDays"]) == ("Delete", 7)
+
+
 @pytest.mark.parametrize(
     ("retention", "days"),
     [(logs.RetentionDays.ONE_DAY, 1), (logs.RetentionDays.THREE_YEARS, 1096), (logs.RetentionDays.INFINITE, None)],
