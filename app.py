@@ -29,6 +29,7 @@ from cdk_comprehend_endpoint import ComprehendEndpoint  # noqa: E402
 
 STACK_NAME = "ComprehendEndpointStack"
 DEFAULT_MODEL_ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/sample-classifier"
+"""The placeholder model when no ``-c model_arn`` is given, in an environment-agnostic synth."""
 
 
 class ComprehendEndpointStack(cdk.Stack):
@@ -96,18 +97,26 @@ def tags_from_context(value: object) -> dict[str, str] | None:
     return tags
 
 
+def default_model_arn(account: str | None, region: str | None) -> str:
+    """``DEFAULT_MODEL_ARN`` moved into the stack's account and region where the CLI knows them (from
+    credentials or the configured region): the construct refuses a model outside a concrete environment."""
+    _, partition, service, default_region, default_account, resource = DEFAULT_MODEL_ARN.split(":", 5)
+    return ":".join(("arn", partition, service, region or default_region, account or default_account, resource))
+
+
 def build_app(app: cdk.App) -> ComprehendEndpointStack:
     context = app.node.try_get_context
     max_units = context("max_inference_units")
+    account, region = os.environ.get("CDK_DEFAULT_ACCOUNT"), os.environ.get("CDK_DEFAULT_REGION")
     return ComprehendEndpointStack(
         app,
         STACK_NAME,
-        model_arn=context("model_arn") or DEFAULT_MODEL_ARN,
+        model_arn=context("model_arn") or default_model_arn(account, region),
         endpoint_name=context("endpoint_name") or None,
         inference_units=inference_units_from_context(context("inference_units") or 1),
         max_inference_units=whole_number_from_context("max_inference_units", max_units) if max_units else None,
         tags=tags_from_context(context("tags")),
-        env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")),
+        env=cdk.Environment(account=account, region=region),
     )
 
 

@@ -9,13 +9,14 @@ type to build the ARN. Concrete values are checked with the construct's messages
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 import aws_cdk as cdk
 from constructs import Construct
 
-from cdk_comprehend_endpoint import _validation
+from cdk_comprehend_endpoint import _types, _validation
 
 
 class ModelType(enum.Enum):
@@ -42,13 +43,20 @@ class ImportedAttributes:
     model_kind: str | None
 
 
-def model_kind(scope: Construct, model_type: ModelTypeLike | None) -> str | None:
+def model_kind(scope: Construct | str, model_type: ModelTypeLike | None) -> str | None:
     """``document-classifier`` / ``entity-recognizer`` for a ``ModelType`` or its string value; None for None.
 
-    Anything else raises ``ValueError`` naming ``model_type``.
+    Another type raises ``TypeError``, another string ``ValueError``, both naming ``model_type``.
     """
     if model_type is None or isinstance(model_type, ModelType):
         return model_type.value if model_type is not None else None
+    if not isinstance(model_type, str):
+        _types.fail(
+            scope,
+            "model_type",
+            "a ModelType (ModelType.DOCUMENT_CLASSIFIER or ModelType.ENTITY_RECOGNIZER) or its str value",
+            model_type,
+        )
     _validation.check(
         scope,
         model_type in _KINDS,
@@ -99,15 +107,7 @@ def resolve(
     if _validation.unresolved(endpoint_arn):
         name = endpoint_name if endpoint_name is not None else cdk.Fn.select(1, cdk.Fn.split("/", endpoint_arn))
         return ImportedAttributes(endpoint_arn, name, kind)
-    match = _validation.ENDPOINT_ARN.fullmatch(endpoint_arn)
-    _validation.check(
-        scope,
-        match is not None,
-        "endpoint_arn",
-        "must be a document-classifier-endpoint or entity-recognizer-endpoint ARN",
-        endpoint_arn,
-    )
-    assert match is not None
+    match = check_endpoint_arn(scope, endpoint_arn)
     arn_kind = match["kind"].removesuffix("-endpoint")
     _validation.check(scope, kind in (None, arn_kind), "model_type", f"must match endpoint_arn ({arn_kind})", kind)
     if endpoint_name is not None and not _validation.unresolved(endpoint_name):
@@ -119,6 +119,20 @@ def resolve(
             endpoint_name,
         )
     return ImportedAttributes(endpoint_arn, match["name"], arn_kind)
+
+
+def check_endpoint_arn(scope: Construct | str, endpoint_arn: str) -> re.Match[str]:
+    """The match of a concrete ``endpoint_arn`` against the endpoint ARN pattern; ``ValueError`` if none."""
+    match = _validation.ENDPOINT_ARN.fullmatch(endpoint_arn)
+    _validation.check(
+        scope,
+        match is not None,
+        "endpoint_arn",
+        "must be a document-classifier-endpoint or entity-recognizer-endpoint ARN",
+        endpoint_arn,
+    )
+    assert match is not None
+    return match
 
 
 def _check_name(scope: Construct, name: str) -> None:

@@ -33,7 +33,7 @@ from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_comprehend_endpoint import _validation
+from cdk_comprehend_endpoint import _types, _validation
 
 SERVICE_LINKED_ROLE_ARN = (
     "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/"
@@ -107,6 +107,14 @@ class ScalableInferenceUnits(appscaling.BaseScalableAttribute):
         :param scale_in_cooldown: Default: Application Auto Scaling's default for the resource.
         :param scale_out_cooldown: Default: Application Auto Scaling's default for the resource.
         """
+        _types.utilization_args(
+            self._owner,
+            target_utilization_percent=target_utilization_percent,
+            disable_scale_in=disable_scale_in,
+            policy_name=policy_name,
+            scale_in_cooldown=scale_in_cooldown,
+            scale_out_cooldown=scale_out_cooldown,
+        )
         if self._tracking:
             raise ValueError(f"ComprehendEndpoint {self._owner.node.path}: scale_on_utilization may be called once")
         if not _validation.unresolved(target_utilization_percent):
@@ -150,7 +158,16 @@ class ScalableInferenceUnits(appscaling.BaseScalableAttribute):
         :param end_time: when the schedule ends. Default: never.
         :param time_zone: zone of a cron schedule. Default: UTC.
         """
-        label = f"scale_on_schedule({construct_id!r})"
+        label = _types.schedule_args(
+            self._owner,
+            construct_id,
+            schedule=schedule,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            start_time=start_time,
+            end_time=end_time,
+            time_zone=time_zone,
+        )
         _validation.check(
             self._owner,
             min_capacity is not None or max_capacity is not None,

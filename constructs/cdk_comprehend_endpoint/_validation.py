@@ -8,6 +8,7 @@ ASCII classes.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +30,7 @@ ENDPOINT_ARN = re.compile(
     rf"arn:{_PARTITION}:comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
     rf"(?P<kind>document-classifier-endpoint|entity-recognizer-endpoint)/(?P<name>{_NAME})"
 )
+ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::(?P<account>{_ACCOUNT}):role/.+")
 ENDPOINT_NAME = re.compile(_NAME)
 TOKEN = re.compile(r"[a-zA-Z0-9-]{1,64}")
 MAX_NAME = 40
@@ -48,9 +50,15 @@ def unresolved(value: Any) -> bool:
     return bool(cdk.Token.is_unresolved(value))
 
 
-def check(scope: Construct, ok: bool, prop: str, rule: str, value: Any) -> None:
+def path_of(where: Construct | str) -> str:
+    """The construct path a message names: a construct's, or the path of one about to be created."""
+    return where if isinstance(where, str) else where.node.path
+
+
+def check(scope: Construct | str, ok: bool, prop: str, rule: str, value: Any) -> None:
+    """Raise ``ValueError`` ``ComprehendEndpoint <path>: <prop> <rule>, got <value>`` unless ``ok``."""
     if not ok:
-        raise ValueError(f"ComprehendEndpoint {scope.node.path}: {prop} {rule}, got {value!r}")
+        raise ValueError(f"ComprehendEndpoint {path_of(scope)}: {prop} {rule}, got {value!r}")
 
 
 def validate_props(
@@ -132,3 +140,91 @@ def model_kind(arn: str | None) -> str | None:
         return None
     match = MODEL_ARN.fullmatch(arn)
     return match["kind"] if match else None
+
+
+def check_environment(
+    scope: Construct,
+    stack: cdk.Stack,
+    *,
+    model_arn: str | None,
+    flywheel_arn: str | None,
+    data_access_role_arn: str | None,
+) -> None:
+    """Refuse a model, flywheel or data-access role that the stack's endpoint could never use.
+
+    An endpoint is created in its stack's account and region and serves a model (or flywheel) of that
+    same account and region: models are regional, and a model of another account is used by copying it
+    into this one with ImportModel (same region only). ``iam:PassRole`` passes only roles of the caller's
+    own account (IAM User Guide), and a role ARN has no region. So a concrete model or flywheel ARN must
+    name the stack's region and account, and a concrete role ARN the stack's account (and be a role ARN).
+    Each comparison is skipped when either side is a token: an environment-agnostic stack, or an ARN known
+    only at deploy time. Imports (``from_endpoint_*``) of endpoints elsewhere are not checked: they only
+    grant and watch, which works across regions and accounts.
+    """
+    region = None if unresolved(stack.region) else stack.region
+    account = None if unresolved(stack.account) else stack.account
+    if region is None and account is None:
+        return
+    for prop, arn, pattern in (("model_arn", model_arn, MODEL_ARN), ("flywheel_arn", flywheel_arn, FLYWHEEL_ARN)):
+        match = pattern.fullmatch(arn) if arn is not None and not unresolved(arn) else None
+        if match is None:
+            continue
+        reason = "an endpoint serves only a model of its own region and account; ImportModel copies one in"
+        if region is not None:
+            check(scope, match["region"] == region, prop, f"must be in the stack's region {region} ({reason})", arn)
+        if account is not None:
+            check(scope, match["account"] == account, prop, f"must be in the stack's account {account} ({reason})", arn)
+    if data_access_role_arn is None or unresolved(data_access_role_arn):
+        return
+    role = ROLE_ARN.fullmatch(data_access_role_arn)
+    check(
+        scope,
+        role is not None,
+        "data_access_role",
+        "must have a role ARN (arn:<partition>:iam::<account>:role/<name>)",
+        data_access_role_arn,
+    )
+    assert role is not None
+    if account is not None:
+        check(
+            scope,
+            role["account"] == account,
+            "data_access_role",
+            f"must be in the stack's account {account} (iam:PassRole passes only roles of the caller's account)",
+            data_access_role_arn,
+        )
+
+
+_NAMES: weakref.WeakKeyDictionary[cdk.Stack, dict[str, tuple[str, bool]]] = weakref.WeakKeyDictionary()
+"""Per stack: endpoint name -> (path of the endpoint that has it, whether the name was generated)."""
+
+
+def claim_endpoint_name(scope: Construct, stack: cdk.Stack, name: str, *, generated: bool) -> None:
+    """Record that ``scope`` names its endpoint ``name`` in ``stack``; refuse a name already taken there.
+
+    Two endpoints of one stack are in one account and region, where CreateEndpoint refuses a name in use
+    (after a deploy that would fail many minutes in). Endpoint ARNs differ by type
+    (``document-classifier-endpoint/NAME`` vs ``entity-recognizer-endpoint/NAME``), but whether the
+    service lets the two types share a name is not documented, and an endpoint whose model changes type
+    is replaced by one of the other type under the same name: so a name is refused when any endpoint of
+    the stack has it, whatever the types. A generated name that equals another endpoint's explicit name
+    is refused too. Unresolved names (tokens) are skipped. One dict lookup per endpoint, however many
+    endpoints the stack holds.
+    """
+    if unresolved(name):
+        return
+    names = _NAMES.setdefault(stack, {})
+    taken = names.get(name)
+    if taken is not None:
+        other, other_generated = taken
+        if generated and other_generated:
+            rule = f"(generated) must be unique in the stack, but it is also generated for {other}"
+        elif generated:
+            rule = f"(generated) must be unique in the stack, but {other} has it as its explicit endpoint_name"
+        elif other_generated:
+            rule = f"must be unique in the stack, but it is the name generated for {other}"
+        else:
+            rule = f"must be unique in the stack whatever the model type, but {other} has it too"
+        rule += " (give one of them another endpoint_name)"
+        check(scope, False, "endpoint_name", rule, name)
+    names[name] = (scope.node.path, generated)

@@ -9,9 +9,10 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_comprehend_endpoint import _imports, _metrics, _naming, _scaling, _validation
+from cdk_comprehend_endpoint import _imports, _metrics, _naming, _provider_logs, _scaling, _types, _validation
 from cdk_comprehend_endpoint._provider import SERVICE_TIMEOUT, EndpointProvider
 
 RESOURCE_TYPE = "Custom::ComprehendEndpoint"
@@ -81,6 +82,7 @@ class _EndpointBase(_metrics.MeteredEndpoint):
         ``comprehend:DetectEntities`` for an entity-recognizer endpoint, both when the type is not
         known at synth time.
         """
+        _types.grantable(self, "grantee", grantee)
         kind = self._model_kind
         actions = INVOKE_ACTIONS[kind] if kind else sorted(a for acts in INVOKE_ACTIONS.values() for a in acts)
         return iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=[self.endpoint_arn])
@@ -129,7 +131,24 @@ class ComprehendEndpoint(_EndpointBase):
             same endpoint and a new request (a replacement) gets a new one.
         :param removal_policy: what happens to the endpoint when the resource leaves the stack.
             Default: ``DESTROY``. ``RETAIN`` keeps the endpoint, and its hourly cost, after stack deletion.
+
+        Checked at synth: the Python type of every argument (before anything is added to the app), then
+        the values (tokens are skipped), a model, flywheel or role outside a concrete stack environment,
+        and a name another endpoint of the stack already has. Errors name this construct's path, the prop
+        and the value: a ``TypeError`` (that is also a ``ValueError``) for a wrong type, a ``ValueError``
+        for a wrong value.
         """
+        _types.endpoint_args(
+            _types.scope_and_id(scope, construct_id),
+            model_arn=model_arn,
+            desired_inference_units=desired_inference_units,
+            endpoint_name=endpoint_name,
+            tags=tags,
+            data_access_role=data_access_role,
+            flywheel_arn=flywheel_arn,
+            client_request_token=client_request_token,
+            removal_policy=removal_policy,
+        )
         super().__init__(scope, construct_id)
         _validation.validate_props(
             self,
@@ -152,9 +171,15 @@ class ComprehendEndpoint(_EndpointBase):
         self._scaling: _scaling.ScalableInferenceUnits | None = None
         self._tags = cdk.TagManager(cdk.TagType.KEY_VALUE, RESOURCE_TYPE, dict(tags or {}))
         stack = cdk.Stack.of(self)
+        role_arn = data_access_role.role_arn if data_access_role is not None else None
+        _validation.check_environment(
+            self, stack, model_arn=model_arn, flywheel_arn=flywheel_arn, data_access_role_arn=role_arn
+        )
         name = endpoint_name if endpoint_name is not None else _naming.generated_endpoint_name(self, stack)
+        _validation.claim_endpoint_name(self, stack, name, generated=endpoint_name is None)
 
         provider = EndpointProvider.of(stack)
+        _provider_logs.apply_pending(stack, provider)
         kinds = [self._model_kind] if self._model_kind else sorted(INVOKE_ACTIONS)
         for kind in kinds:
             provider.allow_create(_endpoint_arn_in_stack(stack, f"{kind}-endpoint", name))
@@ -162,7 +187,6 @@ class ComprehendEndpoint(_EndpointBase):
             provider.allow_model(model_arn)
         if flywheel_arn is not None:
             provider.allow_flywheel(flywheel_arn)
-        role_arn = data_access_role.role_arn if data_access_role is not None else None
         if role_arn is not None:
             provider.allow_pass_role(role_arn)
 
@@ -231,6 +255,7 @@ class ComprehendEndpoint(_EndpointBase):
         :param max_capacity: most inference units, a whole number >= ``min_capacity``; above the default
             quota of 10 per endpoint: a synth warning. ``desired_inference_units`` must be within the range.
         """
+        _types.scaling_args(self, min_capacity=min_capacity, max_capacity=max_capacity)
         self._scaling = _scaling.enable(
             self,
             self._resource,
@@ -252,12 +277,39 @@ class ComprehendEndpoint(_EndpointBase):
         return int(low), int(high)
 
     @staticmethod
+    def configure_provider(
+        scope: Construct,
+        *,
+        log_removal_policy: cdk.RemovalPolicy | None = None,
+        log_retention: logs.RetentionDays | None = None,
+    ) -> None:
+        """Settings of the handler that serves every endpoint of ``scope``'s stack: its log group.
+
+        The handler, and its log group ``<stack>/ComprehendEndpointProvider/LogGroup``, are one per stack,
+        shared by all its endpoints, so these are stack-level settings (as ``Tags.of(scope)`` is) rather
+        than endpoint props two endpoints could disagree on. Call it before or after the stack's endpoints:
+        given first, the settings wait for the first endpoint to create the handler; given later, they
+        apply at once. For each setting, the last call that gives it wins. A stack without endpoints gets
+        no handler.
+
+        :param log_removal_policy: ``DESTROY`` deletes the log group with the stack (``cdk destroy``),
+            including the logs of the destroy itself; ``RETAIN`` or ``RETAIN_ON_UPDATE_OR_DELETE`` keep it.
+            Default: unchanged, i.e. CDK's default for log groups, ``RETAIN``: the log group, and its
+            logs, outlive the stack until deleted by hand.
+        :param log_retention: how long the log group keeps events. Default: unchanged, 30 days.
+        """
+        _provider_logs.configure(scope, log_removal_policy=log_removal_policy, log_retention=log_retention)
+
+    @staticmethod
     def from_endpoint_arn(scope: Construct, construct_id: str, endpoint_arn: str) -> IComprehendEndpoint:
         """An endpoint defined elsewhere (another stack, the console), for grants, metrics and alarms.
 
         A concrete ARN is checked against the endpoint ARN pattern; a token is accepted as is (grants
         then cover both endpoint types).
         """
+        _types.string(
+            _types.scope_and_id(scope, construct_id), "endpoint_arn", endpoint_arn, _types.ARN, optional=False
+        )
         return _ImportedEndpoint(scope, construct_id, endpoint_arn=endpoint_arn)
 
     @staticmethod
@@ -270,6 +322,7 @@ class ComprehendEndpoint(_EndpointBase):
             string values): it fixes the endpoint's ARN (``...:document-classifier-endpoint/<name>``) and the
             action ``grant_invoke`` allows.
         """
+        _types.string(_types.scope_and_id(scope, construct_id), "endpoint_name", endpoint_name, optional=False)
         return _ImportedEndpoint(scope, construct_id, endpoint_name=endpoint_name, model_type=model_type)
 
     @staticmethod
@@ -304,6 +357,12 @@ class _ImportedEndpoint(_EndpointBase):
         endpoint_name: str | None = None,
         model_type: _imports.ModelTypeLike | None = None,
     ) -> None:
+        where = _types.scope_and_id(scope, construct_id)
+        _types.import_args(where, endpoint_arn=endpoint_arn, endpoint_name=endpoint_name)
+        _imports.model_kind(where, model_type)
+        if endpoint_arn is not None and not _validation.unresolved(endpoint_arn):
+            # Before the Resource parses it as its environment, which fails with CDK's own message.
+            _imports.check_endpoint_arn(where, endpoint_arn)
         super().__init__(scope, construct_id, environment_from_arn=endpoint_arn)
         attributes = _imports.resolve(
             self, endpoint_arn=endpoint_arn, endpoint_name=endpoint_name, model_type=model_type
