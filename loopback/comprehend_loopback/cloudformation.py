@@ -68,11 +68,13 @@ class LambdaContext:
         function_name: str = FUNCTION_NAME,
         qualifier: str | None = None,
         log_group_name: str = f"/aws/lambda/{LOG_GROUP}",
+        region: str = REGION,
+        account: str = ACCOUNT,
     ) -> None:
         self._clock = clock
         self.deadline = clock.now() + timeout_s
         self.function_name = function_name
-        arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}"
+        arn = f"arn:aws:lambda:{region}:{account}:function:{function_name}"
         self.invoked_function_arn = f"{arn}:{qualifier}" if qualifier else arn
         self.memory_limit_in_mb = str(memory_mb)
         self.aws_request_id = str(uuid.uuid4())
@@ -271,7 +273,14 @@ class CloudFormation:
 
     def _invoke(self, item: _Due) -> None:
         context = LambdaContext(
-            self.clock, self.timeout_s, self.memory_mb, self.function_name, item.qualifier, self.log_group_name
+            self.clock,
+            self.timeout_s,
+            self.memory_mb,
+            self.function_name,
+            item.qualifier,
+            self.log_group_name,
+            self.aws.comprehend.region,
+            self.aws.comprehend.account,
         )
         killed = self.kill_next_invocations > 0
         if killed:

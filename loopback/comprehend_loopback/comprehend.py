@@ -73,8 +73,12 @@ class Endpoint:
 class FakeComprehend:
     """The service's state. Every public method is one API operation (request dict -> response dict)."""
 
-    def __init__(self, now: Callable[[], float], timing: Timing | None = None) -> None:
+    def __init__(
+        self, now: Callable[[], float], timing: Timing | None = None, *, account: str = ACCOUNT, region: str = REGION
+    ) -> None:
         self._now = now
+        self.account = account
+        self.region = region
         self.timing = timing or Timing()
         self.lock = threading.RLock()
         self.endpoints: dict[str, Endpoint] = {}
@@ -376,7 +380,7 @@ class FakeComprehend:
         return ep
 
     def _endpoint_arn(self, model_arn: str, name: str) -> str:
-        return f"arn:aws:comprehend:{REGION}:{ACCOUNT}:{_kind(model_arn)}-endpoint/{name}"
+        return f"arn:aws:comprehend:{self.region}:{self.account}:{_kind(model_arn)}-endpoint/{name}"
 
 
 def _kind(model_arn: str) -> str:

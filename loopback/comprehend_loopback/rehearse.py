@@ -162,7 +162,12 @@ class Rehearsal:
 
     def run(self) -> Report:
         assemblies = [self._stacks(path) for path in self.versions]
-        with tempfile.TemporaryDirectory() as tmp, World.start(self.workdir or Path(tmp)) as world:
+        first = assemblies[0][0]
+        account, region = first.account or ACCOUNT, first.region or REGION
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            World.start(self.workdir or Path(tmp), account=account, region=region) as world,
+        ):
             self.world = world
             world.comprehend.max_endpoints = self.quotas.endpoints
             world.comprehend.max_units = self.quotas.units_per_endpoint
@@ -240,7 +245,8 @@ class Rehearsal:
         for model in set(_MODEL.findall(text)):
             self.world.comprehend.add_model(model)
         for flywheel in set(_FLYWHEEL.findall(text)):
-            active = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/{flywheel.rsplit('/', 1)[1]}-active"
+            region, account = flywheel.split(":")[3:5]
+            active = f"arn:aws:comprehend:{region}:{account}:document-classifier/{flywheel.rsplit('/', 1)[1]}-active"
             self.world.comprehend.add_flywheel(flywheel, "DOCUMENT_CLASSIFIER", active)
 
     def _on_status(self, arn: str, status: str, when: float) -> None:

@@ -82,8 +82,8 @@ class Principal:
 
     @property
     def session_arn(self) -> str:
-        name = self.arn.rsplit("/", 1)[-1]
-        return f"arn:aws:sts::{ACCOUNT}:assumed-role/{name}/loopback"
+        account, name = self.arn.split(":")[4], self.arn.rsplit("/", 1)[-1]
+        return f"arn:aws:sts::{account}:assumed-role/{name}/loopback"
 
 
 @dataclass
@@ -91,12 +91,14 @@ class Function:
     """A Lambda function: its name, its aliases, and the queue of its asynchronous invocations."""
 
     name: str
+    region: str = REGION
+    account: str = ACCOUNT
     aliases: set[str] = field(default_factory=set)
     queue: deque[dict[str, Any]] = field(default_factory=deque)
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.name}"
+        return f"arn:aws:lambda:{self.region}:{self.account}:function:{self.name}"
 
 
 class LoopbackAws:
@@ -142,7 +144,7 @@ class LoopbackAws:
 
     def register_function(self, name: str) -> Function:
         with self.lock:
-            return self.functions.setdefault(name, Function(name))
+            return self.functions.setdefault(name, Function(name, self.comprehend.region, self.comprehend.account))
 
     def take_invocations(self, function_name: str) -> list[dict[str, Any]]:
         """The asynchronous invocations queued for ``function_name`` since the last call."""
@@ -276,7 +278,8 @@ class LoopbackAws:
             self.calls[f"events:{operation}"] += 1
             if operation == "PutRule":
                 self.rules[body["Name"]] = Rule(body["Name"], body["ScheduleExpression"], self.clock.now())
-                return {"RuleArn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{body['Name']}"}
+                region, account = self.comprehend.region, self.comprehend.account
+                return {"RuleArn": f"arn:aws:events:{region}:{account}:rule/{body['Name']}"}
             if operation == "PutTargets":
                 for target in body["Targets"]:
                     self.rules[body["Rule"]].targets[target["Id"]] = target

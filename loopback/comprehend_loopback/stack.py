@@ -48,7 +48,6 @@ from comprehend_loopback.cloudformation import (
     Stuck,
     cfn_strings,
 )
-from comprehend_loopback.comprehend import ACCOUNT, REGION
 from comprehend_loopback.template import Conditions, Resolver, StackTemplate, TemplateError
 from comprehend_loopback.world import World
 
@@ -160,7 +159,8 @@ class StackPlayer:
             raise ValueError(f"rollback_order must be 'dependency' or 'reverse', got {rollback_order!r}")
         self.world = world
         self.name = name
-        self.stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{name}/{uuid.uuid4()}"
+        self.account, self.region = world.comprehend.account, world.comprehend.region
+        self.stack_id = f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{name}/{uuid.uuid4()}"
         self.rollback_order = rollback_order
         self.on_event = on_event
         self.status = "NOT_CREATED"
@@ -508,7 +508,7 @@ class StackPlayer:
         """Apply a native resource's effects on the loopback world; returns its attributes."""
         aws = self.world.aws
         if resource_type == "AWS::IAM::Role":
-            arn = f"arn:aws:iam::{ACCOUNT}:role/{physical_id}"
+            arn = f"arn:aws:iam::{self.account}:role/{physical_id}"
             principal = aws.register_principal(access_key_for(arn), arn)
             for name in [k for k in principal.policies if k.startswith("inline:")]:
                 del principal.policies[name]
@@ -519,7 +519,7 @@ class StackPlayer:
             if previous is not None:
                 self._detach(previous)
             for role_name in props.get("Roles", []):
-                arn = f"arn:aws:iam::{ACCOUNT}:role/{role_name}"
+                arn = f"arn:aws:iam::{self.account}:role/{role_name}"
                 principal = aws.register_principal(access_key_for(arn), arn)
                 principal.policies[physical_id] = props["PolicyDocument"]
             return {}
@@ -533,7 +533,7 @@ class StackPlayer:
             function.log_group_name = str(log_group) if log_group else f"/aws/lambda/{physical_id}"
             self.functions[physical_id] = function
             aws.register_function(physical_id)
-            return {"Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{physical_id}"}
+            return {"Arn": f"arn:aws:lambda:{self.region}:{self.account}:function:{physical_id}"}
         if resource_type == "AWS::Lambda::Alias":
             function_name = str(props["FunctionName"]).rsplit(":", 1)[-1]
             aws.register_function(function_name).aliases.add(str(props["Name"]))
@@ -551,24 +551,26 @@ class StackPlayer:
         if resource_type == "AWS::Comprehend::Flywheel":
             model_type = str(props.get("ModelType", "DOCUMENT_CLASSIFIER"))
             kind = "entity-recognizer" if model_type == "ENTITY_RECOGNIZER" else "document-classifier"
-            active = str(props.get("ActiveModelArn") or f"arn:aws:comprehend:{REGION}:{ACCOUNT}:{kind}/{lid}-active")
+            active = str(
+                props.get("ActiveModelArn") or f"arn:aws:comprehend:{self.region}:{self.account}:{kind}/{lid}-active"
+            )
             self.world.comprehend.add_flywheel(physical_id, model_type, active)
             return {"Arn": physical_id}
         if resource_type == "AWS::Logs::LogGroup":
-            return {"Arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{physical_id}:*"}
+            return {"Arn": f"arn:aws:logs:{self.region}:{self.account}:log-group:{physical_id}:*"}
         if resource_type == "AWS::ApplicationAutoScaling::ScalableTarget":
             self.world.scaling_targets[str(props["ResourceId"])] = dict(props)
             if previous is not None and previous.properties.get("ResourceId") != props["ResourceId"]:
                 self.world.scaling_targets.pop(str(previous.properties.get("ResourceId")), None)
             return {}
         service = resource_type.split("::")[1].lower() if "::" in resource_type else "custom"
-        return _Generated(f"arn:aws:{service}:{REGION}:{ACCOUNT}:{physical_id}")
+        return _Generated(f"arn:aws:{service}:{self.region}:{self.account}:{physical_id}")
 
     def _remove_native(self, resource: Deployed) -> None:
         if resource.type == "AWS::IAM::Policy":
             self._detach(resource)
         elif resource.type == "AWS::IAM::Role":
-            arn = f"arn:aws:iam::{ACCOUNT}:role/{resource.physical_id}"
+            arn = f"arn:aws:iam::{self.account}:role/{resource.physical_id}"
             principal = self.world.aws.principals.get(access_key_for(arn))
             if principal is not None:
                 principal.policies.clear()
@@ -577,7 +579,7 @@ class StackPlayer:
 
     def _detach(self, policy: Deployed) -> None:
         for role_name in policy.properties.get("Roles", []):
-            arn = f"arn:aws:iam::{ACCOUNT}:role/{role_name}"
+            arn = f"arn:aws:iam::{self.account}:role/{role_name}"
             principal = self.world.aws.principals.get(access_key_for(arn))
             if principal is not None:
                 principal.policies.pop(policy.physical_id, None)
@@ -589,12 +591,12 @@ class StackPlayer:
             return str(props[explicit])
         if resource_type == "AWS::Lambda::Alias":
             function = str(props["FunctionName"]).rsplit(":", 1)[-1]
-            return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}:{props['Name']}"
+            return f"arn:aws:lambda:{self.region}:{self.account}:function:{function}:{props['Name']}"
         model = _COMPREHEND_MODELS.get(resource_type)
         if model is not None:  # Ref and GetAtt Arn of a Comprehend model are its ARN
             kind, name_prop = model
             version = f"/version/{props['VersionName']}" if props.get("VersionName") else ""
-            return f"arn:aws:comprehend:{REGION}:{ACCOUNT}:{kind}/{props.get(name_prop, lid)}{version}"
+            return f"arn:aws:comprehend:{self.region}:{self.account}:{kind}/{props.get(name_prop, lid)}{version}"
         return f"{self.name[:20]}-{lid[:30]}-{self._next_serial():012X}"
 
     # ------------------------------------------------------------------------------ helpers
@@ -608,8 +610,8 @@ class StackPlayer:
 
     def _pseudo(self) -> dict[str, str]:
         return {
-            "AWS::Region": REGION,
-            "AWS::AccountId": ACCOUNT,
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account,
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::StackId": self.stack_id,

@@ -35,6 +35,9 @@ class StackTemplate:
     name: str
     body: Mapping[str, Any]
     directory: Path
+    account: str | None = None
+    """The stack's account from the manifest (None for an environment-agnostic stack)."""
+    region: str | None = None
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -135,10 +138,20 @@ def load_assembly(directory: Path) -> list[StackTemplate]:
         properties = artifact.get("properties", {})
         template_file = directory / properties.get("templateFile", f"{artifact_id}.template.json")
         name = properties.get("stackName", artifact_id)
-        stacks.append(StackTemplate(name, json.loads(template_file.read_text()), directory))
+        account, region = _environment(str(artifact.get("environment", "")))
+        stacks.append(StackTemplate(name, json.loads(template_file.read_text()), directory, account, region))
     if not stacks:
         raise TemplateError(f"the cloud assembly in {directory} has no CloudFormation stack")
     return stacks
+
+
+def _environment(value: str) -> tuple[str | None, str | None]:
+    """``aws://ACCOUNT/REGION`` of a manifest artifact; ``unknown-account``/``unknown-region`` are None."""
+    account, _, region = value.removeprefix("aws://").partition("/")
+    return (
+        account if account and account != "unknown-account" else None,
+        region if region and region != "unknown-region" else None,
+    )
 
 
 @dataclass

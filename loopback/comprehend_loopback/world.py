@@ -18,7 +18,7 @@ import botocore.endpoint
 
 from comprehend_loopback.clock import VirtualClock
 from comprehend_loopback.cloudformation import FUNCTION_NAME, CloudFormation
-from comprehend_loopback.comprehend import FakeComprehend, Timing
+from comprehend_loopback.comprehend import ACCOUNT, REGION, FakeComprehend, Timing
 from comprehend_loopback.receiver import ResponseReceiver
 from comprehend_loopback.server import LoopbackAws
 
@@ -38,9 +38,11 @@ def default_handler_dir() -> Path:
 
 
 class World:
-    def __init__(self, workdir: Path, timing: Timing | None = None) -> None:
+    def __init__(
+        self, workdir: Path, timing: Timing | None = None, *, account: str = ACCOUNT, region: str = REGION
+    ) -> None:
         self.clock = VirtualClock()
-        self.comprehend = FakeComprehend(self.clock.now, timing)
+        self.comprehend = FakeComprehend(self.clock.now, timing, account=account, region=region)
         self.aws = LoopbackAws(self.comprehend, self.clock)
         self.aws.register_function(FUNCTION_NAME)
         self.receiver = ResponseReceiver(self.clock.now, workdir)
@@ -51,11 +53,19 @@ class World:
 
     @classmethod
     @contextmanager
-    def start(cls, workdir: Path, timing: Timing | None = None, *, seed: int = 0) -> Iterator[World]:
+    def start(
+        cls,
+        workdir: Path,
+        timing: Timing | None = None,
+        *,
+        seed: int = 0,
+        account: str = ACCOUNT,
+        region: str = REGION,
+    ) -> Iterator[World]:
         """Start the servers and point boto3 at them. ``seed`` seeds the process's ``random`` (botocore
         draws its retry jitter from it), so that the same scenario gives the same timeline every run."""
         random.seed(seed)
-        world = cls(workdir, timing)
+        world = cls(workdir, timing, account=account, region=region)
         world.aws.start()
         world.receiver.start()
         try:
@@ -72,8 +82,8 @@ class World:
             "AWS_ENDPOINT_URL": self.aws.url,
             "AWS_ACCESS_KEY_ID": "loopback",
             "AWS_SECRET_ACCESS_KEY": "loopback",
-            "AWS_REGION": "us-east-1",
-            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": self.comprehend.region,
+            "AWS_DEFAULT_REGION": self.comprehend.region,
             "AWS_EC2_METADATA_DISABLED": "true",
             "SSL_CERT_FILE": str(self.receiver.ca_file),
         }
