@@ -2,57 +2,12 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 
 from comprehend_cr import budget
-from comprehend_cr.lifecycle import Lifecycle, Request, failed_create_marker
-
-MODEL = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
-ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
-STACK = "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1"
-OWNED = [
-    {"Key": "cdk-comprehend-endpoint:logical-id", "Value": "Endpoint"},
-    {"Key": "cdk-comprehend-endpoint:stack-id", "Value": STACK},
-]
-
-
-class Clock:
-    def __init__(self):
-        self.t = 1000.0
-
-    def now(self):
-        return self.t
-
-    def sleep(self, seconds):
-        self.t += seconds
-
-
-@pytest.fixture
-def comprehend():
-    client = boto3.client("comprehend", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
-
-
-def request(request_type="Create", physical_id="", **props):
-    properties = {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": "1", **props}
-    return Request(request_type, STACK, "req-1", "Endpoint", physical_id, properties, {})
-
-
-def described(status, units=1, model=MODEL):
-    return {
-        "EndpointProperties": {
-            "EndpointArn": ARN,
-            "Status": status,
-            "ModelArn": model,
-            "DesiredModelArn": model,
-            "DesiredInferenceUnits": units,
-            "CurrentInferenceUnits": units,
-        }
-    }
+from comprehend_cr.lifecycle import Lifecycle, failed_create_marker
+from tests.unit.stubs import ARN, MODEL, OWNED, Clock, described, request
 
 
 def lifecycle(client, clock=None):

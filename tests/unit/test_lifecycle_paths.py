@@ -3,62 +3,13 @@ against the real API model) or a client that fails the way botocore does."""
 
 from __future__ import annotations
 
-import boto3
-import pytest
 from botocore.exceptions import EndpointConnectionError
-from botocore.stub import Stubber
 
 from comprehend_cr import budget
-from comprehend_cr.lifecycle import Lifecycle, Request, failed_create_marker
+from comprehend_cr.lifecycle import Lifecycle, failed_create_marker
+from tests.unit.stubs import ARN, STACK, Clock, described, owned, request
 
-MODEL = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
-ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
-STACK = "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1"
 OTHER_STACK = "arn:aws:cloudformation:us-east-1:111122223333:stack/other/2"
-
-
-def owned(stack=STACK, logical="Endpoint"):
-    return [
-        {"Key": "cdk-comprehend-endpoint:logical-id", "Value": logical},
-        {"Key": "cdk-comprehend-endpoint:stack-id", "Value": stack},
-    ]
-
-
-class Clock:
-    def __init__(self):
-        self.t = 1000.0
-
-    def now(self):
-        return self.t
-
-    def sleep(self, seconds):
-        self.t += seconds
-
-
-@pytest.fixture
-def comprehend():
-    client = boto3.client("comprehend", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
-
-
-def request(request_type="Create", physical_id="", **props):
-    properties = {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": "1", **props}
-    return Request(request_type, STACK, "req-1", "Endpoint", physical_id, properties, {})
-
-
-def described(status="IN_SERVICE", units=1):
-    return {
-        "EndpointProperties": {
-            "EndpointArn": ARN,
-            "Status": status,
-            "ModelArn": MODEL,
-            "DesiredModelArn": MODEL,
-            "DesiredInferenceUnits": units,
-            "CurrentInferenceUnits": units,
-        }
-    }
 
 
 def run(client, req, *, budget_s=900.0, abandoned=None):
