@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "tests" / "consumer" / "full_feature_app.py"
 NODE = ROOT / "node_modules" / ".bin" / "node"
 REPORT = ROOT / "docs" / "minimum-versions.md"
+MARKER = "<!-- Below: written by `python -m tools.find_minimum`; edit above this line only. -->"
 MINIMUM_CONSTRAINTS = ROOT / "tests" / "consumer" / "constraints-minimum.txt"
 CDK = "aws-cdk-lib"
 DIRECT = ("aws-cdk-lib", "constructs", "crhelper", "cdk-comprehend-endpoint")
@@ -547,7 +548,7 @@ def difference_lines(differences: Differences) -> list[str]:
 
 def report_lines(runner: Runner, first: str | None, reference: str, versions: Sequence[str]) -> list[str]:
     lines = [
-        "# Minimum versions",
+        "## The aws-cdk-lib bisect",
         "",
         f"Found by `python -m tools.find_minimum` on {datetime.date.today().isoformat()} with Python "
         f"{runner.python_version}: a binary search over the {len(versions)} released aws-cdk-lib versions from "
@@ -578,6 +579,13 @@ def report_lines(runner: Runner, first: str | None, reference: str, versions: Se
         for name in PROBES:
             lines.append(f"| `{name}` | " + " | ".join("yes" if t.probes.get(name) else "no" for t in probed) + " |")
     return lines
+
+
+def write_report(path: Path, lines: Sequence[str]) -> None:
+    """Replace what follows ``MARKER`` in ``path`` (the hand-written text above it stays)."""
+    text = path.read_text() if path.exists() else ""
+    head = text[: text.index(MARKER)] if MARKER in text else text
+    path.write_text(head + MARKER + "\n\n" + "\n".join(lines) + "\n")
 
 
 def pinned_requirement(package: str) -> str:
@@ -664,7 +672,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\n".join(f"  {line}" for line in difference_lines(trial.differences)))
     report = args.report or (None if args.check else REPORT)
     if report is not None:
-        report.write_text("\n".join(report_lines(runner, first, reference, versions)) + "\n")
+        write_report(report, report_lines(runner, first, reference, versions))
         print(f"wrote {report}")
     return 0
 
