@@ -13,7 +13,7 @@ export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup synth lint test test-fast bench demo integ-snapshot integ-deploy clean
+.PHONY: help setup synth lint test test-fast bench demo dist integ-snapshot integ-deploy clean
 
 help:
 	@echo "make setup   - .venv (project + dev tools) and node_modules (Node 22, CDK CLI)"
@@ -21,6 +21,7 @@ help:
 	@echo "make synth   - synthesize the sample app into cdk.out/ with the pinned CDK CLI"
 	@echo "make test    - lint, type-check and run every test tier"
 	@echo "make bench   - print the benchmark figures"
+	@echo "make dist    - build the sdist and the wheel into dist/ (python -m build) and twine-check them"
 	@echo "make integ-snapshot - rewrite the committed snapshot of integ/integ_comprehend_endpoint.py (offline)"
 	@echo "make integ-deploy MODEL_ARN=arn:... - deploy, assert, rename, assert, destroy on a real account (costs money)"
 	@echo "make clean   - remove everything the targets create"
@@ -51,7 +52,7 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy constructs/cdk_comprehend_endpoint lambda loopback/comprehend_loopback app.py
-	$(PY) -m mypy tests bench demo integ
+	$(PY) -m mypy tests bench demo integ tools
 
 test: lint
 	$(PY) -m pytest --cov --cov-branch --cov-report=term-missing:skip-covered
@@ -64,6 +65,13 @@ bench: setup
 
 demo: setup
 	$(PY) -m demo
+
+# The release artifacts: the sdist, then the wheel built from it. `make test` builds and checks the same
+# in tests/consumer (test_packaging.py), with the wheel installed at the pinned and the minimum versions.
+dist: setup
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(PY) -m twine check --strict dist/*
 
 # The integ test's snapshot (integ/integ_comprehend_endpoint.py.snapshot/): synthesized offline with the
 # pinned CDK CLI and a placeholder model. `make test` fails while it differs from the app: rerun this

@@ -10,4 +10,15 @@ from cdk_comprehend_endpoint._imports import ModelType
 from cdk_comprehend_endpoint._scaling import ScalableInferenceUnits
 from cdk_comprehend_endpoint.endpoint import RESOURCE_TYPE, ComprehendEndpoint, IComprehendEndpoint
 
-__all__ = ["RESOURCE_TYPE", "ComprehendEndpoint", "IComprehendEndpoint", "ModelType", "ScalableInferenceUnits"]
+__all__ = [
+    "RESOURCE_TYPE",
+    "ComprehendEndpoint",
+    "IComprehendEndpoint",
+    "ModelType",
+    "ScalableInferenceUnits",
+    "__version__",
+]
+
+__version__ = "0.2.0"
+"""The package's version, written only here: the wheel's and sdist's metadata read it (``[tool.hatch.version]``
+in pyproject.toml)."""

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.consumer.conftest import make_env
+from tools.find_minimum import pyproject_pin
 
 pytestmark = pytest.mark.slow
 
@@ -28,32 +30,24 @@ NEWER = _newest_python()
 
 
 @pytest.mark.skipif(NEWER is None, reason="no Python newer than 3.11 on this machine")
-def test_handler_unit_and_contract_tests_pass_on_a_newer_python(tmp_path):
+def test_handler_unit_and_contract_tests_pass_on_a_newer_python(dev_constraints, tmp_path):
     assert NEWER is not None
-    venv = tmp_path / "venv"
-    subprocess.run([NEWER, "-m", "venv", str(venv)], check=True)
-    python = str(venv / "bin" / "python")
-    subprocess.run(
-        [
-            python,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "boto3",
-            "crhelper==2.0.12",
-            "pytest",
-        ],
-        check=True,
-        capture_output=True,
+    # GIVEN the newer Python with the handler's test dependencies, pinned as in the development environment
+    env = make_env(
+        tmp_path / "venv",
+        python=NEWER,
+        requirements=[pyproject_pin("boto3", "dev"), pyproject_pin("crhelper"), pyproject_pin("pytest", "dev")],
+        constraints=dev_constraints,
     )
+    assert env.unpinned() == {}
+    # WHEN the handler's unit and contract tests run on it
     result = subprocess.run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/unit"],
+        [str(env.python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/unit"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
+    # THEN they pass
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
+import zipfile
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.consumer.conftest import make_env
+from tools.find_minimum import app_env, pinned_requirement, pyproject_pin
 
 pytestmark = pytest.mark.slow
 
@@ -33,6 +33,14 @@ CONSUMER_APP = textwrap.dedent("""
     app.synth()
 """)
 
+QUOTA_WARNING = (
+    "desired_inference_units 12 is above the default quota of 10 per endpoint: request an increase before deploying"
+)
+MAX_CAPACITY_WARNING = (
+    "max_capacity 12 is above the default quota of 10 inference units per endpoint: request an increase, "
+    "or the scaler stops there"
+)
+
 IMPORT_HANDLER = textwrap.dedent("""
     import importlib, pkgutil, sys
     sys.path.insert(0, sys.argv[1])
@@ -50,34 +58,23 @@ def run(args, **kwargs):
     return result
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    dist = tmp_path_factory.mktemp("dist")
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(ROOT)])
-    (built,) = dist.glob("cdk_comprehend_endpoint-*.whl")
-    return Path(built)
-
-
-def test_wheel_carries_the_handler(wheel):
-    import zipfile
-
-    names = zipfile.ZipFile(wheel).namelist()
+def test_wheel_carries_the_handler(dist):
+    names = zipfile.ZipFile(dist.wheel).namelist()
     assert "cdk_comprehend_endpoint/_handler/index.py" in names
     assert "cdk_comprehend_endpoint/_handler/comprehend_cr/lifecycle.py" in names
     assert not [n for n in names if n.startswith("constructs/")]
 
 
-def test_installed_wheel_synthesizes_a_new_app_and_its_asset_imports_with_only_boto3(wheel, tmp_path):
-    # GIVEN a fresh virtual environment outside the repository with only the wheel installed
-    venv = tmp_path / "consumer-venv"
-    run([sys.executable, "-m", "venv", str(venv)])
-    python = venv / "bin" / "python"
-    run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)])
+def test_installed_wheel_synthesizes_a_new_app_and_its_asset_imports_with_only_boto3(
+    pinned_env, dev_constraints, tmp_path
+):
+    # GIVEN a fresh virtual environment outside the repository with the wheel and the pinned aws-cdk-lib
+    assert pinned_env.unpinned() == {}
+    python = pinned_env.python
     app_dir = tmp_path / "consumer-app"
     app_dir.mkdir()
     (app_dir / "app.py").write_text(CONSUMER_APP)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON", "VIRTUAL_ENV"))}
-    env["CDK_OUTDIR"] = str(app_dir / "cdk.out")
+    env = app_env(app_dir / "cdk.out")
     # WHEN the consumer's app is synthesized from its own directory
     run([str(python), "app.py"], cwd=app_dir, env=env)
     # THEN the template has the endpoint, and the handler asset was staged from the installed package
@@ -86,11 +83,29 @@ def test_installed_wheel_synthesizes_a_new_app_and_its_asset_imports_with_only_b
     assert types.count("Custom::ComprehendEndpoint") == 1 and types.count("AWS::Lambda::Function") == 1
     (asset,) = [p for p in (app_dir / "cdk.out").glob("asset.*") if p.is_dir()]
     assert (asset / "index.py").is_file() and (asset / "crhelper").is_dir()
-    # AND the staged handler imports where only boto3 is installed, as on the Lambda runtime
-    lambda_like = tmp_path / "lambda-like-venv"
-    run([sys.executable, "-m", "venv", str(lambda_like)])
-    run(
-        [str(lambda_like / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "boto3"]
+    # AND the staged handler imports where only boto3 (the pinned one) is installed, as on the Lambda runtime
+    lambda_like = make_env(
+        tmp_path / "lambda-like-venv",
+        python=sys.executable,
+        requirements=[pyproject_pin("boto3", "dev")],
+        constraints=dev_constraints,
     )
-    result = run([str(lambda_like / "bin" / "python"), "-c", IMPORT_HANDLER, str(asset)], cwd=tmp_path, env=env)
+    assert lambda_like.unpinned() == {}
+    result = run([str(lambda_like.python), "-c", IMPORT_HANDLER, str(asset)], cwd=tmp_path, env=env)
     assert "handler imported from" in result.stdout
+
+
+def test_installed_wheel_synthesizes_every_feature_with_the_pinned_aws_cdk_lib(pinned_env, pinned_full_feature):
+    # GIVEN the wheel with requirements.txt's aws-cdk-lib; WHEN the full-feature app is synthesized (fixture)
+    assert pinned_env.installed["aws-cdk-lib"] == pinned_requirement("aws-cdk-lib").split("==")[1]
+    # THEN it synthesizes without an error, with exactly the construct's two quota warnings
+    assert pinned_full_feature.failure() is None, pinned_full_feature.output[-4000:]
+    warnings = [(a.path, a.message.split(" [ack:")[0]) for a in pinned_full_feature.annotations if a.level == "warning"]
+    assert warnings == [
+        ("/FullFeatureStack/People", QUOTA_WARNING),
+        ("/FullFeatureStack/Trained", MAX_CAPACITY_WARNING),
+    ]
+    types = [r["Type"] for r in pinned_full_feature.templates["FullFeatureStack"]["Resources"].values()]
+    assert types.count("Custom::ComprehendEndpoint") == 4
+    assert types.count("AWS::ApplicationAutoScaling::ScalableTarget") == 3
+    assert types.count("AWS::CloudWatch::Alarm") == 2

@@ -1,0 +1,80 @@
+"""The sdist and the wheel: built by ``python -m build`` (the wheel from the sdist), accepted by
+``twine check``, complete, and carrying the one version the package states."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import tarfile
+import tomllib
+import zipfile
+
+import pytest
+
+from tests.conftest import ROOT
+from tools import find_minimum
+
+pytestmark = pytest.mark.slow
+
+PACKAGE_INIT = ROOT / "constructs" / "cdk_comprehend_endpoint" / "__init__.py"
+
+
+def source_version() -> str:
+    """``__version__`` as written in the package's ``__init__.py``."""
+    for node in ast.parse(PACKAGE_INIT.read_text()).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__version__" for t in node.targets):
+            return str(ast.literal_eval(node.value))
+    raise LookupError("no __version__")
+
+
+def test_twine_check_passes(dist):
+    result = find_minimum.run([sys.executable, "-m", "twine", "check", "--strict", dist.sdist, dist.wheel])
+    assert result.stdout.count("PASSED") == 2, result.stdout
+
+
+def test_the_version_is_written_once_and_every_artifact_carries_it(dist, pinned_env):
+    import cdk_comprehend_endpoint
+
+    version = source_version()
+    # pyproject.toml states no version of its own: it reads __version__
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["hatch"]["version"]["path"] == str(PACKAGE_INIT.relative_to(ROOT))
+    # the sdist's and the wheel's metadata and file names carry it
+    assert dist.wheel_metadata()["Version"] == version == dist.sdist_metadata()["Version"]
+    assert dist.wheel.name.startswith(f"cdk_comprehend_endpoint-{version}-")
+    assert dist.sdist.name == f"cdk_comprehend_endpoint-{version}.tar.gz"
+    # and an installed copy reports the same at run time as its metadata says
+    assert cdk_comprehend_endpoint.__version__ == version
+    script = (
+        "import importlib.metadata as m, cdk_comprehend_endpoint as c; "
+        "print(m.version('cdk-comprehend-endpoint'), c.__version__)"
+    )
+    result = find_minimum.run([pinned_env.python, "-c", script], env=find_minimum.app_env(ROOT / "unused"))
+    assert result.stdout.split() == [version, version]
+
+
+def test_the_wheel_built_from_the_sdist_has_every_source_file(dist):
+    # GIVEN the wheel python -m build made from the sdist (not from the working tree)
+    wheel_names = set(zipfile.ZipFile(dist.wheel).namelist())
+    expected = {f"cdk_comprehend_endpoint/{p.relative_to(PACKAGE_INIT.parent)}" for p in _files("constructs")}
+    expected |= {
+        f"comprehend_loopback/{p.relative_to(ROOT / 'loopback' / 'comprehend_loopback')}" for p in _files("loopback")
+    }
+    expected |= {f"cdk_comprehend_endpoint/_handler/{p.relative_to(ROOT / 'lambda')}" for p in _files("lambda")}
+    # THEN it holds every source file of the library, the handler and the loopback package, and py.typed
+    assert expected - wheel_names == set()
+    assert "cdk_comprehend_endpoint/py.typed" in wheel_names
+    # AND the sdist holds the sources, the README and pyproject.toml, and nothing of tests/ or tools/
+    with tarfile.open(dist.sdist) as archive:
+        top = {name.split("/", 2)[1] for name in archive.getnames() if name.count("/") >= 1}
+    assert {"constructs", "lambda", "loopback", "README.md", "pyproject.toml", "PKG-INFO"} <= top
+    assert not top & {"tests", "tools", "bench", "demo", "integ", "node_modules"}
+
+
+def _files(tree: str):
+    return [
+        p
+        for p in (ROOT / tree).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix in (".py", ".typed")
+    ]
