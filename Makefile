@@ -55,7 +55,7 @@ lint: setup
 	$(PY) -m mypy tests bench demo integ tools
 
 test: lint
-	$(PY) -m pytest --cov --cov-branch --cov-report=term-missing:skip-covered
+	$(PY) -m pytest -n 2 --dist loadgroup --cov --cov-branch --cov-report=term-missing:skip-covered
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow" -q

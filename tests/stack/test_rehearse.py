@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import aws_cdk as cdk
 import pytest
@@ -42,6 +43,8 @@ def test_the_sample_app_is_created_renamed_and_destroyed_with_the_overlap_report
     assert "ComprehendEndpointStack.EndpointArn = arn:aws:comprehend:" in printed
     assert "CREATE_COMPLETE" in printed and "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS" in printed
     assert report.left_billing == [] and report.failures == []
+    # ... in plain words: no Python structure (a dict or list repr) reaches the user
+    assert re.search(r"\{'|\['|\(\'", printed) is None
 
 
 def test_a_plan_above_a_quota_fails_the_rehearsal_naming_the_quota(tmp_path):
