@@ -3,8 +3,24 @@
 What it models, and moto does not: endpoint ARNs of the right type for the model; statuses that
 change over time (CREATING -> IN_SERVICE or FAILED with a Message, UPDATING with Desired* values
 that differ from the current ones, DELETING -> gone); ClientRequestToken idempotency; name
-conflicts (ResourceInUseException); busy endpoints refusing updates and deletes; the 10-unit and
-10-endpoint quotas; unknown models and flywheels.
+conflicts (ResourceInUseException); busy endpoints refusing updates and deletes; the quotas (10
+units per endpoint, 10 endpoints and 100 units per region); unknown models and flywheels; tag rules;
+deletions and other changes made outside the stack (``delete_outside``, ``at``).
+
+Assumed where the API reference and the developer guide are silent (each is also marked where it is
+implemented, and listed in the README's "What was, and was not, verified"):
+
+- endpoint names conflict per endpoint type: the ARN (type and name) is the identity;
+- an endpoint keeps its model type for life: UpdateEndpoint with a model of the other type is refused
+  (InvalidRequestException);
+- UpdateEndpoint is accepted on a FAILED endpoint; UpdateEndpoint and DeleteEndpoint are refused with
+  ResourceInUseException while the endpoint is CREATING or UPDATING;
+- an accepted UpdateEndpoint may show as UPDATING only after a lag (``Timing.status_lag_s``, 0 unless a
+  test sets it);
+- keys starting ``aws:`` are refused by TagResource and UntagResource with InvalidRequestException;
+- during an update an endpoint counts the larger of its current and desired units against the
+  regional quota;
+- ListEndpoints pages hold ``LIST_PAGE`` endpoints when MaxResults is not given.
 """
 
 from __future__ import annotations
@@ -221,7 +237,7 @@ class FakeComprehend:
                 f"{self.total_units() + units} inference units in all would exceed the limit {self.max_total_units}",
             )
         arn = self._endpoint_arn(model_arn, name)
-        if arn in self.endpoints:
+        if arn in self.endpoints:  # assumed: names conflict per endpoint type (see module doc)
             raise ApiError("ResourceInUseException", f"Endpoint {name} already exists")
         now = self._now()
         self.endpoints[arn] = Endpoint(
@@ -270,6 +286,7 @@ class FakeComprehend:
     def UpdateEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:
         ep = self._get(req["EndpointArn"])
         if ep.status in ("CREATING", "UPDATING", "DELETING") or ep.pending_at is not None:
+            # assumed: busy endpoints refuse updates; a FAILED one accepts them (see module doc)
             raise ApiError("ResourceInUseException", f"Endpoint is {ep.status}")
         model = req.get("DesiredModelArn", ep.model_arn)
         if model not in self.models:
@@ -394,7 +411,7 @@ def _checked_tags(tags: list[dict[str, str]]) -> dict[str, str]:
         key, value = tag["Key"], tag.get("Value", "")
         if not 1 <= len(key) <= 128 or len(value) > 256:
             raise ApiError("InvalidRequestException", f"Invalid tag {key!r}")
-        if key.lower().startswith("aws:"):
+        if key.lower().startswith("aws:"):  # assumed error code (see module doc)
             raise ApiError("InvalidRequestException", f"Tag keys starting with aws: are reserved: {key}")
         checked[key] = value
     return checked
