@@ -33,8 +33,9 @@ $(VENV)/.installed: pyproject.toml requirements.txt
 	      "boto3, crhelper and the dev tools): about a minute on a fresh machine ..."
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt -e '.[dev,rehearse]' \
+	@$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt -e '.[dev,rehearse]' \
 	  | awk '/^Collecting/ { sub(/ \(from .*/, ""); print "    " $$0; fflush() } \
+	         /^Installing collected packages/ { print "    unpacking and installing them (the longest part) ..."; fflush() } \
 	         /^Successfully installed/ { print "    installed " NF - 2 " packages"; fflush() }'
 	touch $@
 

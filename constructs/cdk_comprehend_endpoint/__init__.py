@@ -8,6 +8,7 @@ alarm; an endpoint defined in the app can autoscale its inference units.
 
 from cdk_comprehend_endpoint._imports import ModelType
 from cdk_comprehend_endpoint._scaling import ScalableInferenceUnits
+from cdk_comprehend_endpoint._types import PropTypeError
 from cdk_comprehend_endpoint.endpoint import RESOURCE_TYPE, ComprehendEndpoint, IComprehendEndpoint
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "ComprehendEndpoint",
     "IComprehendEndpoint",
     "ModelType",
+    "PropTypeError",
     "ScalableInferenceUnits",
     "__version__",
 ]

@@ -42,7 +42,12 @@ BOOL = "a bool"
 
 
 class PropTypeError(TypeError, ValueError):
-    """An argument of the wrong Python type; the message names the construct path, the prop and the value."""
+    """An argument of the wrong Python type; the message names the construct path, the prop and the value.
+
+    Exported as ``cdk_comprehend_endpoint.PropTypeError`` (and shown under that name in tracebacks)."""
+
+
+PropTypeError.__module__ = "cdk_comprehend_endpoint"
 
 
 def describe(value: object) -> str:

@@ -19,19 +19,29 @@ quota was exceeded or an endpoint would be left billing; 2 for a usage error.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib.util
 import json
+import logging
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from comprehend_loopback.comprehend import ACCOUNT, REGION
-from comprehend_loopback.stack import ENDPOINT_TYPE, StackEvent, StackPlayer
 from comprehend_loopback.template import StackTemplate, TemplateError, load_assembly
-from comprehend_loopback.world import World
+
+if TYPE_CHECKING:  # imported at run time by Rehearsal.run: they need the [rehearse] extra
+    from comprehend_loopback.stack import StackEvent, StackPlayer
+    from comprehend_loopback.world import World
+
+ENDPOINT_TYPE = "Custom::ComprehendEndpoint"
+EXTRA = ("boto3", "trustme")
+"""What ``pip install "cdk-comprehend-endpoint[rehearse]"`` adds, and the rehearsal cannot run without."""
+LOG_FILE = "comprehend-endpoint-rehearsal.log"
 
 PRICE_PER_UNIT_SECOND = 0.0005
 """List price of an inference unit (per second, 60 s minimum); it may differ by region."""
@@ -71,10 +81,24 @@ class Replacement:
 
 
 @dataclass
+class Change:
+    """An endpoint an update added (``created`` set) or removed (``gone`` set), by stack and logical id."""
+
+    stack: str
+    logical_id: str
+    arn: str
+    created: float | None = None
+    gone: float | None = None
+
+
+@dataclass
 class Report:
     """What the rehearsal found; ``ok`` decides the exit status."""
 
     failures: list[str] = field(default_factory=list)
+    added: list[Change] = field(default_factory=list)
+    removed: list[Change] = field(default_factory=list)
+    log_file: Path | None = None
     left_billing: list[str] = field(default_factory=list)
     retained: list[str] = field(default_factory=list)
     replacements: list[Replacement] = field(default_factory=list)
@@ -141,9 +165,11 @@ class Rehearsal:
         between: Callable[[int, Rehearsal], None] | None = None,
         workdir: Path | None = None,
         labels: Sequence[str] = (),
+        log_file: Path | None = None,
     ) -> None:
         self.versions = [Path(v) for v in versions]
         self.labels = list(labels) or [str(v) for v in self.versions]
+        self.log_file = log_file or (self.versions[0] / LOG_FILE if self.versions else None)
         self.out = out or sys.stdout
         self.quotas = quotas
         self.stack_filter = set(stacks)
@@ -161,12 +187,20 @@ class Rehearsal:
     # ------------------------------------------------------------------------------ running
 
     def run(self) -> Report:
+        missing = [name for name in EXTRA if importlib.util.find_spec(name) is None]
+        if missing:
+            raise MissingExtra(
+                f'the rehearsal needs {", ".join(missing)}: pip install "cdk-comprehend-endpoint[rehearse]"'
+            )
+        from comprehend_loopback.world import World
+
         assemblies = [self._stacks(path) for path in self.versions]
         first = assemblies[0][0]
         account, region = first.account or ACCOUNT, first.region or REGION
         with (
             tempfile.TemporaryDirectory() as tmp,
             World.start(self.workdir or Path(tmp), account=account, region=region) as world,
+            self._handler_logs(),
         ):
             self.world = world
             world.comprehend.max_endpoints = self.quotas.endpoints
@@ -203,25 +237,50 @@ class Rehearsal:
             self._summary()
         return self.report
 
+    def _handler_logs(self) -> contextlib.AbstractContextManager[None]:
+        """The handler's JSON log lines (what CloudWatch Logs would hold) go to ``log_file``, not the console."""
+
+        @contextlib.contextmanager
+        def capture() -> Iterator[None]:
+            root = logging.getLogger()
+            saved = root.handlers[:]
+            handler: logging.Handler = (
+                logging.FileHandler(self.log_file, mode="w") if self.log_file else logging.NullHandler()
+            )
+            root.handlers = [handler]
+            self.report.log_file = self.log_file
+            try:
+                yield
+            finally:
+                handler.close()
+                root.handlers = saved
+
+        return capture()
+
     def _stacks(self, path: Path) -> list[StackTemplate]:
+        if not path.exists():
+            raise TemplateError(f"{path} does not exist: synthesize your app into it first (cdk synth -o {path})")
         stacks = load_assembly(path)
-        chosen = [
-            t
-            for t in stacks
-            if (not self.stack_filter or t.name in self.stack_filter)
-            and any(r.get("Type") == ENDPOINT_TYPE for r in t.resources.values())
-        ]
+        named = [t for t in stacks if not self.stack_filter or t.name in self.stack_filter]
+        if self.stack_filter and not named:
+            known = ", ".join(t.name for t in stacks)
+            wanted = ", ".join(sorted(self.stack_filter))
+            raise TemplateError(f"{path}: no stack named {wanted} (the assembly has {known})")
+        chosen = [t for t in named if any(r.get("Type") == ENDPOINT_TYPE for r in t.resources.values())]
         if not chosen:
             raise TemplateError(f"{path}: no stack with a {ENDPOINT_TYPE} resource to rehearse")
         return chosen
 
     def _deploy(self, template: StackTemplate, index: int) -> None:
+        from comprehend_loopback.stack import StackPlayer
+
         assert self.world is not None and self.console is not None
         player = self.players.get(template.name)
         if player is None:
             player = StackPlayer(self.world, template.name, on_event=self.console.stack_event)
             self.players[template.name] = player
         before = dict(player.endpoints())
+        started = self.world.clock.now()
         status = player.deploy(template)
         if not status.endswith(_SETTLED) or "ROLLBACK" in status:
             self.report.failures.append(f"{template.name}: {status}")
@@ -235,7 +294,7 @@ class Rehearsal:
             for name, value in player.outputs.items():
                 self.console.say(f"{template.name}.{name} = {value}")
         if index > 0:
-            self._note_replacements(template.name, before, player.endpoints())
+            self._note_changes(template.name, before, player.endpoints(), started)
 
     # ------------------------------------------------------------------------------ findings
 
@@ -260,19 +319,32 @@ class Rehearsal:
         peaks.units_total = max(peaks.units_total, self.world.comprehend.total_units())
         peaks.units_per_endpoint = max([peaks.units_per_endpoint, *(max(e.units, e.desired_units) for e in endpoints)])
 
-    def _note_replacements(self, stack: str, before: dict[str, str], after: dict[str, str]) -> None:
+    def _note_changes(self, stack: str, before: dict[str, str], after: dict[str, str], started: float) -> None:
+        """Replacements (same logical id, new endpoint), additions and removals of one update."""
         assert self.world is not None
         comprehend = self.world.comprehend
+
+        def created(arn: str) -> float | None:
+            endpoint = comprehend.endpoints.get(arn)
+            return endpoint.created if endpoint is not None else None
+
+        def gone(arn: str) -> float | None:
+            return comprehend.gone.get(arn, {}).get("GONE")
+
         for logical_id, old_arn in before.items():
             new_arn = after.get(logical_id)
-            if new_arn is None or new_arn == old_arn or new_arn not in comprehend.endpoints:
-                continue
-            new = comprehend.endpoints[new_arn]
-            old_gone = comprehend.gone.get(old_arn, {}).get("GONE", self.world.clock.now())
-            units = self._units.get(old_arn, new.units)
-            self.report.replacements.append(
-                Replacement(stack, logical_id, old_arn, new_arn, max(0.0, old_gone - new.created), units)
-            )
+            if new_arn is None:
+                self.report.removed.append(Change(stack, logical_id, old_arn, gone=gone(old_arn)))
+            elif new_arn != old_arn and new_arn in comprehend.endpoints:
+                new = comprehend.endpoints[new_arn]
+                old_gone = gone(old_arn) or self.world.clock.now()
+                units = self._units.get(old_arn, new.units)
+                self.report.replacements.append(
+                    Replacement(stack, logical_id, old_arn, new_arn, max(0.0, old_gone - new.created), units)
+                )
+        for logical_id, new_arn in after.items():
+            if logical_id not in before and (when := created(new_arn)) is not None and when >= started:
+                self.report.added.append(Change(stack, logical_id, new_arn, created=when))
 
     def _check_billing(self, when: str) -> None:
         assert self.world is not None
@@ -305,8 +377,20 @@ class Rehearsal:
                     f"replaced: {r.stack}/{r.logical_id}: {_name(r.old_arn)} -> {_name(r.new_arn)}; both billed for "
                     f"{_duration(r.overlap_s)} (about ${cost:.2f} at {_plural(r.units, 'inference unit')})"
                 )
-        elif len(self.versions) > 1:
-            say("replaced: nothing (every endpoint was updated in place)")
+        first_new = min((c.created for c in report.added if c.created is not None), default=None)
+        for change in report.added:
+            say(f"added: {change.stack}/{change.logical_id}: {_name(change.arn)}")
+        for change in report.removed:
+            overlap = ""
+            if first_new is not None and change.gone is not None and change.gone > first_new:
+                cost = (change.gone - first_new) * self._units.get(change.arn, 1) * PRICE_PER_UNIT_SECOND
+                overlap = (
+                    f"; it billed alongside the added endpoint(s) for {_duration(change.gone - first_new)} "
+                    f"(about ${cost:.2f}): a construct id change is a removal plus an addition"
+                )
+            say(f"removed: {change.stack}/{change.logical_id}: {_name(change.arn)}, deleted in the cleanup{overlap}")
+        if len(self.versions) > 1 and not (report.replacements or report.added or report.removed):
+            say("replaced, added or removed: nothing (every endpoint was updated in place)")
         peaks = report.peaks
         say(
             f"quotas: at most {_plural(peaks.endpoints, 'endpoint')} at once (quota {quotas.endpoints}), "
@@ -316,17 +400,24 @@ class Rehearsal:
         for problem in report.quota_problems:
             say(f" ❌  quota: {problem}")
         for failure in report.failures:
-            say(f" ❌  failed: {failure}")
+            if failure not in report.quota_problems:
+                say(f" ❌  failed: {failure}")
         for arn in report.left_billing:
             say(f" ❌  left billing after destroy: {arn}")
         for retained in report.retained:
             say(f" ⚠️   retained by its DeletionPolicy (still billing, by your choice): {retained}")
+        if report.log_file is not None:
+            say(f"the handler's JSON logs (what its CloudWatch log group would hold): {report.log_file}")
         minutes = report.virtual_s / 60
         if report.ok:
             left = "nothing left billing" if self.destroy else "the last version left deployed"
             say(f"\n ✅  rehearsal passed: every request succeeded, {left} ({minutes:.0f} virtual minutes)")
         else:
             say(f"\n ❌  rehearsal failed ({minutes:.0f} virtual minutes): see above")
+
+
+class MissingExtra(RuntimeError):
+    """The ``rehearse`` extra is not installed."""
 
 
 def _name(arn: str) -> str:
@@ -354,7 +445,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("next", type=Path, nargs="?", help="a second cloud assembly to update to")
     parser.add_argument("--stack", action="append", default=[], help="rehearse only this stack (repeatable)")
     parser.add_argument("--endpoint-quota", type=int, default=Quotas.endpoints, help="endpoints per region")
-    parser.add_argument("--units-per-endpoint-quota", type=int, default=Quotas.units_per_endpoint)
+    parser.add_argument(
+        "--units-per-endpoint-quota", type=int, default=Quotas.units_per_endpoint, help="inference units per endpoint"
+    )
     parser.add_argument("--units-quota", type=int, default=Quotas.units_total, help="inference units per region")
     parser.add_argument("--keep", action="store_true", help="do not destroy the stacks at the end")
     parser.add_argument("--verbose", action="store_true", help="print every resource's events")
@@ -369,7 +462,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = Rehearsal(
             versions, quotas=quotas, stacks=args.stack, verbose=args.verbose, destroy=not args.keep
         ).run()
-    except (TemplateError, FileNotFoundError) as exc:
+    except (TemplateError, FileNotFoundError, MissingExtra) as exc:
         print(f"comprehend-endpoint-rehearse: {exc}", file=sys.stderr)
         return 2
     return 0 if report.ok else 1

@@ -111,3 +111,47 @@ def test_the_cli_exits_1_when_the_plan_fails(tmp_path, flags, capsys):
     first = sample(tmp_path / "one")
     assert main([str(first), *flags]) == 1
     assert "quota" in capsys.readouterr().out
+
+
+def test_a_construct_id_rename_is_reported_as_a_removal_and_an_addition_that_billed_together(tmp_path):
+    # GIVEN version 2 renames the construct (a new logical id) and drops a second endpoint
+    first = build(Version((Endpoint("People", "people"), Endpoint("Spare", "spare"))), tmp_path / "one")
+    second = build(Version((Endpoint("Person", "person"),)), tmp_path / "two")
+    # WHEN rehearsed
+    report, printed = rehearse(first.directory, second.directory)
+    # THEN the summary says what was added and removed, and for how long the removed one billed alongside
+    assert report.ok, printed
+    assert [c.logical_id.startswith("Person") for c in report.added] == [True]
+    assert sorted(c.arn.rsplit("/", 1)[1] for c in report.removed) == ["people", "spare"]
+    assert "added: Shop/Person" in printed and "removed: Shop/People" in printed
+    assert "billed alongside the added endpoint(s) for 1" in printed
+    assert "nothing (every endpoint was updated in place)" not in printed
+
+
+def test_the_handlers_logs_go_to_a_file_not_the_console(tmp_path, capfd):
+    # GIVEN a plan that fails (the handler logs an error with a traceback)
+    version = build(Version((Endpoint("A", "alpha", units=3),)), tmp_path / "o")
+    report, printed = rehearse(version.directory, quotas=Quotas(units_per_endpoint=2))
+    # THEN the console has the timeline and the summary only; the JSON log lines are in the log file
+    out, err = capfd.readouterr()
+    assert not report.ok
+    assert "Traceback" not in printed + out + err and "{'message'" not in printed + out + err
+    log = (version.directory / "comprehend-endpoint-rehearsal.log").read_text()
+    assert '"answering FAILED"' in log and "ResourceLimitExceededException" in log
+    assert f"the handler's JSON logs (what its CloudWatch log group would hold): {version.directory}" in printed
+
+
+def test_the_cli_names_a_missing_directory_and_an_unknown_stack(tmp_path, capsys):
+    assert main([str(tmp_path / "nowhere")]) == 2
+    assert "nowhere does not exist" in capsys.readouterr().err
+    version = build(Version((Endpoint("A", "alpha"),)), tmp_path / "o")
+    assert main([str(version.directory), "--stack", "Nope"]) == 2
+    assert "no stack named Nope (the assembly has Shop)" in capsys.readouterr().err
+
+
+def test_without_the_rehearse_extra_the_cli_says_what_to_install(tmp_path, capsys, monkeypatch):
+    from comprehend_loopback import rehearse as module
+
+    monkeypatch.setattr(module, "EXTRA", ("boto3", "a_module_that_is_not_installed"))
+    assert main([str(tmp_path)]) == 2
+    assert 'pip install "cdk-comprehend-endpoint[rehearse]"' in capsys.readouterr().err
