@@ -451,36 +451,66 @@ class Lifecycle:
 
     def _delete(self, request: Request, state: dict[str, Any]) -> Outcome:
         physical_id = request.physical_id
-        if arns.parse_endpoint_arn(physical_id) is None:
-            logger.info({"message": "nothing to delete: not an endpoint ARN", "PhysicalResourceId": physical_id})
-            return Outcome.success(physical_id, {})
         timeout = service_timeout_or_default(request.properties)
         deadline = state["started"] + timeout - DEADLINE_MARGIN_S
+        if arns.parse_endpoint_arn(physical_id) is not None:
+            state.setdefault("target", physical_id)
 
         def step() -> Outcome | None:
-            live = self._describe(physical_id)
+            if "target" not in state:
+                # Not an endpoint ARN: a failed Create's marker, or an id CloudFormation made up for a
+                # Create it stopped waiting for. An endpoint that Create made may still exist under the
+                # template's name: it is removed too, but only when its tags say it is this resource's.
+                state["target"] = self._unanswered_create(request)
+                state["owner_checked"] = bool(state["target"])
+                if not state["target"]:
+                    logger.info(
+                        {"message": "nothing to delete: not an endpoint ARN", "PhysicalResourceId": physical_id}
+                    )
+                    return Outcome.success(physical_id, {})
+            target = state["target"]
+            live = self._describe(target)
             if live is None:
                 return Outcome.success(physical_id, {})
             if not state.get("owner_checked"):
-                owner = Owner.from_tags(self._tags(physical_id))
+                owner = Owner.from_tags(self._tags(target))
                 if owner is not None and owner.stack_id == request.stack_id and owner != request.owner:
                     # A sibling resource of this stack took the name over: it is that resource's to delete.
-                    logger.warning(
-                        {"message": "left to its owner", "EndpointArn": physical_id, "Owner": owner.logical_id}
-                    )
+                    logger.warning({"message": "left to its owner", "EndpointArn": target, "Owner": owner.logical_id})
                     return Outcome.success(physical_id, {})
                 if owner != request.owner:
-                    raise NotOurs(physical_id, owner, request.owner)
+                    raise NotOurs(target, owner, request.owner)
                 state["owner_checked"] = True
             if self._clock.now() >= deadline:
-                return Outcome.failed(physical_id, self._timeout_reason(physical_id, timeout))
+                return Outcome.failed(physical_id, self._timeout_reason(target, timeout))
             if live["Status"] in BUSY or live["Status"] == "DELETING":
                 return None
-            if self._delete_endpoint(physical_id):
-                logger.info({"message": "DeleteEndpoint", "EndpointArn": physical_id})
+            if self._delete_endpoint(target):
+                logger.info({"message": "DeleteEndpoint", "EndpointArn": target})
             return None
 
         return self._drive(step, state, lambda: physical_id)
+
+    def _unanswered_create(self, request: Request) -> str:
+        """The ARN of an endpoint this resource owns under the name its properties give, or ""."""
+        try:
+            spec = parse_properties(request.properties)
+        except PropertyError:
+            return ""
+        kinds: list[arns.EndpointType] = (
+            [arns.endpoint_type_for_model(spec.model_arn)]
+            if spec.model_arn is not None
+            else ["document-classifier-endpoint", "entity-recognizer-endpoint"]
+        )
+        for kind in kinds:
+            arn = arns.endpoint_arn_in_stack(request.stack_id, kind, spec.name)
+            try:
+                if self._describe(arn) is not None and Owner.from_tags(self._tags(arn)) == request.owner:
+                    logger.warning({"message": "endpoint of an unanswered Create found", "EndpointArn": arn})
+                    return arn
+            except NotOurs:
+                continue
+        return ""
 
     # ------------------------------------------------------------------------------ helpers
 

@@ -21,10 +21,34 @@ def test_delete_answers_once_the_endpoint_is_gone(world, cfn):
     assert_well_behaved(world, cfn)
 
 
-def test_delete_of_a_physical_id_that_is_not_an_endpoint_arn_succeeds_without_calls(world, cfn):
+def test_delete_of_a_physical_id_that_is_not_an_endpoint_arn_succeeds_at_once_with_read_calls_only(world, cfn):
     answer = cfn.delete("Endpoint", "ComprehendEndpoint-CREATE_FAILED-Endpoint", props())
     assert answer.body["Status"] == "SUCCESS"
-    assert sum(world.aws.calls.values()) == 0
+    assert answer.at - cfn.sent[answer.request_id] < 1
+    assert {call for call in world.aws.calls if ":" not in call} <= {"DescribeEndpoint", "ListEndpoints"}
+
+
+def test_delete_with_a_made_up_physical_id_removes_the_endpoint_its_unanswered_create_made(world, cfn):
+    # GIVEN an endpoint this resource's Create made, whose answer CloudFormation never got (it stopped
+    # waiting and made up a physical id, "<stack>-<logical id>-<suffix>")
+    world.comprehend.CreateEndpoint(
+        {"EndpointName": "news", "ModelArn": CLASSIFIER, "DesiredInferenceUnits": 1, "Tags": owned_by(cfn)}
+    )
+    # WHEN the rollback Delete comes with that made-up id
+    answer = cfn.delete("Endpoint", "ComprehendEndpointStack-Endpoint-1A2B3C4D5E6F", props())
+    # THEN the endpoint is gone (waited out of CREATING, then deleted), answered with the id it was sent
+    assert answer.body["Status"] == "SUCCESS"
+    assert answer.body["PhysicalResourceId"] == "ComprehendEndpointStack-Endpoint-1A2B3C4D5E6F"
+    assert endpoint_count(world) == 0 and world.comprehend.deleted == [ARN]
+
+
+def test_delete_with_a_made_up_physical_id_leaves_an_endpoint_this_resource_does_not_own(world, cfn):
+    world.comprehend.CreateEndpoint(
+        {"EndpointName": "news", "ModelArn": CLASSIFIER, "DesiredInferenceUnits": 1, "Tags": owned_by(cfn, "Other")}
+    )
+    answer = cfn.delete("Endpoint", "ComprehendEndpointStack-Endpoint-1A2B3C4D5E6F", props())
+    assert answer.body["Status"] == "SUCCESS"
+    assert world.aws.calls["DeleteEndpoint"] == 0 and endpoint_count(world) == 1
 
 
 def test_delete_of_an_endpoint_already_gone_succeeds_at_once(world, cfn):
