@@ -189,3 +189,32 @@ def test_setup_says_what_it_installs_before_each_long_step():
     assert any(line.startswith('echo "==> Creating .venv/') for line in lines[:pip_line])
     assert any("==> Installing Node.js 22" in line for line in lines[pip_line:npm_line])
     assert "--quiet" not in lines[pip_line]
+
+
+def test_the_library_acknowledges_exactly_its_three_wildcards_with_the_reason():
+    # GIVEN the construct in a stack
+    app = cdk.App()
+    stack = full_stack(app)
+    policy = stack.node.find_child("ComprehendEndpointProvider").node.find_child("Policy").node.default_child
+    # THEN cdk-nag acknowledgements exist only on the handler's policy, only for the two tag-conditioned
+    # endpoint wildcards and ListEndpoints' "*", each with the written reason (a new wildcard stays flagged)
+    acknowledged = {
+        key: reason
+        for entry in policy.node.metadata
+        if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        for key, reason in entry.data.items()
+    }
+    prefix = "Annotation::AwsSolutions-IAM5[Resource::"
+    assert sorted(acknowledged) == [
+        f"{prefix}*]",
+        f"{prefix}arn:<AWS::Partition>:comprehend:<AWS::Region>:<AWS::AccountId>:document-classifier-endpoint/*]",
+        f"{prefix}arn:<AWS::Partition>:comprehend:<AWS::Region>:<AWS::AccountId>:entity-recognizer-endpoint/*]",
+    ]
+    assert all("ownership tag" in reason and "ListEndpoints" in reason for reason in acknowledged.values())
+    others = [
+        node.node.path
+        for node in stack.node.find_all()
+        if node.node.path != policy.node.path
+        and any(e.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY for e in node.node.metadata)
+    ]
+    assert others == []
