@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import platform
 import time
 from collections.abc import Callable
@@ -15,6 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> None:
     started = time.perf_counter()
+    # The handlers' own log lines (retries under throttling, ...) are not the benchmark's output.
+    logging.getLogger().addHandler(logging.NullHandler())
     sections: list[tuple[str, list[str]]] = []
 
     steps: list[tuple[str, str, Callable[[], list[str]]]] = [
@@ -43,8 +46,8 @@ def main() -> None:
         "",
         f"Produced by `make bench` on {datetime.date.today().isoformat()} "
         f"({platform.machine()}, {platform.python_implementation()} {platform.python_version()}, 2 cores); "
-        f"the whole run took {elapsed:.0f} s. Lifecycle figures are on the harness's virtual clock "
-        "(tests/harness), with 50 ms per API call; synth times are wall-clock seconds of a new process "
+        f"the whole run took {elapsed:.0f} s. Lifecycle figures are on the loopback world's virtual clock "
+        "(loopback/comprehend_loopback), with 50 ms per API call; synth times are wall-clock seconds of a new process "
         "running the app (as `cdk synth` does), median of 3 at 2 and 100 endpoints; the machine is shared, "
         "so compare ratios within one run rather than absolute seconds across runs.",
         "",
