@@ -196,6 +196,7 @@ def test_the_library_acknowledges_exactly_its_three_wildcards_with_the_reason():
     app = cdk.App()
     stack = full_stack(app)
     policy = stack.node.find_child("ComprehendEndpointProvider").node.find_child("Policy").node.default_child
+    assert policy is not None
     # THEN cdk-nag acknowledgements exist only on the handler's policy, only for the two tag-conditioned
     # endpoint wildcards and ListEndpoints' "*", each with the written reason (a new wildcard stays flagged)
     acknowledged = {
