@@ -54,7 +54,7 @@ lint: setup
 	$(PY) -m mypy tests bench demo integ
 
 test: lint
-	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered
+	$(PY) -m pytest --cov --cov-branch --cov-report=term-missing:skip-covered
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow" -q

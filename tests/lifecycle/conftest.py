@@ -3,6 +3,7 @@ the loopback world, with every call authorized against the policy the construct 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -103,6 +104,20 @@ def make_world(tmp_path, handler_policies) -> Callable[..., Any]:
             yield w
 
     return start
+
+
+@pytest.fixture(autouse=True)
+def no_response_url_in_any_log(monkeypatch, caplog, capfd) -> Iterator[None]:
+    """Every lifecycle test, refused and garbled deliveries included, runs with the handler at DEBUG and
+    fails if the pre-signed ResponseURL (or its signature) shows up in any log record or output."""
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    caplog.set_level(logging.DEBUG)
+    yield
+    out, err = capfd.readouterr()
+    records = "".join(f"{r.msg}{r.args}" for r in caplog.records)
+    for text in (caplog.text, out, err, records):
+        assert "SECRET-SIGNATURE" not in text
+        assert "cloudformation-custom-resource-response" not in text
 
 
 @pytest.fixture

@@ -86,11 +86,15 @@ def test_token_is_the_users_when_given(world, cfn):
 
 
 def test_token_is_derived_from_stack_logical_id_and_request(world, cfn):
+    # GIVEN a Create with a known stack, logical id and request id
     event = cfn.event("Create", "Endpoint", props())
+    event["RequestId"] = "5f1b7e0e-4a8c-4a11-9f3e-1c2d3e4f5a6b"
+    event["ResponseURL"] = world.receiver.url_for(event["RequestId"])
     cfn.send(event)
-    from comprehend_cr.arns import derive_token
-
-    assert world.comprehend.tokens == {derive_token(event["StackId"], "Endpoint", event["RequestId"]): ARN}
+    # THEN CreateEndpoint got exactly this token: "cfn-" and 60 hex digits of SHA-256 over
+    # "<StackId>\n<LogicalResourceId>\n<RequestId>" (a golden value: it must not change between releases,
+    # or a retried request after an upgrade would create a second endpoint)
+    assert world.comprehend.tokens == {"cfn-de9512f290874ac86898b1b164e6778bc4f04f3ada5130e3b827b6c02978": ARN}
 
 
 def test_failed_endpoint_answers_failed_and_rollback_delete_leaves_nothing(world, cfn):
@@ -145,7 +149,6 @@ def test_name_in_use_fails_and_rollback_leaves_the_other_endpoint_alone(world, c
         ({"Tags": [{"Key": "aws:reserved", "Value": "x"}]}, "Tags[0].Key"),
         ({"ClientRequestToken": "not valid!"}, "ClientRequestToken"),
         ({"Unknown": "x"}, "Unknown"),
-        ({"DesiredInferenceUnits": "11"}, "DesiredInferenceUnits"),
     ],
 )
 def test_bad_input_fails_within_seconds_naming_the_property(world, cfn, overrides, prop):
@@ -221,3 +224,13 @@ def test_handler_answers_failed_itself_before_the_service_timeout_without_orphan
         assert delete.body["Status"] == "SUCCESS"
         assert endpoint_count(world) == 0
         assert_well_behaved(world, cfn)
+
+
+def test_units_above_the_quota_fail_naming_the_property_from_the_services_refusal(world, cfn):
+    # GIVEN 11 units: the handler does not pre-check quotas (they can be raised); the service refuses
+    answer = cfn.create("Endpoint", props(DesiredInferenceUnits="11"))
+    # THEN the refusal is answered at once, naming the property and the quota, with the marker id
+    assert world.aws.calls["CreateEndpoint"] == 1
+    assert answer.body["Status"] == "FAILED" and answer.body["Reason"].startswith("DesiredInferenceUnits: 11 exceeds")
+    assert "ResourceLimitExceededException" in answer.body["Reason"]
+    assert answer.body["PhysicalResourceId"] == "ComprehendEndpoint-CREATE_FAILED-Endpoint"

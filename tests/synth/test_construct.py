@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import aws_cdk as cdk
 import pytest
@@ -91,13 +94,49 @@ def test_generated_names_are_valid_unique_and_at_most_40_chars():
         assert NAME_PATTERN.match(name) and len(name) <= 40, name
 
 
-def test_generated_name_is_stable_across_synths():
-    def name():
-        stack = new_stack("Stable")
-        ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
-        return next(iter(template(stack).find_resources(RESOURCE_TYPE).values()))["Properties"]["EndpointName"]
+def test_generated_names_are_fixed_functions_of_stack_name_and_path():
+    # GIVEN endpoints without endpoint_name in stack "Stable"
+    stack = new_stack("Stable")
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
+    ComprehendEndpoint(stack, "A-very-long-construct-id-that-goes-past-forty", model_arn=CLASSIFIER)
+    names = [r["Properties"]["EndpointName"] for r in template(stack).find_resources(RESOURCE_TYPE).values()]
+    # THEN their names are these golden values: a generated name that changed between synths (or
+    # releases) would replace every endpoint on the next deploy
+    assert names == ["Stable-Endpoint-8913d88b", "A-very-long-construct-id-that-g-633d6540"]
 
-    assert name() == name()
+
+STABILITY_PROBE = """
+import json, aws_cdk as cdk
+from cdk_comprehend_endpoint import ComprehendEndpoint
+app = cdk.App(outdir=__import__("sys").argv[1])
+stack = cdk.Stack(app, "Stable")
+ComprehendEndpoint(stack, "Endpoint", model_arn="arn:aws:comprehend:us-east-1:111122223333:document-classifier/news")
+template = app.synth().get_stack_by_name("Stable").template
+resources = template["Resources"].values()
+print(json.dumps({
+    "names": [r["Properties"]["EndpointName"] for r in resources if r["Type"] == "Custom::ComprehendEndpoint"],
+    "code": [r["Properties"]["Code"]["S3Key"] for r in resources if r["Type"] == "AWS::Lambda::Function"],
+}))
+"""
+
+
+@pytest.mark.slow
+def test_names_and_asset_hash_are_the_same_in_processes_with_different_hash_seeds(tmp_path):
+    # GIVEN two synths in separate processes whose str hashes differ (PYTHONHASHSEED)
+    runs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run(
+            [sys.executable, "-c", STABILITY_PROBE, str(tmp_path / seed)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    # THEN the endpoint's name and the handler asset's hash are the same
+    assert runs[0] == runs[1]
+    assert runs[0]["names"] == ["Stable-Endpoint-8913d88b"] and runs[0]["code"][0].endswith(".zip")
 
 
 def test_three_endpoints_share_one_handler_function():

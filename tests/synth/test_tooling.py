@@ -109,17 +109,24 @@ def test_asset_holds_the_handler_and_crhelper(tmp_path):
 
 @pytest.mark.slow
 def test_real_cli_synth_of_the_sample_app_needs_no_docker_or_credentials(tmp_path):
-    # GIVEN the pinned CLI on Node 22, no AWS credentials and no docker on PATH
+    # GIVEN the pinned CLI on Node 22, no AWS credentials, and first on PATH a `docker` that fails
+    # loudly and leaves a mark if anything runs it (this machine has a real docker client in /usr/bin)
     cdk_cli = ROOT / "node_modules" / ".bin" / "cdk"
     if not cdk_cli.exists():
         pytest.skip("node_modules not installed (run make setup)")
+    trap = tmp_path / "bin"
+    trap.mkdir()
+    called = tmp_path / "docker-was-called"
+    (trap / "docker").write_text(f'#!/bin/sh\necho "$@" >> {called}\necho "docker must not be used" >&2\nexit 97\n')
+    (trap / "docker").chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
-        PATH=f"{ROOT / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:/usr/bin:/bin",
+        PATH=f"{trap}:{ROOT / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:/usr/bin:/bin",
         CDK_DISABLE_CLI_TELEMETRY="true",
         AWS_EC2_METADATA_DISABLED="true",
+        CDK_DOCKER=str(trap / "docker"),
     )
-    assert shutil.which("docker", path=env["PATH"]) is None or True
+    assert shutil.which("docker", path=env["PATH"]) == str(trap / "docker")
     out = tmp_path / "cdk.out"
     # WHEN synthesizing with context, exactly as the README says
     result = subprocess.run(
@@ -143,8 +150,9 @@ def test_real_cli_synth_of_the_sample_app_needs_no_docker_or_credentials(tmp_pat
         timeout=300,
         check=False,
     )
-    # THEN it succeeds without jsii's Node end-of-life warning and uses the context
+    # THEN it succeeds without docker and without jsii's Node end-of-life warning, and uses the context
     assert result.returncode == 0, result.stderr
+    assert not called.exists(), called.read_text()
     assert "end-of-life" not in result.stderr + result.stdout
     template = json.loads((out / "ComprehendEndpointStack.template.json").read_text())
     (resource,) = [r for r in template["Resources"].values() if r["Type"] == "Custom::ComprehendEndpoint"]
