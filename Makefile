@@ -13,13 +13,15 @@ export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup synth lint test test-fast bench demo integ-snapshot integ-deploy clean
+.PHONY: help setup synth lint test test-fast mutate bench demo integ-snapshot integ-deploy clean
 
 help:
 	@echo "make setup   - .venv (project + dev tools) and node_modules (Node 22, CDK CLI)"
 	@echo "make demo    - synthesize the sample app and deploy it offline on a loopback AWS"
 	@echo "make synth   - synthesize the sample app into cdk.out/ with the pinned CDK CLI"
 	@echo "make test    - lint, type-check and run every test tier"
+	@echo "make mutate  - mutation testing (mutmut) of the handler and the construct's checks; slow, not in make test"
+	@echo "               MUTANTS='comprehend_cr.arns.*' re-tests only those mutants of the last run"
 	@echo "make bench   - print the benchmark figures"
 	@echo "make integ-snapshot - rewrite the committed snapshot of integ/integ_comprehend_endpoint.py (offline)"
 	@echo "make integ-deploy MODEL_ARN=arn:... - deploy, assert, rename, assert, destroy on a real account (costs money)"
@@ -51,13 +53,18 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy constructs/cdk_comprehend_endpoint lambda loopback/comprehend_loopback app.py
-	$(PY) -m mypy tests bench demo integ
+	$(PY) -m mypy tests bench demo integ tools
 
 test: lint
 	$(PY) -m pytest --cov --cov-branch --cov-report=term-missing:skip-covered
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow" -q
+
+# Mutation testing on the fast tier (see tools/mutate.py and docs/mutation.md): prints the figures per module
+# and every mutant that is neither killed nor explained in docs/mutation-equivalents.md (exit 1 if any).
+mutate: setup
+	$(PY) tools/mutate.py $(MUTANTS)
 
 bench: setup
 	$(PY) -m bench

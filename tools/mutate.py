@@ -100,7 +100,8 @@ def _sync_tree(source: Path, target: Path) -> None:
 
 
 def _sync_file(source: Path, target: Path) -> None:
-    if target.exists() and target.stat().st_mtime == source.stat().st_mtime and target.read_bytes() == source.read_bytes():
+    same_time = target.exists() and target.stat().st_mtime == source.stat().st_mtime
+    if same_time and target.read_bytes() == source.read_bytes():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source, target)
