@@ -104,8 +104,6 @@ class NotOurs(Exception):
         else:
             whose = f"it belongs to resource {owner.logical_id} of this stack"
         super().__init__(f"EndpointArn: {arn} is not this resource's: {whose}; it was left untouched")
-        self.arn = arn
-        self.owner = owner
 
 
 @dataclass(frozen=True)
@@ -301,11 +299,11 @@ class Lifecycle:
             return Outcome.failed(old_arn, reason)
         if live["Status"] in BUSY and self._clock.now() < deadline:
             return None
-        if self._delete_endpoint(new_arn) or self._clock.now() >= deadline:
-            if self._clock.now() >= deadline:
-                logger.error({"message": "replacement endpoint could not be deleted in time", "EndpointArn": new_arn})
-                reason = f"{state['reason']}; delete the replacement endpoint {new_arn} by hand"
+        if self._delete_endpoint(new_arn):
             return Outcome.failed(old_arn, reason)
+        if self._clock.now() >= deadline:
+            logger.error({"message": "replacement endpoint could not be deleted in time", "EndpointArn": new_arn})
+            return Outcome.failed(old_arn, f"{state['reason']}; delete the replacement endpoint {new_arn} by hand")
         return None
 
     # ---------------------------------------------------------------------- create or adopt
