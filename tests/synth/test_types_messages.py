@@ -99,3 +99,8 @@ def test_messages_name_the_path_the_construct_would_have():
         return ComprehendEndpoint(cdk.Stack(stack, "Inner"), "Endpoint", model_arn=1)
 
     assert re.match(r"^ComprehendEndpoint TestStack/Inner/Endpoint: model_arn must be ", message_of(nested))
+
+
+def test_an_idle_alarm_needs_an_id():
+    message = message_of(lambda s: endpoint(s).alarm_when_idle(None))
+    assert message == "ComprehendEndpoint TestStack/Endpoint: alarm_when_idle construct_id must be a str, got None"

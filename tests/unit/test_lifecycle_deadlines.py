@@ -233,3 +233,14 @@ def test_an_endpoint_taken_back_that_is_still_converging_at_the_deadline_fails_k
     # THEN the update fails then and there, with the old ARN, naming the endpoint it was converging
     assert (outcome.status, outcome.physical_id, elapsed) == ("FAILED", ARN, POLL_FIRST_S)
     assert outcome.reason == late(NEW_ARN, "IN_SERVICE", AT_SECOND_CHECK)
+
+
+def test_a_delete_honours_the_shortest_service_timeout_cloudformation_accepts(comprehend):
+    # GIVEN a Delete whose ServiceTimeout is 1 s (CloudFormation's minimum): its deadline is long past
+    client, stub = comprehend
+    stub.add_response("describe_endpoint", described("IN_SERVICE"), {"EndpointArn": ARN})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": ARN})
+    outcome, elapsed = run(client, request("Delete", ARN, timeout=1))
+    # THEN it fails at the first check without asking for the deletion (the Stubber allows no DeleteEndpoint)
+    assert (outcome.status, outcome.physical_id, elapsed) == ("FAILED", ARN, 0.0)
+    assert outcome.reason.startswith(f"Endpoint {ARN} still IN_SERVICE after ")

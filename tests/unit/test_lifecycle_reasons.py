@@ -203,3 +203,13 @@ def test_an_endpoint_that_failed_without_a_message_says_the_service_gave_none(co
     outcome = run(client, request())
     assert (outcome.status, outcome.physical_id) == ("FAILED", ARN)
     assert outcome.reason == f"Endpoint {ARN} FAILED: no message from the service"
+
+
+def test_a_list_endpoints_page_without_a_list_counts_as_no_endpoint(comprehend):
+    # GIVEN IAM hides the endpoint of a Delete, and ListEndpoints answers a page with no list in it
+    client, stub = comprehend
+    stub.add_client_error("describe_endpoint", service_error_code="AccessDeniedException", http_status_code=400)
+    stub.add_response("list_endpoints", {}, {})
+    # THEN the endpoint is gone: the Delete succeeds
+    outcome = run(client, request("Delete", ARN))
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
