@@ -18,6 +18,7 @@ the project in ``build/mutation/`` in the ``src/`` layout mutmut understands, an
 
     build/mutation/
       pyproject.toml, app.py, tests/      copies (mutmut copies them on into mutants/)
+      mutation-preload.txt, mutation_order.py   from tools/: the fork server's imports, a pytest plugin
       src/comprehend_cr/                  lambda/comprehend_cr            (mutated)
       src/cdk_comprehend_endpoint/        constructs/cdk_comprehend_endpoint (checked modules mutated)
       src/comprehend_loopback/            loopback/comprehend_loopback    (copied, not mutated)
@@ -72,6 +73,7 @@ FILES = {
     "cdk.json": ROOT / "cdk.json",
     "lambda/index.py": ROOT / "lambda" / "index.py",
     "mutation-preload.txt": ROOT / "tools" / "mutation-preload.txt",
+    "mutation_order.py": ROOT / "tools" / "mutation_order.py",
 }
 HANDLER_PACKAGE = "comprehend_cr"
 """Imported by the tests and the loopback world from ``mutants/lambda/``: linked to the mutated files."""

@@ -3,13 +3,12 @@ against the real API model) or a client that fails the way botocore does."""
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
-from botocore.stub import Stubber
 
 from comprehend_cr import budget
 from comprehend_cr.lifecycle import Lifecycle, Request, failed_create_marker
+from tests.unit.stubbed import Clock, stubbed_comprehend
 
 MODEL = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
 ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
@@ -24,23 +23,10 @@ def owned(stack=STACK, logical="Endpoint"):
     ]
 
 
-class Clock:
-    def __init__(self):
-        self.t = 1000.0
-
-    def now(self):
-        return self.t
-
-    def sleep(self, seconds):
-        self.t += seconds
-
-
 @pytest.fixture
 def comprehend():
-    client = boto3.client("comprehend", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+    with stubbed_comprehend() as client_and_stubber:
+        yield client_and_stubber
 
 
 def request(request_type="Create", physical_id="", **props):
