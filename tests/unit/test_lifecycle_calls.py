@@ -131,6 +131,5 @@ def test_removing_the_flywheel_of_an_endpoint_in_place_is_refused_naming_the_pro
     outcome = run(client, "Update")
     assert (outcome.status, outcome.physical_id) == ("FAILED", ARN)
     assert outcome.reason == (
-        "FlywheelArn: cannot be removed from an existing endpoint in place; change EndpointName as well to "
-        "replace it"
+        "FlywheelArn: cannot be removed from an existing endpoint in place; change EndpointName as well to replace it"
     )
