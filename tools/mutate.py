@@ -78,8 +78,8 @@ FILES = {
 HANDLER_PACKAGE = "comprehend_cr"
 """Imported by the tests and the loopback world from ``mutants/lambda/``: linked to the mutated files."""
 
-# Statuses as ``mutmut results --all true`` prints them.
-KILLED = {"killed", "timeout", "caught by type check", "segfault"}
+# Statuses as ``mutmut results --all true`` prints them: these count as killed (the checks noticed).
+KILLED = {"killed": "killed", "caught by type check": "by mypy", "timeout": "timeout", "segfault": "killed"}
 SURVIVED = "survived"
 
 
@@ -212,10 +212,9 @@ def report(statuses: dict[str, str], equivalents: dict[str, Equivalent], elapsed
         counts["mutants"] += 1
         entry = equivalents.get(mutant)
         if status in KILLED:
-            counts["killed"] += 1
-            counts[status] += status != "killed"
+            counts[KILLED[status]] += 1
             if entry is not None:
-                stale.append((mutant, f"listed as equivalent, but it is now {status}"))
+                stale.append((mutant, f"listed as equivalent, but it is {status}"))
         elif status == SURVIVED and entry is not None:
             shown = diff(mutant)
             if entry.line in added_lines(shown):
@@ -225,21 +224,18 @@ def report(statuses: dict[str, str], equivalents: dict[str, Equivalent], elapsed
                 stale.append((mutant, f"listed as `{entry.line}`, but the mutant is now:\n{shown}"))
         else:
             counts["unexplained"] += 1
-            counts[status] += status != SURVIVED
             unexplained.append((mutant, status))
     for name in sorted(set(equivalents) - set(statuses)):
         stale.append((name, "listed as equivalent, but there is no such mutant"))
 
-    columns = ["mutants", "killed", "timeout", "equivalent", "unexplained"]
-    print(f"\n{'module':42}" + "".join(f"{c:>12}" for c in columns))
+    columns = ["mutants", "killed", "by mypy", "timeout", "equivalent", "unexplained"]
+    print(f"\n{'module':38}" + "".join(f"{c:>12}" for c in columns))
     total: Counter[str] = Counter()
     for module in sorted(figures):
         total.update(figures[module])
-        print(f"{module:42}" + "".join(f"{figures[module][c]:>12}" for c in columns))
-    print(f"{'total':42}" + "".join(f"{total[c]:>12}" for c in columns))
-    others = {k: v for k, v in total.items() if k not in {*columns, "killed"}}
-    if others:
-        print("of which: " + ", ".join(f"{v} {k}" for k, v in sorted(others.items())))
+        print(f"{module:38}" + "".join(f"{figures[module][c]:>12}" for c in columns))
+    print(f"{'total':38}" + "".join(f"{total[c]:>12}" for c in columns))
+    print("killed: by a test; by mypy: refused by mypy --strict (make lint), no test run; timeout: the tests hung")
     if elapsed is not None:
         print(f"wall time: {elapsed / 60:.1f} min")
 
@@ -249,7 +245,11 @@ def report(statuses: dict[str, str], equivalents: dict[str, Equivalent], elapsed
         print(f"\n--- stale entry in {EQUIVALENTS.relative_to(ROOT)}: {mutant}: {why}")
     left = len(unexplained) + len(stale)
     if left:
-        print(f"\n{left} mutant(s) left unexplained: kill each with a test, or explain it in {EQUIVALENTS.name}")
+        kinds = Counter(status for _, status in unexplained)
+        if stale:
+            kinds["stale entries"] = len(stale)
+        listed = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+        print(f"\n{left} left unexplained ({listed}): kill each with a test, or explain it in {EQUIVALENTS.name}")
     else:
         print("\nno unexplained mutant")
     return 1 if left else 0

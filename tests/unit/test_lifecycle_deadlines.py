@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from comprehend_cr.lifecycle import DEADLINE_MARGIN_S, POLL_FIRST_S, Lifecycle, Request
+from comprehend_cr.lifecycle import CLEANUP_RESERVE_S, DEADLINE_MARGIN_S, POLL_FIRST_S, Lifecycle, Request
 from tests.unit.stubbed import Clock, stubbed_comprehend
 
 MODEL = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
@@ -230,3 +230,20 @@ def test_a_delete_honours_the_shortest_service_timeout_cloudformation_accepts(co
     # THEN it fails at the first check without asking for the deletion (the Stubber allows no DeleteEndpoint)
     assert (outcome.status, outcome.physical_id, elapsed) == ("FAILED", ARN, 0.0)
     assert outcome.reason.startswith(f"Endpoint {ARN} still IN_SERVICE after ")
+
+
+def test_a_replacement_not_in_service_when_the_cleanup_reserve_begins_is_given_up(comprehend):
+    # GIVEN a rename whose second check falls exactly when only the cleanup reserve is left before the deadline
+    client, stub = comprehend
+    timeout = int(DEADLINE_MARGIN_S + CLEANUP_RESERVE_S + POLL_FIRST_S)
+    rename(stub)
+    stub.add_response("describe_endpoint", described("CREATING", NEW_ARN), {"EndpointArn": NEW_ARN})
+    # WHEN the replacement is in service at the third check
+    stub.add_response("describe_endpoint", described("IN_SERVICE", NEW_ARN), {"EndpointArn": NEW_ARN})
+    # THEN it is deleted all the same (the update was given up at the second check), keeping the old ARN
+    stub.add_response("delete_endpoint", {}, {"EndpointArn": NEW_ARN})
+    outcome, _ = run(client, request("Update", ARN, EndpointName="news-v2", timeout=timeout))
+    assert (outcome.status, outcome.physical_id) == ("FAILED", ARN)
+    assert outcome.reason == (
+        f"{late(NEW_ARN, 'CREATING', timeout)}; the replacement endpoint was deleted, {ARN} is unchanged"
+    )
