@@ -13,13 +13,15 @@ export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup synth lint test test-fast bench demo dist integ-snapshot integ-deploy clean
+.PHONY: help setup synth lint test test-fast mutate bench demo dist integ-snapshot integ-deploy clean
 
 help:
 	@echo "make setup   - .venv (project + dev tools) and node_modules (Node 22, CDK CLI)"
 	@echo "make demo    - synthesize the sample app and deploy it offline on a loopback AWS"
 	@echo "make synth   - synthesize the sample app into cdk.out/ with the pinned CDK CLI"
 	@echo "make test    - lint, type-check and run every test tier"
+	@echo "make mutate  - mutation testing (mutmut) of the handler and the construct's checks; slow, not in make test"
+	@echo "               MUTANTS='comprehend_cr.arns.*' re-tests only those mutants of the last run"
 	@echo "make bench   - print the benchmark figures"
 	@echo "make dist    - build the sdist and the wheel into dist/ (python -m build) and twine-check them"
 	@echo "make integ-snapshot - rewrite the committed snapshot of integ/integ_comprehend_endpoint.py (offline)"
@@ -60,6 +62,11 @@ test: lint
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow" -q
+
+# Mutation testing on the fast tier (see tools/mutate.py and docs/mutation.md): prints the figures per module
+# and every mutant that is neither killed nor explained in docs/mutation-equivalents.md (exit 1 if any).
+mutate: setup
+	$(PY) tools/mutate.py $(MUTANTS)
 
 bench: setup
 	$(PY) -m bench

@@ -104,8 +104,6 @@ class NotOurs(Exception):
         else:
             whose = f"it belongs to resource {owner.logical_id} of this stack"
         super().__init__(f"EndpointArn: {arn} is not this resource's: {whose}; it was left untouched")
-        self.arn = arn
-        self.owner = owner
 
 
 @dataclass(frozen=True)
@@ -301,11 +299,11 @@ class Lifecycle:
             return Outcome.failed(old_arn, reason)
         if live["Status"] in BUSY and self._clock.now() < deadline:
             return None
-        if self._delete_endpoint(new_arn) or self._clock.now() >= deadline:
-            if self._clock.now() >= deadline:
-                logger.error({"message": "replacement endpoint could not be deleted in time", "EndpointArn": new_arn})
-                reason = f"{state['reason']}; delete the replacement endpoint {new_arn} by hand"
+        if self._delete_endpoint(new_arn):
             return Outcome.failed(old_arn, reason)
+        if self._clock.now() >= deadline:
+            logger.error({"message": "replacement endpoint could not be deleted in time", "EndpointArn": new_arn})
+            return Outcome.failed(old_arn, f"{state['reason']}; delete the replacement endpoint {new_arn} by hand")
         return None
 
     # ---------------------------------------------------------------------- create or adopt
@@ -410,8 +408,8 @@ class Lifecycle:
                     return None
                 return Outcome.failed(arn, str(exc))
             logger.info({"message": "UpdateEndpoint", "EndpointArn": arn, "Changes": sorted(changes)})
-        tags_changed = self._converge_tags(arn, spec.tags, live_tags)
-        if not changes and (tags_changed or self._matches(live, spec, units)):
+        self._converge_tags(arn, spec.tags, live_tags)
+        if not changes:  # neither busy, deleting nor FAILED (see above), and nothing differs: in service as desired
             return Outcome.success(arn, self._data(arn, live))
         state["awaiting"] = True
         return None
@@ -423,7 +421,7 @@ class Lifecycle:
         if owner != expected:
             raise NotOurs(arn, owner, expected)
 
-    def _converge_tags(self, arn: str, desired: Mapping[str, str], live: Mapping[str, str]) -> bool:
+    def _converge_tags(self, arn: str, desired: Mapping[str, str], live: Mapping[str, str]) -> None:
         """Tag and untag so the endpoint carries exactly ``desired`` besides the reserved tags
         (ownership and ``aws:``), which are never removed or changed."""
         to_set = {k: v for k, v in desired.items() if live.get(k) != v}
@@ -445,7 +443,6 @@ class Lifecycle:
                     "TagKeysRemoved": to_remove,
                 }
             )
-        return bool(to_set or to_remove)
 
     # ------------------------------------------------------------------------------- delete
 
@@ -760,10 +757,10 @@ def _conflict_reason(spec: EndpointSpec, why: str) -> str:
 def create_error_reason(spec: EndpointSpec, error: Rejected) -> str:
     """A reason for a refused CreateEndpoint that names the property to fix (DESIGN §4)."""
     flywheel_named = spec.flywheel_arn is not None and (spec.model_arn is None or "flywheel" in error.message.lower())
-    model = f"FlywheelArn {spec.flywheel_arn}" if flywheel_named else f"ModelArn {spec.model_arn}"
+    prop, value = ("FlywheelArn", spec.flywheel_arn) if flywheel_named else ("ModelArn", spec.model_arn)
     reasons = {
-        "ResourceNotFoundException": f"{model.split(' ')[0]}: not found ({model})",
-        "ResourceUnavailableException": f"{model.split(' ')[0]}: the model is not available yet ({model})",
+        "ResourceNotFoundException": f"{prop}: not found ({prop} {value})",
+        "ResourceUnavailableException": f"{prop}: the model is not available yet ({prop} {value})",
         "ResourceLimitExceededException": (
             f"DesiredInferenceUnits: {spec.units} exceeds an account quota of Comprehend endpoints "
             "or inference units (request an increase in Service Quotas)"

@@ -138,7 +138,7 @@ def service_timeout_or_default(raw: Mapping[str, Any]) -> int:
     For Delete, which must not fail on properties that a failed Create already refused.
     """
     try:
-        return _whole_number(raw, "ServiceTimeout", minimum=1, default=DEFAULT_SERVICE_TIMEOUT_S)
+        return _whole_number(raw, "ServiceTimeout", minimum=1)
     except PropertyError:
         return DEFAULT_SERVICE_TIMEOUT_S
 

@@ -9,11 +9,14 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from tests.unit.stubs import StrictClient
+
 
 @pytest.fixture
 def comprehend() -> Iterator[tuple[Any, Stubber]]:
-    """A Comprehend client whose every call must have been stubbed, in order, with valid parameters."""
+    """A Comprehend client whose every call must have been stubbed, in order, with valid parameters
+    (an unexpected call fails the test, see ``StrictClient``)."""
     client = boto3.client("comprehend", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(client) as stubber:
-        yield client, stubber
+        yield StrictClient(client), stubber
         stubber.assert_no_pending_responses()

@@ -1,9 +1,11 @@
-"""What the contract tests share: a manual clock, requests and responses (the stubbed client is the
-``comprehend`` fixture in conftest.py)."""
+"""What the contract tests share: a manual clock, requests and responses, and the strict client the
+``comprehend`` fixture in conftest.py wraps around botocore's Stubber."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from botocore.exceptions import StubResponseError
 
 from comprehend_cr.lifecycle import Request
 
@@ -52,3 +54,27 @@ def described(status: str = "IN_SERVICE", units: int = 1, model: str = MODEL) ->
             "CurrentInferenceUnits": units,
         }
     }
+
+
+class StrictClient:
+    """``client`` as the lifecycle sees it, except that a call the Stubber did not expect (or expected
+    with other parameters) raises ``AssertionError``, which the lifecycle does not catch.
+
+    The Stubber reports such a call as a ``BotoCoreError``; the lifecycle would take that for a network
+    failure and retry on its next round, so a test could pass while the handler makes calls it should
+    not. Here that error fails the test instead.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+
+        def call(**kwargs: Any) -> Any:
+            try:
+                return method(**kwargs)
+            except StubResponseError as exc:
+                raise AssertionError(f"{name}: a call the test did not expect: {exc}") from None
+
+        return call

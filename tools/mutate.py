@@ -1,0 +1,278 @@
+"""``make mutate``: mutmut 3 over the handler package and the construct's checked modules, on the fast tier.
+
+Usage (from the repository root, after ``make setup``)::
+
+    python tools/mutate.py                     # a fresh run of every mutant, then the report
+    python tools/mutate.py 'comprehend_cr.arns.*' ...   # re-test these mutants only, keep the rest
+    python tools/mutate.py --report            # the report of the last run, nothing re-run
+
+Why a wrapper. mutmut 3 is configured in ``[tool.mutmut]`` of ``pyproject.toml``, but it names every
+mutant after the path of its file (only a leading ``src/`` is dropped) and switches a mutant on only
+inside the module of that name; and it puts only ``mutants/``, ``mutants/src`` and
+``mutants/source`` on ``sys.path``. This repository has neither layout: the handler's package is
+``lambda/comprehend_cr`` (imported as ``comprehend_cr``; ``lambda`` is a keyword and is put on
+``sys.path`` by ``tests/conftest.py``), the construct package is ``constructs/cdk_comprehend_endpoint``
+(installed editable, so an un-mutated copy is always importable), and the lifecycle tests load the
+handler by path, from ``lambda/`` next to the ``comprehend_loopback`` package. So this script stages
+the project in ``build/mutation/`` in the ``src/`` layout mutmut understands, and runs mutmut there:
+
+    build/mutation/
+      pyproject.toml, app.py, tests/      copies (mutmut copies them on into mutants/)
+      mutation-preload.txt, mutation_order.py   from tools/: the fork server's imports, a pytest plugin
+      src/comprehend_cr/                  lambda/comprehend_cr            (mutated)
+      src/cdk_comprehend_endpoint/        constructs/cdk_comprehend_endpoint (checked modules mutated)
+      src/comprehend_loopback/            loopback/comprehend_loopback    (copied, not mutated)
+      lambda/index.py                     the entry point (copied, not mutated)
+      mutants/lambda/comprehend_cr/*.py   symlinks, one per file, to mutants/src/comprehend_cr/*.py
+
+In ``mutants/`` every copy of the handler is the mutated one: ``tests/conftest.py`` puts
+``mutants/lambda`` first on ``sys.path``; the loopback world finds ``lambda/`` two levels above
+``src/comprehend_loopback``; the construct (found first in ``mutants/src``, ahead of the editable
+install) bundles its asset from that same ``mutants/lambda`` (file symlinks, because the asset's
+``rglob`` does not enter a symlinked directory). Mutant names are therefore the import names,
+``comprehend_cr.lifecycle.xǁLifecycleǁ_drive__mutmut_3``, as ``mutmut show`` expects.
+
+Each mutant runs only the tests that executed its function in mutmut's first, recording run (the
+fast tier in ``pytest_add_cli_args_test_selection``), in a worker forked from a fork server that has
+not imported aws-cdk-lib: a forked jsii kernel cannot be shared, so every worker starts its own.
+
+The report then lists, per module, the mutants generated, killed (timeouts included: the tests
+noticed), explained as equivalent in ``docs/mutation-equivalents.md`` and the rest: a survivor
+without an explanation, a mutant no test reached, or an explanation that no longer matches its
+mutant (each entry quotes the mutated line, so renumbered mutants cannot hide behind old entries).
+The exit status is 1 when anything is left unexplained.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGE = ROOT / "build" / "mutation"
+EQUIVALENTS = ROOT / "docs" / "mutation-equivalents.md"
+
+TREES = {
+    "src/comprehend_cr": ROOT / "lambda" / "comprehend_cr",
+    "src/cdk_comprehend_endpoint": ROOT / "constructs" / "cdk_comprehend_endpoint",
+    "src/comprehend_loopback": ROOT / "loopback" / "comprehend_loopback",
+    "tests": ROOT / "tests",
+}
+FILES = {
+    "pyproject.toml": ROOT / "pyproject.toml",
+    "app.py": ROOT / "app.py",
+    "cdk.json": ROOT / "cdk.json",
+    "lambda/index.py": ROOT / "lambda" / "index.py",
+    "mutation-preload.txt": ROOT / "tools" / "mutation-preload.txt",
+    "mutation_order.py": ROOT / "tools" / "mutation_order.py",
+}
+HANDLER_PACKAGE = "comprehend_cr"
+"""Imported by the tests and the loopback world from ``mutants/lambda/``: linked to the mutated files."""
+
+# Statuses as ``mutmut results --all true`` prints them: these count as killed (the checks noticed).
+KILLED = {"killed": "killed", "caught by type check": "by mypy", "timeout": "timeout", "segfault": "killed"}
+SURVIVED = "survived"
+
+
+def _ignored(path: Path) -> bool:
+    return "__pycache__" in path.parts or path.suffix == ".pyc" or ".hypothesis" in path.parts
+
+
+def _sync_tree(source: Path, target: Path) -> None:
+    """Make ``target`` a copy of ``source`` (mtimes kept, so mutmut only regenerates changed files)."""
+    wanted = {p.relative_to(source) for p in source.rglob("*") if p.is_file() and not _ignored(p)}
+    if target.exists():
+        for existing in sorted(target.rglob("*"), reverse=True):
+            relative = existing.relative_to(target)
+            if existing.is_file() and relative not in wanted:
+                existing.unlink()
+            elif existing.is_dir() and not any(existing.iterdir()):
+                existing.rmdir()
+    for relative in sorted(wanted):
+        _sync_file(source / relative, target / relative)
+
+
+def _sync_file(source: Path, target: Path) -> None:
+    same_time = target.exists() and target.stat().st_mtime == source.stat().st_mtime
+    if same_time and target.read_bytes() == source.read_bytes():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+
+
+def stage(fresh: bool) -> None:
+    """Copy the project into ``STAGE`` in the layout described in the module doc."""
+    if fresh and (STAGE / "mutants").exists():
+        shutil.rmtree(STAGE / "mutants")
+    for relative, source in TREES.items():
+        _sync_tree(source, STAGE / relative)
+    for relative, source in FILES.items():
+        _sync_file(source, STAGE / relative)
+    linked = STAGE / "mutants" / "lambda" / HANDLER_PACKAGE
+    if linked.exists():
+        shutil.rmtree(linked)
+    linked.mkdir(parents=True)
+    for module in sorted((STAGE / "src" / HANDLER_PACKAGE).glob("*.py")):
+        (linked / module.name).symlink_to(Path("..", "..", "src", HANDLER_PACKAGE, module.name))
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    paths = [str(Path(sys.executable).parent)]  # mypy, cfn-lint of this virtual environment
+    node_bin = ROOT / "node_modules" / ".bin"
+    if (node_bin / "node").exists():
+        env.setdefault("JSII_NODE", str(node_bin / "node"))
+        paths.append(str(node_bin))
+    env["PATH"] = os.pathsep.join([*paths, env.get("PATH", "")])
+    env["MYPYPATH"] = "src"  # type_check_command runs in mutants/: the packages are under src/
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.setdefault("CDK_DISABLE_CLI_TELEMETRY", "true")
+    return env
+
+
+def _mutmut(*args: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
+    executable = Path(sys.executable).parent / "mutmut"
+    return subprocess.run(  # noqa: S603 - mutmut of this virtual environment, fixed arguments
+        [str(executable), *args], cwd=STAGE, env=_env(), text=True, capture_output=capture, check=False
+    )
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    name: str
+    line: str
+    """The mutated line as ``mutmut show`` prints it (without the leading ``+`` and indentation)."""
+
+
+def read_equivalents(path: Path = EQUIVALENTS) -> dict[str, Equivalent]:
+    """Entries of the list: a ``### <mutant name>`` heading, then the mutated line in backticks."""
+    entries: dict[str, Equivalent] = {}
+    if not path.exists():
+        return entries
+    name: str | None = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        heading = re.fullmatch(r"###\s+(\S+)\s*", line)
+        if heading:
+            name = heading[1]
+            continue
+        quoted = re.fullmatch(r"`(.+)`", line.strip())
+        if name is not None and quoted:
+            entries[name] = Equivalent(name, quoted[1].strip())
+            name = None
+    return entries
+
+
+def module_of(mutant: str) -> str:
+    """``comprehend_cr.lifecycle`` for ``comprehend_cr.lifecycle.xǁLifecycleǁ_drive__mutmut_3``."""
+    parts = mutant.split(".")
+    for index, part in enumerate(parts):
+        if part.startswith(("x_", "xǁ")):
+            return ".".join(parts[:index])
+    return mutant.rsplit(".", 1)[0]
+
+
+def results() -> dict[str, str]:
+    """Mutant name -> status, for every mutant of the last run."""
+    out = _mutmut("results", "--all", "true", capture=True)
+    if out.returncode != 0:
+        sys.exit(f"mutmut results failed:\n{out.stdout}{out.stderr}")
+    statuses: dict[str, str] = {}
+    for line in out.stdout.splitlines():
+        match = re.fullmatch(r"\s*(\S+__mutmut_\d+): (.+)", line)
+        if match:
+            statuses[match[1]] = match[2].strip()
+    return statuses
+
+
+def diff(mutant: str) -> str:
+    out = _mutmut("show", mutant, capture=True)
+    return out.stdout.strip()
+
+
+def added_lines(text: str) -> list[str]:
+    return [line[1:].strip() for line in text.splitlines() if line.startswith("+") and not line.startswith("+++")]
+
+
+def report(statuses: dict[str, str], equivalents: dict[str, Equivalent], elapsed: float | None) -> int:
+    """Print the figures per module and every unexplained mutant; 1 when any is left unexplained."""
+    figures: dict[str, Counter[str]] = defaultdict(Counter)
+    unexplained: list[tuple[str, str]] = []
+    stale: list[tuple[str, str]] = []
+    for mutant, status in sorted(statuses.items()):
+        counts = figures[module_of(mutant)]
+        counts["mutants"] += 1
+        entry = equivalents.get(mutant)
+        if status in KILLED:
+            counts[KILLED[status]] += 1
+            if entry is not None:
+                stale.append((mutant, f"listed as equivalent, but it is {status}"))
+        elif status == SURVIVED and entry is not None:
+            shown = diff(mutant)
+            if entry.line in added_lines(shown):
+                counts["equivalent"] += 1
+            else:
+                counts["unexplained"] += 1
+                stale.append((mutant, f"listed as `{entry.line}`, but the mutant is now:\n{shown}"))
+        else:
+            counts["unexplained"] += 1
+            unexplained.append((mutant, status))
+    for name in sorted(set(equivalents) - set(statuses)):
+        stale.append((name, "listed as equivalent, but there is no such mutant"))
+
+    columns = ["mutants", "killed", "by mypy", "timeout", "equivalent", "unexplained"]
+    print(f"\n{'module':38}" + "".join(f"{c:>12}" for c in columns))
+    total: Counter[str] = Counter()
+    for module in sorted(figures):
+        total.update(figures[module])
+        print(f"{module:38}" + "".join(f"{figures[module][c]:>12}" for c in columns))
+    print(f"{'total':38}" + "".join(f"{total[c]:>12}" for c in columns))
+    print("killed: by a test; by mypy: refused by mypy --strict (make lint), no test run; timeout: the tests hung")
+    if elapsed is not None:
+        print(f"wall time: {elapsed / 60:.1f} min")
+
+    for mutant, status in unexplained:
+        print(f"\n--- {status}: {mutant}\n{diff(mutant)}")
+    for mutant, why in stale:
+        print(f"\n--- stale entry in {EQUIVALENTS.relative_to(ROOT)}: {mutant}: {why}")
+    left = len(unexplained) + len(stale)
+    if left:
+        kinds = Counter(status for _, status in unexplained)
+        if stale:
+            kinds["stale entries"] = len(stale)
+        listed = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+        print(f"\n{left} left unexplained ({listed}): kill each with a test, or explain it in {EQUIVALENTS.name}")
+    else:
+        print("\nno unexplained mutant")
+    return 1 if left else 0
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("mutants", nargs="*", help="re-test only these mutants (globs), keeping other results")
+    parser.add_argument("--report", action="store_true", help="only print the report of the last run")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="mutants tested at once")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+
+    elapsed = None
+    if not args.report:
+        started = time.monotonic()
+        stage(fresh=not args.mutants)
+        run = _mutmut("run", "--max-children", str(args.jobs), *args.mutants)
+        elapsed = time.monotonic() - started
+        if run.returncode != 0:
+            print(f"mutmut run exited with {run.returncode}", file=sys.stderr)
+            return run.returncode
+    return report(results(), read_equivalents(), elapsed)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
