@@ -18,6 +18,8 @@ Promises (DESIGN §4 and §4b):
   a name held by anything else fails naming the conflict and leaves it untouched;
 - an endpoint of the desired name that this resource already owns (the old endpoint met again by a
   rollback, a retried replacement) is taken back instead of created a second time;
+- an update that succeeds also deletes what a request CloudFormation cancelled is still creating for
+  this resource (CloudFormation never learned of it, so no cleanup would);
 - "gone" is told from "not ours" even when IAM answers AccessDenied for both (a read-only
   ``ListEndpoints`` lookup), so a Delete of a vanished endpoint still succeeds at once;
 - bad input fails at once naming the property.
@@ -26,7 +28,7 @@ Promises (DESIGN §4 and §4b):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,6 +228,18 @@ class Lifecycle:
         deadline = state["started"] + spec.service_timeout_s - DEADLINE_MARGIN_S
 
         def step() -> Outcome | None:
+            if state.get("phase") == "sweep":
+                return self._sweep_step(state, deadline)
+            outcome = decide()
+            if outcome is None or outcome.status != "SUCCESS":
+                return outcome
+            strays = self._strays(request, keep={old_arn, outcome.physical_id})
+            if not strays:
+                return outcome
+            state.update(phase="sweep", strays=strays, answer=[outcome.physical_id, outcome.data])
+            return self._sweep_step(state, deadline)
+
+        def decide() -> Outcome | None:
             phase = state.get("phase")
             if phase is None:
                 try:
@@ -305,6 +319,52 @@ class Lifecycle:
             logger.error({"message": "replacement endpoint could not be deleted in time", "EndpointArn": new_arn})
             return Outcome.failed(old_arn, f"{state['reason']}; delete the replacement endpoint {new_arn} by hand")
         return None
+
+    def _strays(self, request: Request, keep: set[str]) -> list[str]:
+        """Endpoints still CREATING that this resource owns, besides ``keep`` (the one the update
+        answers with and the one CloudFormation knows).
+
+        They come from a request CloudFormation cancelled: a sibling failed while this resource was
+        being replaced, CloudFormation rolled back without waiting for the answer, and the cancelled
+        request goes on creating an endpoint CloudFormation never learns of and so never deletes.
+        Only CREATING ones count: an endpoint in service that this resource owns may have been kept on
+        purpose (an UpdateReplacePolicy of Retain), and is left alone.
+        """
+        strays = []
+        for item in self._endpoints():
+            arn = str(item.get("EndpointArn", ""))
+            if arn in keep or item.get("Status") != "CREATING":
+                continue
+            try:
+                owner = Owner.from_tags(self._tags(arn))
+            except Rejected:
+                continue  # not provably this resource's (IAM shows only this stack's endpoints' tags)
+            if owner == request.owner:
+                logger.warning({"message": "endpoint of a cancelled request found", "EndpointArn": arn})
+                strays.append(arn)
+        return strays
+
+    def _sweep_step(self, state: dict[str, Any], deadline: float) -> Outcome | None:
+        """Delete the strays (waiting while they are still being created), then give the update's
+        answer; at the deadline the answer is given anyway and what is left is logged as an error."""
+        physical_id, data = state["answer"]
+        remaining = []
+        for arn in state["strays"]:
+            live = self._describe(arn)
+            if live is None or live["Status"] == "DELETING":
+                continue
+            if live["Status"] in BUSY or not self._delete_endpoint(arn):
+                remaining.append(arn)
+                continue
+            logger.info({"message": "DeleteEndpoint", "EndpointArn": arn, "Why": "created by a cancelled request"})
+        state["strays"] = remaining
+        if remaining and self._clock.now() < deadline:
+            return None
+        if remaining:
+            logger.error(
+                {"message": "endpoints of a cancelled request left to delete by hand", "EndpointArns": remaining}
+            )
+        return Outcome.success(physical_id, data)
 
     # ---------------------------------------------------------------------- create or adopt
 
@@ -643,13 +703,16 @@ class Lifecycle:
 
     def _listed(self, arn: str) -> bool:
         """Whether ``ListEndpoints`` (read-only, allowed on ``*``) shows an endpoint with this ARN."""
+        return any(item.get("EndpointArn") == arn for item in self._endpoints())
+
+    def _endpoints(self) -> Iterator[Mapping[str, Any]]:
+        """Every endpoint of the account and region, page by page, as ``ListEndpoints`` shows them."""
         kwargs: dict[str, Any] = {}
         while True:
             page = self._call(self._comprehend.list_endpoints, **kwargs)
-            if any(item.get("EndpointArn") == arn for item in page.get("EndpointPropertiesList", [])):
-                return True
+            yield from page.get("EndpointPropertiesList", [])
             if not page.get("NextToken"):
-                return False
+                return
             kwargs["NextToken"] = page["NextToken"]
 
     def _tags(self, arn: str) -> dict[str, str]:

@@ -78,3 +78,10 @@ class StrictClient:
                 raise AssertionError(f"{name}: a call the test did not expect: {exc}") from None
 
         return call
+
+
+def no_strays(stub: Any, *others: dict[str, Any]) -> None:
+    """The ListEndpoints a successful update makes to find what a cancelled request is still creating
+    for it: the account holds the endpoint itself, in service, and ``others``."""
+    listed = [{"EndpointArn": ARN, "Status": "IN_SERVICE"}, *others]
+    stub.add_response("list_endpoints", {"EndpointPropertiesList": listed}, {})

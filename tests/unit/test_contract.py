@@ -7,7 +7,7 @@ from botocore.stub import ANY
 
 from comprehend_cr import budget
 from comprehend_cr.lifecycle import Lifecycle, failed_create_marker
-from tests.unit.stubs import ARN, MODEL, OWNED, Clock, described, request
+from tests.unit.stubs import ARN, MODEL, OWNED, Clock, described, no_strays, request
 
 
 def lifecycle(client, clock=None):
@@ -41,6 +41,7 @@ def test_update_sends_only_what_changed(comprehend):
     stub.add_response("update_endpoint", {}, {"EndpointArn": ARN, "DesiredInferenceUnits": 4})
     stub.add_response("describe_endpoint", described("UPDATING"), {"EndpointArn": ARN})
     stub.add_response("describe_endpoint", described("IN_SERVICE", units=4), {"EndpointArn": ARN})
+    no_strays(stub)
     outcome = lifecycle(client).run(request("Update", ARN, DesiredInferenceUnits="4"))
     assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
 

@@ -8,7 +8,7 @@ request with its old properties in, the live endpoint stubbed, the UpdateEndpoin
 from __future__ import annotations
 
 from comprehend_cr.lifecycle import Lifecycle, Request
-from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock
+from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock, no_strays
 
 RANGE = {"MinCapacity": "1", "MaxCapacity": "4"}
 
@@ -63,6 +63,7 @@ def test_an_unrelated_update_leaves_the_units_the_scaler_set(comprehend):
     client, stub = comprehend
     live(stub, DesiredInferenceUnits=3, CurrentInferenceUnits=3)
     stub.add_response("tag_resource", {}, {"ResourceArn": ARN, "Tags": [{"Key": "team", "Value": "nlp"}]})
+    no_strays(stub)
     # WHEN an update changes only a tag
     outcome = update(client, properties(2, Tags=[{"Key": "team", "Value": "nlp"}]), properties(2))
     # THEN the units stay where the scaler put them: no UpdateEndpoint at all
@@ -75,6 +76,7 @@ def test_a_change_of_the_templates_units_is_applied_within_the_range(comprehend)
     live(stub, DesiredInferenceUnits=3, CurrentInferenceUnits=3)
     # WHEN the template changes DesiredInferenceUnits from 2 to 9 (above the range's 4)
     settles(stub, 4)
+    no_strays(stub)
     # THEN the new value is applied, clamped into the range
     assert update(client, properties(9), properties(2)).status == "SUCCESS"
 
@@ -85,6 +87,7 @@ def test_units_the_scaler_left_outside_a_narrowed_range_are_clamped_into_it(comp
     live(stub, DesiredInferenceUnits=6, CurrentInferenceUnits=6)
     settles(stub, 4)
     old = properties(2, InferenceUnitsAutoScaling={**RANGE, "MaxCapacity": "8"})
+    no_strays(stub)
     assert update(client, properties(2), old).status == "SUCCESS"
 
 
@@ -94,6 +97,7 @@ def test_the_scalers_desired_units_win_over_the_current_ones(comprehend):
     live(stub, DesiredInferenceUnits=4, CurrentInferenceUnits=3)
     # THEN an unrelated update aims at the scaler's 4, not at the current 3
     settles(stub, 4)
+    no_strays(stub)
     assert update(client, properties(2, Tags=[]), properties(2)).status == "SUCCESS"
 
 
@@ -103,4 +107,5 @@ def test_without_desired_units_the_current_ones_are_the_scalers(comprehend):
     live(stub, CurrentInferenceUnits=3)
     # THEN an unrelated update keeps 3 (asking for them as the desired units), not the template's 2
     settles(stub, 3)
+    no_strays(stub)
     assert update(client, properties(2, Tags=[]), properties(2)).status == "SUCCESS"

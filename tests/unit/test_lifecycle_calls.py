@@ -8,7 +8,7 @@ which it does not make.
 from __future__ import annotations
 
 from comprehend_cr.lifecycle import Lifecycle, Request
-from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock
+from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock, no_strays
 
 MODEL_V2 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news/version/v2"
 FLYWHEEL = "arn:aws:comprehend:us-east-1:111122223333:flywheel/loop"
@@ -76,6 +76,7 @@ def test_after_a_failed_scaling_only_the_units_are_asked_for_again(comprehend):
     # THEN the update to 2 units asks for the units again, and for nothing else
     updated(stub, DesiredInferenceUnits=2)
     described(stub, DesiredInferenceUnits=2, CurrentInferenceUnits=2)
+    no_strays(stub)
     assert run(client, "Update", DesiredInferenceUnits="2").status == "SUCCESS"
 
 
@@ -85,6 +86,7 @@ def test_a_model_change_is_asked_for_when_the_service_reports_no_desired_model(c
     owned(stub)
     updated(stub, DesiredModelArn=MODEL_V2)
     described(stub, ModelArn=MODEL_V2, DesiredModelArn=MODEL_V2)
+    no_strays(stub)
     assert run(client, "Update", ModelArn=MODEL_V2).status == "SUCCESS"
 
 
@@ -97,6 +99,7 @@ def test_a_pending_change_to_another_model_is_turned_back_to_the_templates(compr
     # THEN the update asks for the template's model again
     updated(stub, DesiredModelArn=MODEL)
     described(stub)
+    no_strays(stub)
     assert run(client, "Update").status == "SUCCESS"
 
 
@@ -106,6 +109,7 @@ def test_an_unchanged_flywheel_is_not_sent_again(comprehend):
     owned(stub)
     updated(stub, DesiredInferenceUnits=2)
     described(stub, FlywheelArn=FLYWHEEL, DesiredInferenceUnits=2, CurrentInferenceUnits=2)
+    no_strays(stub)
     assert run(client, "Update", FlywheelArn=FLYWHEEL, DesiredInferenceUnits="2").status == "SUCCESS"
 
 

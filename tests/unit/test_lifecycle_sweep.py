@@ -1,0 +1,150 @@
+"""Contract tier: a successful update deletes what a cancelled request of the same resource is still
+creating (CloudFormation never learned of it), and nothing else. Driven from the outside: an Update
+in, the service's answers stubbed (every call checked against botocore's model, in order), the
+answer and the calls out."""
+
+from __future__ import annotations
+
+from comprehend_cr.lifecycle import DEADLINE_MARGIN_S, Lifecycle
+from tests.unit.stubs import ARN, OWNED, Clock, described, no_strays, owned, request
+
+STRAY = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news-v2"
+FOREIGN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/theirs"
+SIBLING = "arn:aws:comprehend:us-east-1:111122223333:entity-recognizer-endpoint/people"
+
+
+def unchanged_update(stub):
+    """An update whose endpoint is in service as desired: it succeeds without UpdateEndpoint."""
+    stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": ARN})
+
+
+def run(client, *, service_timeout=None):
+    clock = Clock()
+    props = {} if service_timeout is None else {"ServiceTimeout": str(service_timeout)}
+    outcome = Lifecycle(client, clock, invocation_end=clock.now() + 900).run(request("Update", ARN, **props))
+    return outcome, clock.now() - 1000.0
+
+
+def status_of(stub, arn, status):
+    props = {**described(status)["EndpointProperties"], "EndpointArn": arn}
+    stub.add_response("describe_endpoint", {"EndpointProperties": props}, {"EndpointArn": arn})
+
+
+def test_a_stray_still_being_created_is_deleted_once_it_can_be_then_the_update_answers(comprehend):
+    client, stub = comprehend
+    # GIVEN the update's endpoint as desired, and news-v2 CREATING with this resource's ownership tags
+    unchanged_update(stub)
+    no_strays(stub, {"EndpointArn": STRAY, "Status": "CREATING"})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": STRAY})
+    # WHEN news-v2 is still CREATING at the first look and in service at the next
+    status_of(stub, STRAY, "CREATING")
+    status_of(stub, STRAY, "IN_SERVICE")
+    # THEN it is deleted as soon as the service accepts it, and the update answers SUCCESS with its own ARN
+    stub.add_response("delete_endpoint", {}, {"EndpointArn": STRAY})
+    outcome, _ = run(client)
+    assert (outcome.status, outcome.physical_id, outcome.data["EndpointArn"]) == ("SUCCESS", ARN, ARN)
+
+
+def test_endpoints_of_other_owners_or_not_being_created_are_not_touched(comprehend):
+    client, stub = comprehend
+    # GIVEN, besides the update's endpoint: another stack's endpoint being created (IAM refuses its
+    # tags), a sibling resource's endpoint being created, and one of this resource's in service
+    unchanged_update(stub)
+    no_strays(
+        stub,
+        {"EndpointArn": FOREIGN, "Status": "CREATING"},
+        {"EndpointArn": SIBLING, "Status": "CREATING"},
+        {"EndpointArn": STRAY, "Status": "IN_SERVICE"},
+    )
+    stub.add_client_error("list_tags_for_resource", "AccessDeniedException", http_status_code=400)
+    stub.add_response("list_tags_for_resource", {"Tags": owned(logical="People")}, {"ResourceArn": SIBLING})
+    # THEN the update answers at once, and nothing is described, deleted or tagged
+    outcome, _ = run(client)
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
+
+
+def test_an_endpoint_the_listing_shows_on_a_later_page_is_found(comprehend):
+    client, stub = comprehend
+    unchanged_update(stub)
+    stub.add_response("list_endpoints", {"EndpointPropertiesList": [], "NextToken": "p2"}, {})
+    stub.add_response(
+        "list_endpoints",
+        {"EndpointPropertiesList": [{"EndpointArn": STRAY, "Status": "CREATING"}]},
+        {"NextToken": "p2"},
+    )
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": STRAY})
+    status_of(stub, STRAY, "IN_SERVICE")
+    stub.add_response("delete_endpoint", {}, {"EndpointArn": STRAY})
+    assert run(client)[0].status == "SUCCESS"
+
+
+def test_a_stray_already_on_its_way_out_is_not_deleted_again(comprehend):
+    client, stub = comprehend
+    unchanged_update(stub)
+    no_strays(stub, {"EndpointArn": STRAY, "Status": "CREATING"})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": STRAY})
+    status_of(stub, STRAY, "DELETING")
+    assert run(client)[0].status == "SUCCESS"
+
+
+def test_a_throttled_tag_lookup_is_tried_again_not_taken_for_a_foreign_endpoint(comprehend):
+    client, stub = comprehend
+    # GIVEN the tags of a CREATING endpoint cannot be read for a while (throttled)
+    unchanged_update(stub)
+    no_strays(stub, {"EndpointArn": STRAY, "Status": "CREATING"})
+    stub.add_client_error("list_tags_for_resource", "ThrottlingException", http_status_code=400)
+    # THEN the whole check runs again on the next round, and the stray is found and deleted
+    unchanged_update(stub)
+    no_strays(stub, {"EndpointArn": STRAY, "Status": "CREATING"})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": STRAY})
+    status_of(stub, STRAY, "IN_SERVICE")
+    stub.add_response("delete_endpoint", {}, {"EndpointArn": STRAY})
+    assert run(client)[0].status == "SUCCESS"
+
+
+def test_an_endpoint_whose_tags_cannot_be_read_is_left_alone(comprehend):
+    client, stub = comprehend
+    # GIVEN a CREATING endpoint that vanishes before its tags are read
+    unchanged_update(stub)
+    no_strays(stub, {"EndpointArn": STRAY, "Status": "CREATING"})
+    stub.add_client_error("list_tags_for_resource", "ResourceNotFoundException", http_status_code=400)
+    # THEN the update still answers SUCCESS, with nothing deleted
+    assert run(client)[0].status == "SUCCESS"
+
+
+def test_the_endpoint_a_rename_replaces_is_never_swept_even_while_still_being_created(comprehend):
+    client, stub = comprehend
+    # GIVEN news still CREATING (a create that failed on a stack deployed with --no-rollback), renamed
+    # to news-v2: the replacement is created and comes into service first
+    stub.add_response("create_endpoint", {"EndpointArn": STRAY})
+    status_of(stub, STRAY, "IN_SERVICE")
+    # WHEN the search for strays sees news CREATING with this resource's tags
+    stub.add_response(
+        "list_endpoints",
+        {"EndpointPropertiesList": [{"EndpointArn": ARN, "Status": "CREATING"}, {"EndpointArn": STRAY}]},
+        {},
+    )
+    # THEN news is left for CloudFormation's cleanup (it is the physical id CloudFormation knows)
+    clock = Clock()
+    outcome = Lifecycle(client, clock, invocation_end=clock.now() + 900).run(
+        request("Update", ARN, EndpointName="news-v2")
+    )
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", STRAY)
+
+
+def test_at_the_deadline_the_update_answers_and_leaves_the_stray_named_in_the_log(comprehend, caplog):
+    client, stub = comprehend
+    # GIVEN a stray that stays CREATING, and a ServiceTimeout that leaves the handler one more look
+    timeout = int(DEADLINE_MARGIN_S) + 5
+    unchanged_update(stub)
+    no_strays(stub, {"EndpointArn": STRAY, "Status": "CREATING"})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": STRAY})
+    status_of(stub, STRAY, "CREATING")
+    status_of(stub, STRAY, "CREATING")
+    # THEN at the deadline the update still answers SUCCESS (the resource itself is as desired) and the
+    # log names the endpoint left to delete by hand
+    outcome, elapsed = run(client, service_timeout=timeout)
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
+    assert elapsed == 5.0
+    assert STRAY in caplog.text and "left to delete by hand" in caplog.text
