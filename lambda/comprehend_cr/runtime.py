@@ -144,9 +144,10 @@ class EndpointResource(CfnResource):
 
     def _fallback_physical_id(self, event: dict[str, Any]) -> str:
         """The physical id of a Create that crashed: the endpoint's ARN once CreateEndpoint may have
-        been sent (so the rollback Delete finds it), else the marker."""
+        been sent (so the rollback Delete finds it), else the marker. (The lifecycle records the ARN it
+        expects before it calls CreateEndpoint, and the ARN it gets back is that one.)"""
         state = self._lifecycle.current_state if self._lifecycle else {}
-        return str(state.get("arn") or state.get("expected_arn") or failed_create_marker(event["LogicalResourceId"]))
+        return str(state.get("expected_arn") or failed_create_marker(event["LogicalResourceId"]))
 
     def _timeout(self) -> None:
         """crhelper's last-second timer: give the invocation up without answering (see module doc)."""

@@ -39,7 +39,9 @@ class Clock:
 
 
 def request(request_type: str = "Create", physical_id: str = "", **props: Any) -> Request:
+    """A request for endpoint "news" of ``MODEL``; a property given as None is left out."""
     properties = {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": "1", **props}
+    properties = {k: v for k, v in properties.items() if v is not None}
     return Request(request_type, STACK, "req-1", "Endpoint", physical_id, properties, {})
 
 

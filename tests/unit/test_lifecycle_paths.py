@@ -124,3 +124,42 @@ def test_connection_failures_are_retried_until_the_invocation_hands_over():
     # THEN it kept trying (never a FAILED for a network blip) and handed over with nothing created
     assert outcome.status == "PENDING" and "arn" not in outcome.progress
     assert client.calls > 10
+
+
+MARKER = failed_create_marker("Endpoint")
+RECOGNIZER_ARN = "arn:aws:comprehend:us-east-1:111122223333:entity-recognizer-endpoint/news"
+FLYWHEEL = "arn:aws:comprehend:us-east-1:111122223333:flywheel/loop"
+
+
+def test_a_marker_delete_with_unreadable_properties_succeeds_without_a_call(comprehend):
+    # GIVEN a failed Create's marker and properties that do not parse (no name to look for)
+    client, _ = comprehend
+    # THEN SUCCESS at once: the strict client fails the test on any call
+    outcome = run(client, request("Delete", MARKER, DesiredInferenceUnits="many"))
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", MARKER)
+
+
+def test_a_marker_delete_looks_for_the_models_endpoint_type_only_then_succeeds(comprehend):
+    # GIVEN a failed Create's marker, a classifier model, and no endpoint under the template's name
+    client, stub = comprehend
+    stub.add_client_error("describe_endpoint", "ResourceNotFoundException", http_status_code=400)
+    # THEN one DescribeEndpoint of the classifier endpoint (not the recognizer's), and SUCCESS
+    outcome = run(client, request("Delete", MARKER))
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", MARKER)
+
+
+def test_a_marker_delete_of_a_flywheel_endpoint_passes_a_foreign_type_and_deletes_its_own(comprehend):
+    # GIVEN a flywheel (type unknown without DescribeFlywheel): the classifier endpoint of that name is
+    # another stack's (IAM refuses it, ListEndpoints shows it), the recognizer endpoint is this resource's
+    client, stub = comprehend
+    stub.add_client_error("describe_endpoint", "AccessDeniedException", http_status_code=400)
+    stub.add_response("list_endpoints", {"EndpointPropertiesList": [{"EndpointArn": ARN, "Status": "IN_SERVICE"}]}, {})
+    recognizer = {"EndpointProperties": {**described()["EndpointProperties"], "EndpointArn": RECOGNIZER_ARN}}
+    stub.add_response("describe_endpoint", recognizer, {"EndpointArn": RECOGNIZER_ARN})
+    stub.add_response("list_tags_for_resource", {"Tags": owned()}, {"ResourceArn": RECOGNIZER_ARN})
+    # THEN the recognizer endpoint is deleted and the Delete answers once it is gone
+    stub.add_response("describe_endpoint", recognizer, {"EndpointArn": RECOGNIZER_ARN})
+    stub.add_response("delete_endpoint", {}, {"EndpointArn": RECOGNIZER_ARN})
+    stub.add_client_error("describe_endpoint", "ResourceNotFoundException", http_status_code=400)
+    outcome = run(client, request("Delete", MARKER, ModelArn=None, FlywheelArn=FLYWHEEL))
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", MARKER)

@@ -9,6 +9,7 @@ from comprehend_cr.lifecycle import DEADLINE_MARGIN_S, Lifecycle
 from tests.unit.stubs import ARN, OWNED, Clock, described, no_strays, owned, request
 
 STRAY = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news-v2"
+STRAY_2 = "arn:aws:comprehend:us-east-1:111122223333:entity-recognizer-endpoint/news"
 FOREIGN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/theirs"
 SIBLING = "arn:aws:comprehend:us-east-1:111122223333:entity-recognizer-endpoint/people"
 
@@ -17,6 +18,18 @@ def unchanged_update(stub):
     """An update whose endpoint is in service as desired: it succeeds without UpdateEndpoint."""
     stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
     stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": ARN})
+
+
+def stray_found(stub):
+    """The search for strays lists news-v2 CREATING, and its tags say it is this resource's."""
+    no_strays(stub, {"EndpointArn": STRAY, "Status": "CREATING"})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": STRAY})
+
+
+def deleted_once_in_service(stub):
+    """news-v2 seen in service, then deleted."""
+    status_of(stub, STRAY, "IN_SERVICE")
+    stub.add_response("delete_endpoint", {}, {"EndpointArn": STRAY})
 
 
 def run(client, *, service_timeout=None):
@@ -35,8 +48,7 @@ def test_a_stray_still_being_created_is_deleted_once_it_can_be_then_the_update_a
     client, stub = comprehend
     # GIVEN the update's endpoint as desired, and news-v2 CREATING with this resource's ownership tags
     unchanged_update(stub)
-    no_strays(stub, {"EndpointArn": STRAY, "Status": "CREATING"})
-    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": STRAY})
+    stray_found(stub)
     # WHEN news-v2 is still CREATING at the first look and in service at the next
     status_of(stub, STRAY, "CREATING")
     status_of(stub, STRAY, "IN_SERVICE")
@@ -74,16 +86,14 @@ def test_an_endpoint_the_listing_shows_on_a_later_page_is_found(comprehend):
         {"NextToken": "p2"},
     )
     stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": STRAY})
-    status_of(stub, STRAY, "IN_SERVICE")
-    stub.add_response("delete_endpoint", {}, {"EndpointArn": STRAY})
+    deleted_once_in_service(stub)
     assert run(client)[0].status == "SUCCESS"
 
 
 def test_a_stray_already_on_its_way_out_is_not_deleted_again(comprehend):
     client, stub = comprehend
     unchanged_update(stub)
-    no_strays(stub, {"EndpointArn": STRAY, "Status": "CREATING"})
-    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": STRAY})
+    stray_found(stub)
     status_of(stub, STRAY, "DELETING")
     assert run(client)[0].status == "SUCCESS"
 
@@ -96,10 +106,8 @@ def test_a_throttled_tag_lookup_is_tried_again_not_taken_for_a_foreign_endpoint(
     stub.add_client_error("list_tags_for_resource", "ThrottlingException", http_status_code=400)
     # THEN the whole check runs again on the next round, and the stray is found and deleted
     unchanged_update(stub)
-    no_strays(stub, {"EndpointArn": STRAY, "Status": "CREATING"})
-    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": STRAY})
-    status_of(stub, STRAY, "IN_SERVICE")
-    stub.add_response("delete_endpoint", {}, {"EndpointArn": STRAY})
+    stray_found(stub)
+    deleted_once_in_service(stub)
     assert run(client)[0].status == "SUCCESS"
 
 
@@ -138,8 +146,7 @@ def test_at_the_deadline_the_update_answers_and_leaves_the_stray_named_in_the_lo
     # GIVEN a stray that stays CREATING, and a ServiceTimeout that leaves the handler one more look
     timeout = int(DEADLINE_MARGIN_S) + 5
     unchanged_update(stub)
-    no_strays(stub, {"EndpointArn": STRAY, "Status": "CREATING"})
-    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": STRAY})
+    stray_found(stub)
     status_of(stub, STRAY, "CREATING")
     status_of(stub, STRAY, "CREATING")
     # THEN at the deadline the update still answers SUCCESS (the resource itself is as desired) and the
@@ -148,3 +155,33 @@ def test_at_the_deadline_the_update_answers_and_leaves_the_stray_named_in_the_lo
     assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
     assert elapsed == 5.0
     assert STRAY in caplog.text and "left to delete by hand" in caplog.text
+
+
+def two_strays_found(stub):
+    no_strays(stub, {"EndpointArn": STRAY, "Status": "CREATING"}, {"EndpointArn": STRAY_2, "Status": "CREATING"})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": STRAY})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": STRAY_2})
+
+
+def test_each_stray_is_handled_in_every_round_and_only_the_busy_one_is_looked_at_again(comprehend):
+    client, stub = comprehend
+    # GIVEN two strays (a rename and a type change cancelled in turn)
+    unchanged_update(stub)
+    two_strays_found(stub)
+    # WHEN the first is still being created and the second can already be deleted
+    status_of(stub, STRAY, "CREATING")
+    status_of(stub, STRAY_2, "IN_SERVICE")
+    stub.add_response("delete_endpoint", {}, {"EndpointArn": STRAY_2})
+    # THEN the second is deleted in the same round, and the next round looks at the first one only
+    deleted_once_in_service(stub)
+    assert run(client)[0].status == "SUCCESS"
+
+
+def test_a_stray_already_going_does_not_stop_the_next_one_from_being_deleted(comprehend):
+    client, stub = comprehend
+    unchanged_update(stub)
+    two_strays_found(stub)
+    status_of(stub, STRAY, "DELETING")
+    status_of(stub, STRAY_2, "IN_SERVICE")
+    stub.add_response("delete_endpoint", {}, {"EndpointArn": STRAY_2})
+    assert run(client)[0].status == "SUCCESS"
