@@ -332,8 +332,8 @@ class Lifecycle:
         """
         strays = []
         for item in self._endpoints():
-            arn = str(item.get("EndpointArn", ""))
-            if arn in keep or item.get("Status") != "CREATING":
+            arn = item.get("EndpointArn")
+            if not arn or arn in keep or item.get("Status") != "CREATING":
                 continue
             try:
                 owner = Owner.from_tags(self._tags(arn))
@@ -409,7 +409,7 @@ class Lifecycle:
         if live["Status"] == "DELETING":
             return None
         logger.info({"message": "endpoint already owned by this resource, taken back", "EndpointArn": expected})
-        state.update(arn=expected, created=False, owner_checked=True)
+        state.update(arn=expected, created=False)
         return None
 
     # ------------------------------------------------------------------------------- converge
@@ -446,9 +446,7 @@ class Lifecycle:
         if status == "DELETING":
             return Outcome.failed(arn, f"EndpointArn: {arn} is being deleted")
         live_tags = self._tags(arn)
-        if not state.get("owner_checked"):
-            self._check_owner(arn, live_tags, request.owner)
-            state["owner_checked"] = True
+        self._check_owner(arn, live_tags, request.owner)
         units = target_units(spec, old_spec, live)
         state["units"] = units
         try:

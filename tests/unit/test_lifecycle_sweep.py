@@ -185,3 +185,37 @@ def test_a_stray_already_going_does_not_stop_the_next_one_from_being_deleted(com
     status_of(stub, STRAY_2, "IN_SERVICE")
     stub.add_response("delete_endpoint", {}, {"EndpointArn": STRAY_2})
     assert run(client)[0].status == "SUCCESS"
+
+
+def test_a_listing_without_an_arn_is_skipped(comprehend):
+    client, stub = comprehend
+    # GIVEN ListEndpoints shows an endpoint being created without its ARN (every field of the API's
+    # EndpointProperties is optional)
+    unchanged_update(stub)
+    no_strays(stub, {"Status": "CREATING"})
+    # THEN nothing is looked up for it
+    assert run(client)[0].status == "SUCCESS"
+
+
+def test_a_stray_that_vanishes_before_its_delete_needs_no_second_look(comprehend):
+    client, stub = comprehend
+    unchanged_update(stub)
+    stray_found(stub)
+    status_of(stub, STRAY, "IN_SERVICE")
+    stub.add_client_error("delete_endpoint", "ResourceNotFoundException", http_status_code=400)
+    # THEN the update answers in the same round, without another look at the stray
+    outcome, elapsed = run(client)
+    assert (outcome.status, elapsed) == ("SUCCESS", 0.0)
+
+
+def test_a_stray_whose_delete_is_denied_because_it_is_gone_needs_no_second_look(comprehend):
+    client, stub = comprehend
+    unchanged_update(stub)
+    stray_found(stub)
+    status_of(stub, STRAY, "IN_SERVICE")
+    # GIVEN DeleteEndpoint denied (under the tag condition, a vanished endpoint answers AccessDenied) and
+    # ListEndpoints no longer showing it
+    stub.add_client_error("delete_endpoint", "AccessDeniedException", http_status_code=400)
+    stub.add_response("list_endpoints", {"EndpointPropertiesList": []}, {})
+    outcome, elapsed = run(client)
+    assert (outcome.status, elapsed) == ("SUCCESS", 0.0)
