@@ -251,8 +251,26 @@ class LoopbackAws:
                 raise ApiError("InternalServerException", "response lost", status=500)
             return result
 
-    def lambda_invoke(self, function_ref: str, qualifier: str | None, payload: Any, access_key: str = "") -> None:
-        """An asynchronous Invoke: authorized on the exact ARN invoked (qualified or not), then queued."""
+    def lambda_invoke(
+        self,
+        function_ref: str,
+        qualifier: str | None,
+        payload: Any,
+        access_key: str = "",
+        *,
+        invocation_type: str = "Event",
+    ) -> None:
+        """An asynchronous Invoke: authorized on the exact ARN invoked (qualified or not), then queued.
+
+        Only ``InvocationType`` ``Event`` is modelled. A value outside the API's enum is refused with
+        ValidationException (assumed: the API reference lists the enum, not the error). A synchronous
+        ``RequestResponse`` invoke (the API's default) is refused as not modelled: the caller would
+        wait on the callee for up to its whole timeout, far beyond the caller's read timeout.
+        """
+        if invocation_type not in ("Event", "RequestResponse", "DryRun"):
+            raise ApiError("ValidationException", f"InvocationType: {invocation_type!r} is not one of the enum", 400)
+        if invocation_type != "Event":
+            raise ApiError("NotModelled", f"InvocationType {invocation_type} is not modelled by the loopback", 400)
         match = _FUNCTION_ARN.fullmatch(function_ref)
         if match is None:
             raise ApiError("ValidationException", f"invalid FunctionName {function_ref!r}", 400)
@@ -323,7 +341,10 @@ class LoopbackAws:
                     elif url.path.startswith("/2015-03-31/functions/") and url.path.endswith("/invocations"):
                         function = unquote(url.path.split("/")[3])
                         qualifier = parse_qs(url.query).get("Qualifier", [None])[0]
-                        aws.lambda_invoke(function, qualifier, json.loads(raw), self._access_key())
+                        invocation_type = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+                        aws.lambda_invoke(
+                            function, qualifier, json.loads(raw), self._access_key(), invocation_type=invocation_type
+                        )
                         self._reply(202)
                     elif url.path.startswith("/2015-03-31/functions/") and url.path.endswith("/policy"):
                         statement = json.loads(raw)

@@ -160,3 +160,36 @@ def test_a_long_multibyte_reason_keeps_as_much_as_fits_in_bytes():
     kept = body["Reason"].removesuffix(" ...(truncated)")
     assert set(kept) == {"😀"}
     assert len(json.dumps(body["Reason"])) <= 1024 < len(json.dumps(body["Reason"] + "😀"))
+
+
+BASE = {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": "1"}
+
+
+@pytest.mark.parametrize("empty", [None, ""])
+def test_empty_tags_and_autoscaling_mean_none(empty):
+    # GIVEN Tags and InferenceUnitsAutoScaling given as CloudFormation renders an empty value
+    spec = parse_properties({**BASE, "Tags": empty, "InferenceUnitsAutoScaling": empty})
+    # THEN no tags and no autoscaling, not a type error
+    assert (spec.tags, spec.autoscaling) == ({}, None)
+
+
+@pytest.mark.parametrize(
+    ("prop", "value", "message"),
+    [
+        ("Tags", "team=nlp", "Tags: must be a list of {Key, Value}, got str"),
+        (
+            "InferenceUnitsAutoScaling",
+            ["1", "4"],
+            "InferenceUnitsAutoScaling: must be {MinCapacity, MaxCapacity}, got list",
+        ),
+    ],
+)
+def test_a_wrongly_shaped_property_names_the_type_it_got(prop, value, message):
+    with pytest.raises(PropertyError) as refused:
+        parse_properties({**BASE, prop: value})
+    assert str(refused.value) == message
+
+
+def test_a_tag_without_a_value_has_the_empty_value():
+    spec = parse_properties({**BASE, "Tags": [{"Key": "team"}]})
+    assert spec.tags == {"team": ""}
