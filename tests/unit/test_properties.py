@@ -193,3 +193,31 @@ def test_a_wrongly_shaped_property_names_the_type_it_got(prop, value, message):
 def test_a_tag_without_a_value_has_the_empty_value():
     spec = parse_properties({**BASE, "Tags": [{"Key": "team"}]})
     assert spec.tags == {"team": ""}
+
+
+@pytest.mark.parametrize(
+    ("autoscaling", "message"),
+    [
+        (
+            {"MinCapacity": "1", "MaxCapacity": "4", "Step": "1"},
+            "InferenceUnitsAutoScaling.Step: unknown key (expected MinCapacity and MaxCapacity)",
+        ),
+        ({"MaxCapacity": "4"}, "InferenceUnitsAutoScaling.MinCapacity: is required (a whole number >= 1)"),
+        (
+            {"MinCapacity": "1", "MaxCapacity": ""},
+            "InferenceUnitsAutoScaling.MaxCapacity: is required (a whole number >= 1)",
+        ),
+        (
+            {"MinCapacity": "5", "MaxCapacity": "4"},
+            "InferenceUnitsAutoScaling.MaxCapacity: must be >= MinCapacity 5, got 4",
+        ),
+        (
+            {"MinCapacity": "0", "MaxCapacity": "4"},
+            "InferenceUnitsAutoScaling.MinCapacity: must be a whole number >= 1, got '0'",
+        ),
+    ],
+)
+def test_each_bad_autoscaling_range_is_refused_naming_the_key(autoscaling, message):
+    with pytest.raises(PropertyError) as refused:
+        parse_properties({**BASE, "InferenceUnitsAutoScaling": autoscaling})
+    assert str(refused.value) == message
