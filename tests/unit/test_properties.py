@@ -221,3 +221,35 @@ def test_each_bad_autoscaling_range_is_refused_naming_the_key(autoscaling, messa
     with pytest.raises(PropertyError) as refused:
         parse_properties({**BASE, "InferenceUnitsAutoScaling": autoscaling})
     assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"DataAccessRoleArn": 5}, "DataAccessRoleArn: must be a string, got int 5"),
+        ({"EndpointName": ""}, "EndpointName: is required"),
+        ({"ModelArn": None}, "ModelArn: either ModelArn or FlywheelArn is required, got neither"),
+        ({"EndpointName": "a" * 41}, f"EndpointName: must be 1-40 letters, digits and inner hyphens, got {'a' * 41!r}"),
+    ],
+)
+def test_each_refusal_names_the_property_and_what_it_got(overrides, message):
+    properties = {k: v for k, v in {**BASE, **overrides}.items() if v is not None}
+    with pytest.raises(PropertyError) as refused:
+        parse_properties(properties)
+    assert str(refused.value) == message
+
+
+def test_the_limits_themselves_are_accepted():
+    # GIVEN a 40-character name, an empty optional role, and a one-value autoscaling range
+    spec = parse_properties(
+        {
+            **BASE,
+            "EndpointName": "a" * 40,
+            "DataAccessRoleArn": "",
+            "InferenceUnitsAutoScaling": {"MinCapacity": "2", "MaxCapacity": "2"},
+            "DesiredInferenceUnits": "2",
+        }
+    )
+    # THEN all three are valid
+    assert (len(spec.name), spec.data_access_role_arn) == (40, None)
+    assert spec.autoscaling is not None and (spec.autoscaling.minimum, spec.autoscaling.maximum) == (2, 2)
