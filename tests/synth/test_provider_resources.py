@@ -51,6 +51,7 @@ def test_the_handler_runs_on_arm64_with_256_mb_for_15_minutes_under_a_role_only_
         "Handler": "index.handler",
         "Description": "Custom::ComprehendEndpoint: creates, updates and deletes Comprehend endpoints",
     }
+    assert function["Environment"] == {"Variables": {"LOG_LEVEL": "INFO"}}
     role = resources["ComprehendEndpointProviderRoleD312DC8F"]["Properties"]
     assert role["Description"] == "Custom::ComprehendEndpoint handler"
     assert role["AssumeRolePolicyDocument"]["Statement"] == [
