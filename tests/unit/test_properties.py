@@ -253,3 +253,22 @@ def test_the_limits_themselves_are_accepted():
     # THEN all three are valid
     assert (len(spec.name), spec.data_access_role_arn) == (40, None)
     assert spec.autoscaling is not None and (spec.autoscaling.minimum, spec.autoscaling.maximum) == (2, 2)
+
+
+@pytest.mark.parametrize(("timeout", "seconds"), [("1", 1), ("", 3600), ("100000", 100000)])
+def test_service_timeout_takes_one_second_up_to_six_digits_and_defaults_to_cloudformations_hour(timeout, seconds):
+    assert parse_properties({**BASE, "ServiceTimeout": timeout}).service_timeout_s == seconds
+
+
+def test_whole_numbers_may_carry_surrounding_spaces():
+    assert parse_properties({**BASE, "DesiredInferenceUnits": " 3 "}).units == 3
+
+
+@pytest.mark.parametrize(
+    ("units", "shown"),
+    [("a" * 40, repr("a" * 40)), ("a" * 41, repr("a" * 40 + "... (41 chars)"))],
+)
+def test_a_refused_number_is_shown_whole_up_to_40_characters_then_cut(units, shown):
+    with pytest.raises(PropertyError) as refused:
+        parse_properties({**BASE, "DesiredInferenceUnits": units})
+    assert str(refused.value) == f"DesiredInferenceUnits: must be a whole number >= 1 of at most 6 digits, got {shown}"
