@@ -45,17 +45,20 @@ def request(request_type: str = "Create", physical_id: str = "", **props: Any) -
     return Request(request_type, STACK, "req-1", "Endpoint", physical_id, properties, {})
 
 
-def described(status: str = "IN_SERVICE", units: int = 1, model: str = MODEL) -> dict[str, Any]:
-    return {
-        "EndpointProperties": {
-            "EndpointArn": ARN,
-            "Status": status,
-            "ModelArn": model,
-            "DesiredModelArn": model,
-            "DesiredInferenceUnits": units,
-            "CurrentInferenceUnits": units,
-        }
+def described(
+    status: str = "IN_SERVICE", units: int = 1, model: str = MODEL, arn: str = ARN, **fields: Any
+) -> dict[str, Any]:
+    """A DescribeEndpoint response; ``fields`` override or add EndpointProperties (None leaves one out)."""
+    properties = {
+        "EndpointArn": arn,
+        "Status": status,
+        "ModelArn": model,
+        "DesiredModelArn": model,
+        "DesiredInferenceUnits": units,
+        "CurrentInferenceUnits": units,
+        **fields,
     }
+    return {"EndpointProperties": {k: v for k, v in properties.items() if v is not None}}
 
 
 class StrictClient:

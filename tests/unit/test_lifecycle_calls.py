@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from comprehend_cr.lifecycle import Lifecycle, Request
 from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock, no_strays
+from tests.unit.stubs import described as response
 
 MODEL_V2 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news/version/v2"
 FLYWHEEL = "arn:aws:comprehend:us-east-1:111122223333:flywheel/loop"
@@ -22,21 +23,8 @@ def run(client, request_type, **props):
     return Lifecycle(client, clock, invocation_end=clock.now() + 900).run(request)
 
 
-def live(status="IN_SERVICE", **fields):
-    properties = {
-        "EndpointArn": ARN,
-        "Status": status,
-        "ModelArn": MODEL,
-        "DesiredModelArn": MODEL,
-        "DesiredInferenceUnits": 1,
-        "CurrentInferenceUnits": 1,
-    }
-    properties.update(fields)
-    return {"EndpointProperties": {k: v for k, v in properties.items() if v is not None}}
-
-
 def described(stub, status="IN_SERVICE", **fields):
-    stub.add_response("describe_endpoint", live(status, **fields), {"EndpointArn": ARN})
+    stub.add_response("describe_endpoint", response(status, **fields), {"EndpointArn": ARN})
 
 
 def owned(stub):

@@ -10,7 +10,7 @@ request is over: the deadline instant itself is too late.
 from __future__ import annotations
 
 from comprehend_cr.lifecycle import CLEANUP_RESERVE_S, DEADLINE_MARGIN_S, POLL_FIRST_S, Lifecycle, Request
-from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock
+from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock, described
 
 NEW_ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news-v2"
 MARKER = "ComprehendEndpoint-CREATE_FAILED-Endpoint"
@@ -35,19 +35,6 @@ def run(client, req):
     clock = Clock()
     outcome = Lifecycle(client, clock, invocation_end=clock.now() + 900).run(req)
     return outcome, clock.now() - 1000.0
-
-
-def described(status, arn=ARN, units=1):
-    return {
-        "EndpointProperties": {
-            "EndpointArn": arn,
-            "Status": status,
-            "ModelArn": MODEL,
-            "DesiredModelArn": MODEL,
-            "DesiredInferenceUnits": units,
-            "CurrentInferenceUnits": units,
-        }
-    }
 
 
 def late(endpoint, status, timeout):
@@ -148,7 +135,7 @@ def test_a_replacement_that_failed_at_the_deadline_is_deleted_and_said_so(compre
     rename(stub)
     stub.add_response(
         "describe_endpoint",
-        {"EndpointProperties": {**described("FAILED", NEW_ARN)["EndpointProperties"], "Message": "bad model"}},
+        described("FAILED", arn=NEW_ARN, Message="bad model"),
         {"EndpointArn": NEW_ARN},
     )
     # WHEN DeleteEndpoint of the replacement is accepted
@@ -165,7 +152,7 @@ def test_a_replacement_still_creating_at_the_deadline_is_left_to_delete_by_hand(
     # GIVEN the replacement is still CREATING at the deadline, and the service refuses to delete it yet
     client, stub = comprehend
     rename(stub)
-    stub.add_response("describe_endpoint", described("CREATING", NEW_ARN), {"EndpointArn": NEW_ARN})
+    stub.add_response("describe_endpoint", described("CREATING", arn=NEW_ARN), {"EndpointArn": NEW_ARN})
     stub.add_client_error("delete_endpoint", service_error_code="ResourceInUseException", http_status_code=400)
     outcome, elapsed = run(client, request("Update", ARN, EndpointName="news-v2"))
     # THEN the update fails then and there, with the old ARN, saying which endpoint to delete by hand
@@ -179,9 +166,9 @@ def test_a_replacement_too_slow_for_the_deadline_that_is_already_going_is_not_de
     # GIVEN a rename whose replacement is still CREATING when the deadline leaves no time to wait for it
     client, stub = comprehend
     rename(stub)
-    stub.add_response("describe_endpoint", described("CREATING", NEW_ARN), {"EndpointArn": NEW_ARN})
+    stub.add_response("describe_endpoint", described("CREATING", arn=NEW_ARN), {"EndpointArn": NEW_ARN})
     # ... and is DELETING by the next check (deleted outside the stack, or by the service)
-    stub.add_response("describe_endpoint", described("DELETING", NEW_ARN), {"EndpointArn": NEW_ARN})
+    stub.add_response("describe_endpoint", described("DELETING", arn=NEW_ARN), {"EndpointArn": NEW_ARN})
     outcome, _ = run(client, request("Update", ARN, EndpointName="news-v2", timeout=300))
     # THEN the update fails with the old ARN without another DeleteEndpoint (the Stubber allows none)
     assert (outcome.status, outcome.physical_id) == ("FAILED", ARN)
@@ -194,10 +181,10 @@ def test_an_endpoint_taken_back_that_is_still_converging_at_the_deadline_fails_k
     # GIVEN a rename onto a name held by an endpoint this resource owns (e.g. met again by a rollback)
     client, stub = comprehend
     stub.add_client_error("create_endpoint", service_error_code="ResourceInUseException", http_status_code=400)
-    stub.add_response("describe_endpoint", described("IN_SERVICE", NEW_ARN), {"EndpointArn": NEW_ARN})
+    stub.add_response("describe_endpoint", described("IN_SERVICE", arn=NEW_ARN), {"EndpointArn": NEW_ARN})
     stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": NEW_ARN})
     # ... which the second check (the deadline) finds with 1 unit instead of 2, and updates
-    stub.add_response("describe_endpoint", described("IN_SERVICE", NEW_ARN), {"EndpointArn": NEW_ARN})
+    stub.add_response("describe_endpoint", described("IN_SERVICE", arn=NEW_ARN), {"EndpointArn": NEW_ARN})
     stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": NEW_ARN})
     stub.add_response("update_endpoint", {}, {"EndpointArn": NEW_ARN, "DesiredInferenceUnits": 2})
     outcome, elapsed = run(client, request("Update", ARN, EndpointName="news-v2", DesiredInferenceUnits="2"))
@@ -222,9 +209,9 @@ def test_a_replacement_not_in_service_when_the_cleanup_reserve_begins_is_given_u
     client, stub = comprehend
     timeout = int(DEADLINE_MARGIN_S + CLEANUP_RESERVE_S + POLL_FIRST_S)
     rename(stub)
-    stub.add_response("describe_endpoint", described("CREATING", NEW_ARN), {"EndpointArn": NEW_ARN})
+    stub.add_response("describe_endpoint", described("CREATING", arn=NEW_ARN), {"EndpointArn": NEW_ARN})
     # WHEN the replacement is in service at the third check
-    stub.add_response("describe_endpoint", described("IN_SERVICE", NEW_ARN), {"EndpointArn": NEW_ARN})
+    stub.add_response("describe_endpoint", described("IN_SERVICE", arn=NEW_ARN), {"EndpointArn": NEW_ARN})
     # THEN it is deleted all the same (the update was given up at the second check), keeping the old ARN
     stub.add_response("delete_endpoint", {}, {"EndpointArn": NEW_ARN})
     outcome, _ = run(client, request("Update", ARN, EndpointName="news-v2", timeout=timeout))

@@ -154,7 +154,7 @@ def test_a_marker_delete_of_a_flywheel_endpoint_passes_a_foreign_type_and_delete
     client, stub = comprehend
     stub.add_client_error("describe_endpoint", "AccessDeniedException", http_status_code=400)
     stub.add_response("list_endpoints", {"EndpointPropertiesList": [{"EndpointArn": ARN, "Status": "IN_SERVICE"}]}, {})
-    recognizer = {"EndpointProperties": {**described()["EndpointProperties"], "EndpointArn": RECOGNIZER_ARN}}
+    recognizer = described(arn=RECOGNIZER_ARN)
     stub.add_response("describe_endpoint", recognizer, {"EndpointArn": RECOGNIZER_ARN})
     stub.add_response("list_tags_for_resource", {"Tags": owned()}, {"ResourceArn": RECOGNIZER_ARN})
     # THEN the recognizer endpoint is deleted and the Delete answers once it is gone

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from comprehend_cr.lifecycle import Lifecycle, Request
-from tests.unit.stubs import ARN, MODEL, STACK, Clock, owned
+from tests.unit.stubs import ARN, MODEL, STACK, Clock, described, owned
 
 FLYWHEEL = "arn:aws:comprehend:us-east-1:111122223333:flywheel/loop"
 OTHER_STACK = "arn:aws:cloudformation:us-east-1:111122223333:stack/other/2"
@@ -33,20 +33,6 @@ def run(client, req, *, abandoned=None):
 
 def refuse_create(stub, code, message="nope"):
     stub.add_client_error("create_endpoint", service_error_code=code, service_message=message, http_status_code=400)
-
-
-def described(status="IN_SERVICE", **extra):
-    return {
-        "EndpointProperties": {
-            "EndpointArn": ARN,
-            "Status": status,
-            "ModelArn": MODEL,
-            "DesiredModelArn": MODEL,
-            "DesiredInferenceUnits": 1,
-            "CurrentInferenceUnits": 1,
-            **extra,
-        }
-    }
 
 
 @pytest.mark.parametrize(

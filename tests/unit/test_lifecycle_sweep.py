@@ -40,8 +40,7 @@ def run(client, *, service_timeout=None):
 
 
 def status_of(stub, arn, status):
-    props = {**described(status)["EndpointProperties"], "EndpointArn": arn}
-    stub.add_response("describe_endpoint", {"EndpointProperties": props}, {"EndpointArn": arn})
+    stub.add_response("describe_endpoint", described(status, arn=arn), {"EndpointArn": arn})
 
 
 def test_a_stray_still_being_created_is_deleted_once_it_can_be_then_the_update_answers(comprehend):
