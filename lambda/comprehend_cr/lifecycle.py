@@ -95,13 +95,14 @@ class Abandoned(Exception):
 class NotOurs(Exception):
     """An endpoint exists at ``arn`` but this stack's resource does not own it; ``str()`` is the reason."""
 
-    def __init__(self, arn: str, owner: Owner | None, request_owner: Owner) -> None:
+    def __init__(self, arn: str, owner: Owner | None, request_owner: Owner | None = None) -> None:
+        """``owner``: what the endpoint's tags say, None when they name no owner or IAM hid them."""
         if owner is None:
             whose = (
                 f"it has no {STACK_TAG} tag naming this stack (IAM refused to show it, or it was created outside "
                 "cdk-comprehend-endpoint >= 0.2; see the README's 'Ownership tags')"
             )
-        elif owner.stack_id != request_owner.stack_id:
+        elif request_owner is None or owner.stack_id != request_owner.stack_id:
             whose = f"it belongs to {owner.describe()}"
         else:
             whose = f"it belongs to resource {owner.logical_id} of this stack"
@@ -613,7 +614,7 @@ class Lifecycle:
     @staticmethod
     def _matches(live: Mapping[str, Any], spec: EndpointSpec, units: int) -> bool:
         return (
-            live.get("CurrentInferenceUnits", live.get("DesiredInferenceUnits")) == units
+            served_units(live) == units
             and (spec.model_arn is None or live.get("ModelArn") == spec.model_arn)
             and (spec.data_access_role_arn is None or live.get("DataAccessRoleArn") == spec.data_access_role_arn)
             and (spec.flywheel_arn is None or live.get("FlywheelArn") == spec.flywheel_arn)
@@ -621,12 +622,16 @@ class Lifecycle:
 
     @staticmethod
     def _data(arn: str, live: Mapping[str, Any]) -> dict[str, str]:
+        """The attributes of a SUCCESS for ``arn``, an endpoint ARN (the request's physical id, checked
+        on the way in, or the one of an endpoint this request created or took back); ModelArn is empty
+        when the service does not report one."""
         parsed = arns.parse_endpoint_arn(arn)
+        assert parsed is not None, arn
         return {
             "EndpointArn": arn,
             "ModelArn": str(live.get("ModelArn", "")),
-            "EndpointName": parsed.name if parsed else "",
-            "EndpointType": parsed.kind if parsed else "",
+            "EndpointName": parsed.name,
+            "EndpointType": parsed.kind,
             "OwnershipTagKeys": OWNERSHIP_TAG_KEYS,
         }
 
@@ -693,7 +698,7 @@ class Lifecycle:
                 self._note_status(arn, "GONE")
                 return None
             if exc.code in ACCESS_DENIED_CODES:
-                raise NotOurs(arn, None, Owner("", "")) from None
+                raise NotOurs(arn, None) from None
             raise
         props: dict[str, Any] = response["EndpointProperties"]
         self._note_status(arn, str(props.get("Status")))
@@ -740,7 +745,7 @@ class Lifecycle:
         except ClientError as exc:
             error = exc.response.get("Error", {})
             code = str(error.get("Code", ""))
-            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
             if code in _TRANSIENT_CODES or status >= 500:
                 raise Transient(f"{code}: {error.get('Message', '')}") from exc
             raise Rejected(code, str(error.get("Message", ""))) from exc
@@ -749,9 +754,10 @@ class Lifecycle:
 
 
 def _lenient_spec(raw: Mapping[str, Any]) -> EndpointSpec | None:
-    """The previous properties, or None when they are missing or unreadable (treated as 'changed')."""
+    """The previous properties, or None when they are missing or unreadable (treated as 'changed');
+    missing ones are unreadable: EndpointName is required."""
     try:
-        return parse_properties(raw) if raw else None
+        return parse_properties(raw)
     except PropertyError:
         return None
 
@@ -759,6 +765,12 @@ def _lenient_spec(raw: Mapping[str, Any]) -> EndpointSpec | None:
 def created_units(spec: EndpointSpec) -> int:
     """The units a new endpoint starts with: the template's, clamped into the autoscaling range."""
     return spec.autoscaling.clamp(spec.units) if spec.autoscaling else spec.units
+
+
+def served_units(live: Mapping[str, Any]) -> Any:
+    """The units the endpoint serves: ``CurrentInferenceUnits``, or the desired ones when the service
+    leaves it out (the API model marks it optional; the docs do not say when it is missing)."""
+    return live.get("CurrentInferenceUnits", live.get("DesiredInferenceUnits"))
 
 
 def target_units(spec: EndpointSpec, old_spec: EndpointSpec | None, live: Mapping[str, Any]) -> int:
@@ -787,7 +799,7 @@ def endpoint_changes(spec: EndpointSpec, live: Mapping[str, Any], units: int | N
     """
     units = spec.units if units is None else units
     changes: dict[str, Any] = {}
-    if live.get("DesiredInferenceUnits") != units or live.get("CurrentInferenceUnits") != units:
+    if live.get("DesiredInferenceUnits") != units or served_units(live) != units:
         changes["DesiredInferenceUnits"] = units
     if spec.model_arn is not None and (
         live.get("ModelArn") != spec.model_arn or live.get("DesiredModelArn") not in (None, spec.model_arn)

@@ -58,7 +58,7 @@ class EndpointResource(CfnResource):
     _context: Any
     _response_url: str
 
-    def __init__(self, *, comprehend: Any, lambda_client: Any, clock: Clock, log_level: str = "INFO") -> None:
+    def __init__(self, *, comprehend: Any, lambda_client: Any, clock: Clock, log_level: str) -> None:
         super().__init__(json_logging=True, log_level=log_level, boto_level="WARNING", sleep_on_delete=0)
         # crhelper logs the raw event and the ResponseURL at DEBUG: never let those records through.
         logging.getLogger("crhelper").setLevel(max(logging.INFO, logging.getLevelName(log_level)))

@@ -88,6 +88,22 @@ def test_retryable_create_errors_are_tried_again(comprehend, code, status):
     assert lifecycle(client).run(request()).status == "SUCCESS"
 
 
+@pytest.mark.parametrize("spare_s", [0.0, 0.001])
+def test_a_call_starts_while_its_whole_reserve_is_left_and_not_a_moment_later(comprehend, spare_s):
+    # GIVEN an invocation with exactly CALL_RESERVE_S left, or a millisecond less
+    client, stub = comprehend
+    clock = Clock()
+    end = clock.now() + budget.CALL_RESERVE_S - spare_s
+    if spare_s == 0.0:
+        # THEN with the whole reserve left, CreateEndpoint is called ...
+        stub.add_response("create_endpoint", {"EndpointArn": ARN}, None)
+    # WHEN a Create runs
+    outcome = Lifecycle(client, clock, invocation_end=end).run(request())
+    # ... and the request is handed over with the endpoint's ARN; with less left, before any call
+    assert outcome.status == "PENDING"
+    assert outcome.progress.get("arn") == (ARN if spare_s == 0.0 else None)
+
+
 def test_pending_when_the_invocation_budget_runs_out(comprehend):
     client, stub = comprehend
     clock = Clock()
@@ -118,7 +134,12 @@ def test_name_in_use_by_an_endpoint_iam_hides_fails_with_a_marker_and_touches_no
     outcome = lifecycle(client).run(request())
     # THEN FAILED with the marker and a reason naming the property, and no mutating call was made
     assert outcome.status == "FAILED" and outcome.physical_id == failed_create_marker("Endpoint")
-    assert "EndpointName: 'news' is already used" in outcome.reason
+    assert outcome.reason == (
+        f"EndpointName: 'news' is already used by an endpoint this resource does not own (EndpointArn: {ARN} is "
+        "not this resource's: it has no cdk-comprehend-endpoint:stack-id tag naming this stack (IAM refused to "
+        "show it, or it was created outside cdk-comprehend-endpoint >= 0.2; see the README's 'Ownership tags'); "
+        "it was left untouched). Choose another endpoint_name"
+    )
 
 
 def test_name_in_use_by_an_endpoint_this_resource_owns_is_taken_back(comprehend):

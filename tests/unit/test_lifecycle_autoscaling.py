@@ -7,6 +7,8 @@ request with its old properties in, the live endpoint stubbed, the UpdateEndpoin
 
 from __future__ import annotations
 
+from botocore.stub import ANY
+
 from comprehend_cr.lifecycle import Lifecycle, Request
 from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock, no_strays
 
@@ -109,3 +111,39 @@ def test_without_desired_units_the_current_ones_are_the_scalers(comprehend):
     settles(stub, 3)
     no_strays(stub)
     assert update(client, properties(2, Tags=[]), properties(2)).status == "SUCCESS"
+
+
+def test_a_new_endpoint_starts_with_the_templates_units_clamped_into_the_range(comprehend):
+    # GIVEN a template asking for 9 units with an autoscaling range of 1 to 4
+    client, stub = comprehend
+    stub.add_response(
+        "create_endpoint",
+        {"EndpointArn": ARN},
+        {
+            "EndpointName": "news",
+            "ModelArn": MODEL,
+            "DesiredInferenceUnits": 4,
+            "ClientRequestToken": ANY,
+            "Tags": OWNED,
+        },
+    )
+    stub.add_response(
+        "describe_endpoint",
+        {
+            "EndpointProperties": {
+                "EndpointArn": ARN,
+                "Status": "IN_SERVICE",
+                "ModelArn": MODEL,
+                "DesiredInferenceUnits": 4,
+                "CurrentInferenceUnits": 4,
+            }
+        },
+        {"EndpointArn": ARN},
+    )
+    # WHEN the Create runs
+    clock = Clock()
+    outcome = Lifecycle(client, clock, invocation_end=clock.now() + 900).run(
+        Request("Create", STACK, "req-1", "Endpoint", "", properties(9), {})
+    )
+    # THEN CreateEndpoint asks for 4 units, and the endpoint is done once it serves them
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)

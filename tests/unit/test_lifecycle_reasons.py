@@ -169,3 +169,20 @@ def test_a_list_endpoints_page_without_a_list_counts_as_no_endpoint(comprehend):
     # THEN the endpoint is gone: the Delete succeeds
     outcome = run(client, request("Delete", ARN))
     assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
+
+
+def test_an_update_to_a_flywheel_the_handler_may_not_describe_fails_at_once_keeping_the_endpoint(comprehend):
+    # GIVEN DescribeFlywheel is denied for the flywheel an Update moves the endpoint to
+    client, stub = comprehend
+    stub.add_client_error(
+        "describe_flywheel",
+        service_error_code="AccessDeniedException",
+        service_message="not authorized",
+        http_status_code=400,
+        expected_params={"FlywheelArn": FLYWHEEL},
+    )
+    # WHEN the Update runs
+    outcome = run(client, request("Update", ARN, FlywheelArn=FLYWHEEL))
+    # THEN it fails before touching the endpoint, keeping its ARN, naming the flywheel and quoting the service
+    assert (outcome.status, outcome.physical_id) == ("FAILED", ARN)
+    assert outcome.reason == "FlywheelArn: AccessDeniedException: not authorized"
