@@ -57,6 +57,11 @@ class EndpointResource(CfnResource):
     _event: dict[str, Any]
     _context: Any
     _response_url: str
+    # Set by ``__call__`` at the start of every invocation.
+    _pending: bool
+    """The request continues in a new invocation: this one sends no answer."""
+    _abandoned: bool
+    """crhelper's timer fired: this invocation makes no further call and sends no answer of its own."""
 
     def __init__(self, *, comprehend: Any, lambda_client: Any, clock: Clock, log_level: str) -> None:
         super().__init__(json_logging=True, log_level=log_level, boto_level="WARNING", sleep_on_delete=0)
@@ -65,8 +70,6 @@ class EndpointResource(CfnResource):
         self._comprehend = comprehend
         self._lambda = lambda_client
         self._clock = clock
-        self._pending = False
-        self._abandoned = False
         self._answered: str | None = None
         """RequestId of the last request answered by this instance (guarded by ``_answer_lock``)."""
         self._answer_lock = threading.Lock()

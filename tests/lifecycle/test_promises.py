@@ -9,6 +9,7 @@ import itertools
 
 import pytest
 
+from comprehend_cr import budget
 from comprehend_cr.runtime import MAX_HOPS
 from comprehend_loopback.comprehend import Timing
 from comprehend_loopback.world import default_handler_dir
@@ -188,3 +189,15 @@ def test_a_4xx_from_the_response_url_is_final(world, cfn):
     # THEN one PUT, no retry, and the invocation ended cleanly
     assert world.receiver.puts == 1
     assert [i for i in cfn.invocations if i.raised or i.timed_out] == []
+
+
+def test_an_invocation_with_exactly_the_call_reserve_left_still_makes_its_call(world):
+    # GIVEN a function timeout of exactly CALL_RESERVE_S: the time one call and the answer after it may take
+    cfn = world.cloudformation(timeout_s=budget.CALL_RESERVE_S)
+    # WHEN a Create runs
+    answer = cfn.create("Endpoint", props())
+    # THEN the first invocation calls CreateEndpoint (its budget is the remaining time, to the millisecond),
+    # and every invocation after it makes its one call, until the hop limit ends the request with the ARN
+    assert world.aws.calls["CreateEndpoint"] == 1
+    assert answer.body["Status"] == "FAILED" and answer.body["PhysicalResourceId"] == ARN
+    assert f"gave up after {MAX_HOPS} continuations" in answer.body["Reason"]
