@@ -35,7 +35,6 @@ def build_body(
     physical_id: str,
     event: Mapping[str, Any],
     data: Mapping[str, str],
-    no_echo: bool = False,
 ) -> bytes:
     """The JSON response, within ``MAX_BODY_BYTES`` encoded bytes.
 
@@ -49,7 +48,7 @@ def build_body(
         "StackId": event["StackId"],
         "RequestId": event["RequestId"],
         "LogicalResourceId": event["LogicalResourceId"],
-        "NoEcho": no_echo,
+        "NoEcho": False,  # the attributes (ARNs, names) are not secret
         "Data": dict(data),
     }
     encoded = _encode(body)

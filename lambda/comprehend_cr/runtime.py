@@ -62,6 +62,8 @@ class EndpointResource(CfnResource):
     """The request continues in a new invocation: this one sends no answer."""
     _abandoned: bool
     """crhelper's timer fired: this invocation makes no further call and sends no answer of its own."""
+    _lifecycle: Lifecycle | None
+    """The lifecycle of the request this invocation runs, once it has started (read to answer a crash)."""
 
     def __init__(self, *, comprehend: Any, lambda_client: Any, clock: Clock, log_level: str) -> None:
         super().__init__(json_logging=True, log_level=log_level, boto_level="WARNING", sleep_on_delete=0)
@@ -73,7 +75,6 @@ class EndpointResource(CfnResource):
         self._answered: str | None = None
         """RequestId of the last request answered by this instance (guarded by ``_answer_lock``)."""
         self._answer_lock = threading.Lock()
-        self._lifecycle: Lifecycle | None = None
         self.create(self._handle)
         self.update(self._handle)
         self.delete(self._handle)
@@ -82,6 +83,7 @@ class EndpointResource(CfnResource):
         """One invocation: per-invocation state is reset before crhelper arms its timer."""
         self._pending = False
         self._abandoned = False
+        self._lifecycle = None
         super().__call__(event, context)
 
     def _handle(self, event: dict[str, Any], context: Any) -> str | None:
@@ -141,8 +143,6 @@ class EndpointResource(CfnResource):
     def _cfn_response(self, event: dict[str, Any]) -> None:
         if self._pending:
             return
-        if not self.PhysicalResourceId:
-            self.PhysicalResourceId = event.get("PhysicalResourceId") or self._fallback_physical_id(event)
         self._send()
 
     def _fallback_physical_id(self, event: dict[str, Any]) -> str:
@@ -175,14 +175,15 @@ class EndpointResource(CfnResource):
         final_status = status or self.Status
         final_reason = reason if status else self.Reason
         if final_status == "FAILED" and self._context is not None:
-            final_reason = f"{final_reason} (log group {getattr(self._context, 'log_group_name', '?')})"
+            final_reason = f"{final_reason} (log group {self._context.log_group_name})"
+        # crhelper answers some failures itself (its initialization failed): with no physical id set.
+        physical_id = self.PhysicalResourceId or self._event.get("PhysicalResourceId")
         body = build_body(
             status=final_status,
             reason=final_reason,
-            physical_id=str(self.PhysicalResourceId),
+            physical_id=str(physical_id or self._fallback_physical_id(self._event)),
             event=self._event,
             data=self.Data or {},
-            no_echo=self.NoEcho,
         )
         if not deliver(self._response_url, body, self._clock):
             with self._answer_lock:  # never delivered: a later delivery of this request may still answer

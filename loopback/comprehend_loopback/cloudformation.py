@@ -31,6 +31,7 @@ STACK_ID = (
 FUNCTION_NAME = "ComprehendEndpointStack-ComprehendEndpointProviderHandler-AbCdEf123456"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{FUNCTION_NAME}"
 LOG_GROUP = "ComprehendEndpointStack-ComprehendEndpointProviderLogGroup-XyZ"
+"""The construct's log group, which the function's LoggingConfig names: the context reports it."""
 LAMBDA_RETRY_DELAYS = (60.0, 120.0)
 """Lambda retries a failed asynchronous invocation after 1 and then 2 minutes (Lambda developer guide)."""
 DEFAULT_SERVICE_TIMEOUT_S = 3600.0
@@ -67,7 +68,7 @@ class LambdaContext:
         memory_mb: int,
         function_name: str = FUNCTION_NAME,
         qualifier: str | None = None,
-        log_group_name: str = f"/aws/lambda/{LOG_GROUP}",
+        log_group_name: str = LOG_GROUP,
         region: str = REGION,
         account: str = ACCOUNT,
     ) -> None:
@@ -143,7 +144,7 @@ class CloudFormation:
         service_token: str = FUNCTION_ARN,
         stack_id: str = STACK_ID,
         retries: int = len(LAMBDA_RETRY_DELAYS),
-        log_group_name: str = f"/aws/lambda/{LOG_GROUP}",
+        log_group_name: str = LOG_GROUP,
     ) -> None:
         self.new_container = handler
         """Makes a handler instance: one per Lambda execution environment, reused while it is idle."""

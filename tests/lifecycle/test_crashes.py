@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 
+from comprehend_loopback.cloudformation import LOG_GROUP
 from comprehend_loopback.world import default_handler_dir, load_index
 from tests.lifecycle.conftest import FLYWHEEL, RECOGNIZER, assert_well_behaved, endpoint_count, props
 
@@ -92,3 +93,30 @@ def test_a_crash_during_an_update_answers_the_current_physical_id(world, cfn):
     # THEN it answers FAILED keeping the physical id (never a new one, which would read as a replacement)
     assert (answer.body["Status"], answer.body["PhysicalResourceId"]) == ("FAILED", ARN)
     assert world.comprehend.endpoints[ARN].desired_units == 1
+
+
+def test_a_handler_whose_crhelper_failed_to_initialize_answers_failed_with_its_reason_and_the_marker(
+    world, monkeypatch
+):
+    # GIVEN crhelper's own initialization fails (no region in the environment for its clients), while the
+    # handler's clients were built
+    index = load_index(default_handler_dir())
+
+    def new_container():
+        clients = {
+            "comprehend": boto3.client("comprehend", config=index.BOTO_CONFIG),
+            "lambda_client": boto3.client("lambda", config=index.BOTO_CONFIG),
+        }
+        with monkeypatch.context() as bare:
+            bare.delenv("AWS_REGION", raising=False)
+            bare.delenv("AWS_DEFAULT_REGION", raising=False)
+            return index.build_handler(clock=world.clock, **clients)
+
+    cfn = world.cloudformation(new_container)
+    # WHEN CloudFormation creates the resource
+    answer = cfn.create("Endpoint", props())
+    # THEN it answers FAILED with crhelper's reason and the log group, and the marker for a physical id
+    # (an answer without one is refused), having created nothing
+    assert (answer.body["Status"], answer.body["PhysicalResourceId"]) == ("FAILED", MARKER)
+    assert answer.body["Reason"] == f"You must specify a region. (log group {LOG_GROUP})"
+    assert world.comprehend.creates == []

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
+
 from tests.lifecycle.conftest import props
 
 
@@ -30,3 +32,26 @@ def test_each_record_is_one_json_object_naming_the_request_at_the_functions_leve
     # ... written at the function's level, with botocore held to warnings
     assert logging.getLogger().level == logging.INFO
     assert logging.getLogger("botocore").level == logging.WARNING
+
+
+@pytest.mark.parametrize(
+    ("setting", "level"),
+    [("DEBUG", logging.DEBUG), ("warning", logging.WARNING), ("ERROR", logging.ERROR), ("verbose", logging.INFO)],
+)
+def test_the_functions_log_level_is_taken_when_it_names_a_level_and_crhelper_stays_at_info(
+    world, cfn, monkeypatch, setting, level
+):
+    # GIVEN the function's LOG_LEVEL is set (in any case), or set to something that is not a level
+    monkeypatch.setenv("LOG_LEVEL", setting)
+    # WHEN a request runs
+    assert cfn.create("Endpoint", props()).body["Status"] == "SUCCESS"
+    # THEN the handler logs at that level (INFO when it names none), and crhelper, which would log the
+    # event and its pre-signed ResponseURL at DEBUG, at INFO or above
+    assert logging.getLogger().level == level
+    assert logging.getLogger("crhelper").level == max(logging.INFO, level)
+
+
+def test_a_success_answer_has_no_reason(world, cfn):
+    # GIVEN an endpoint created; WHEN CloudFormation reads the answer, THEN its Reason is empty (the log
+    # group is named only in failures)
+    assert cfn.create("Endpoint", props()).body["Reason"] == ""

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from comprehend_loopback.cloudformation import LOG_GROUP
 from tests.lifecycle.conftest import CLASSIFIER, assert_well_behaved, endpoint_count, props
 
 ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
@@ -35,8 +36,10 @@ def test_response_url_never_reaches_the_logs_even_at_debug(world, monkeypatch, c
 
 
 def test_failure_reason_points_to_the_log_group(world, cfn):
+    # GIVEN the function logs to the construct's log group (its LoggingConfig), as Lambda's context reports
     answer = cfn.create("Endpoint", props(DesiredInferenceUnits="0"))
-    assert "/aws/lambda/" in answer.body["Reason"]
+    # THEN a failure's reason ends naming that log group
+    assert answer.body["Reason"].endswith(f" (log group {LOG_GROUP})")
 
 
 def test_huge_service_message_keeps_the_response_under_4096_bytes(world, cfn):
