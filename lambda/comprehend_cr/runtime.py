@@ -193,4 +193,4 @@ class EndpointResource(CfnResource):
 def log_level_from_env() -> str:
     """``LOG_LEVEL`` if it names a level, else INFO (DEBUG is allowed but crhelper stays at INFO)."""
     level = os.environ.get("LOG_LEVEL", "INFO").upper()
-    return level if level in {"DEBUG", "INFO", "WARNING", "ERROR"} else "INFO"
+    return level if level in {"DEBUG", "WARNING", "ERROR"} else "INFO"

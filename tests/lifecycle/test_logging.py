@@ -36,13 +36,23 @@ def test_each_record_is_one_json_object_naming_the_request_at_the_functions_leve
 
 @pytest.mark.parametrize(
     ("setting", "level"),
-    [("DEBUG", logging.DEBUG), ("warning", logging.WARNING), ("ERROR", logging.ERROR), ("verbose", logging.INFO)],
+    [
+        ("DEBUG", logging.DEBUG),
+        ("warning", logging.WARNING),
+        ("ERROR", logging.ERROR),
+        ("INFO", logging.INFO),
+        ("verbose", logging.INFO),
+        (None, logging.INFO),
+    ],
 )
 def test_the_functions_log_level_is_taken_when_it_names_a_level_and_crhelper_stays_at_info(
     world, cfn, monkeypatch, setting, level
 ):
-    # GIVEN the function's LOG_LEVEL is set (in any case), or set to something that is not a level
-    monkeypatch.setenv("LOG_LEVEL", setting)
+    # GIVEN the function's LOG_LEVEL is set (in any case), set to something that is not a level, or unset
+    if setting is None:
+        monkeypatch.delenv("LOG_LEVEL")
+    else:
+        monkeypatch.setenv("LOG_LEVEL", setting)
     # WHEN a request runs
     assert cfn.create("Endpoint", props()).body["Status"] == "SUCCESS"
     # THEN the handler logs at that level (INFO when it names none), and crhelper, which would log the
