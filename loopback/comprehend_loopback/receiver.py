@@ -1,7 +1,8 @@
 """An HTTPS receiver for CloudFormation's pre-signed ResponseURLs, served with a test CA.
 
 The handler trusts the CA through ``SSL_CERT_FILE``. Each PUT is recorded with the virtual time
-it arrived; ``refuse_next`` makes the next N PUTs fail with a 500 (to test bounded retries).
+it arrived; ``refuse_next`` makes the next N PUTs fail with a 500 (to test bounded retries). A PUT
+with a Content-Type is refused with 403, as S3 refuses a request its pre-signed URL was not signed for.
 """
 
 from __future__ import annotations
@@ -83,6 +84,11 @@ class ResponseReceiver:
                 if drop:
                     self.close_connection = True
                     self.connection.close()
+                    return
+                if self.headers.get("Content-Type", ""):
+                    # The pre-signed URL is signed without a content type: S3 refuses any other
+                    # (SignatureDoesNotMatch). The custom-resource docs send an empty Content-Type.
+                    self.reply(403, b"SignatureDoesNotMatch")
                     return
                 if status is not None:
                     self.reply(status)

@@ -1,0 +1,116 @@
+"""Unit tier: the answer's body, cut to CloudFormation's limits, and its delivery to the pre-signed URL.
+
+The body tests pin exact cuts (the longest reason that fits, in encoded bytes); the delivery tests PUT
+to the loopback ResponseURL receiver (HTTPS with a test CA) and record the sender's back-off on a
+manual clock.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+
+import pytest
+
+from comprehend_cr.response import build_body, send_response
+from comprehend_loopback.receiver import ResponseReceiver
+from tests.unit.stubs import Clock
+
+EVENT = {
+    "StackId": "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1",
+    "RequestId": "r",
+    "LogicalResourceId": "L",
+}
+SUFFIX = " ...(truncated)"
+
+
+def body(status="FAILED", reason="", data=None):
+    raw = build_body(status=status, reason=reason, physical_id="id", event=EVENT, data=data or {})
+    return raw, json.loads(raw)
+
+
+@pytest.mark.parametrize(
+    ("reason", "kept"),
+    [
+        ("x" * 1022, "x" * 1022),  # 1,024 bytes with its quotes: kept whole
+        ("x" * 1023, "x" * 1007 + SUFFIX),  # one more: cut to 1,007 + suffix + quotes = 1,024
+        ("\u00e9" * 600, "\u00e9" * 167 + SUFFIX),  # escaped to 6 bytes each: 167 fit (1,019 bytes), 168 do not
+    ],
+)
+def test_the_reason_keeps_the_longest_prefix_whose_encoding_fits_1024_bytes(reason, kept):
+    # WHEN a body is built, THEN the reason is kept whole if it fits, else its longest prefix with the suffix
+    _, decoded = body(reason=reason)
+    assert decoded["Reason"] == kept
+
+
+def test_with_large_data_the_reason_is_cut_to_what_room_is_left_and_the_body_fills_4096_bytes():
+    # GIVEN attributes that leave less than 1,024 bytes for the reason
+    data = {"Big": "d" * 3500}
+    # WHEN a SUCCESS body is built with a long reason
+    raw, decoded = body("SUCCESS", "x" * 2000, data)
+    # THEN the data is kept, and the reason takes exactly the bytes that are left
+    assert decoded["Status"] == "SUCCESS" and decoded["Data"] == data
+    assert decoded["Reason"].endswith(SUFFIX) and len(raw) == 4096
+
+
+@pytest.mark.parametrize("status", ["SUCCESS", "FAILED"])
+def test_data_that_cannot_fit_is_dropped_and_a_success_becomes_a_failure(status):
+    # GIVEN attributes larger than the whole limit
+    raw, decoded = body(status, "x" * 2000, {"Big": "d" * 5000})
+    # THEN the data is dropped; a SUCCESS turns FAILED saying why, a FAILED keeps its reason cut to 128 bytes
+    assert decoded["Data"] == {} and decoded["Status"] == "FAILED" and len(raw) <= 4096
+    expected = "Response Data exceeded 4,096 bytes" if status == "SUCCESS" else "x" * 111 + SUFFIX
+    assert decoded["Reason"] == expected
+
+
+@pytest.fixture
+def receiver(tmp_path):
+    started = ResponseReceiver(lambda: 0.0, tmp_path).start()
+    yield started
+    started.stop()
+
+
+def deliver(receiver, clock):
+    trust = ssl.create_default_context(cafile=str(receiver.ca_file))
+    return send_response(receiver.url_for("r"), b'{"Status": "SUCCESS"}', clock, ssl_context=trust)
+
+
+class Sleeps(Clock):
+    def __init__(self) -> None:
+        super().__init__()
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        super().sleep(seconds)
+
+
+@pytest.mark.parametrize(("status", "delivered"), [(200, True), (299, True), (300, False), (499, False)])
+def test_an_answer_below_500_is_final_and_only_below_300_is_a_delivery(receiver, status, delivered):
+    # GIVEN the URL answers the first PUT with this status
+    receiver.status_next = [status]
+    clock = Sleeps()
+    # WHEN the answer is sent, THEN one PUT decides it, without waiting
+    assert deliver(receiver, clock) is delivered
+    assert receiver.puts == 1 and clock.slept == []
+
+
+def test_server_errors_are_retried_five_times_in_all_backing_off_1_2_4_8_seconds(receiver):
+    # GIVEN the URL answers 500 to every PUT
+    receiver.status_next = [500] * 10
+    clock = Sleeps()
+    # WHEN the answer is sent, THEN it gives up after 5 PUTs, having waited 1, 2, 4 and 8 s between them
+    assert deliver(receiver, clock) is False
+    assert receiver.puts == 5 and clock.slept == [1.0, 2.0, 4.0, 8.0]
+
+
+def test_a_server_error_then_an_acceptance_is_a_delivery_after_one_back_off(receiver):
+    receiver.status_next = [503]
+    clock = Sleeps()
+    assert deliver(receiver, clock) is True
+    assert receiver.puts == 2 and clock.slept == [1.0]
+
+
+def test_an_answer_is_sent_only_over_https():
+    with pytest.raises(ValueError, match="ResponseURL must be an https URL"):
+        send_response("http://127.0.0.1:1/x?X-Amz-Signature=s", b"{}", Clock())
