@@ -3,9 +3,12 @@ service puts them (48 user tags, 128-character keys, 256-character values, autos
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from comprehend_cr import arns
+from comprehend_cr.lifecycle import Lifecycle, Request, failed_create_marker
 from comprehend_cr.ownership import Owner
 from comprehend_cr.properties import (
     DEFAULT_SERVICE_TIMEOUT_S,
@@ -14,6 +17,7 @@ from comprehend_cr.properties import (
     parse_properties,
     service_timeout_or_default,
 )
+from tests.unit.stubs import Clock
 
 MODEL = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
 BASE = {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": "1"}
@@ -112,3 +116,40 @@ def test_ownership_is_read_from_the_tags_and_absent_without_the_stack_tag():
     assert Owner.from_tags({"cdk-comprehend-endpoint:stack-id": owner.stack_id}) == Owner(owner.stack_id, "")
     assert owner.describe() == f"resource Alpha of stack {owner.stack_id}"
     assert Owner(owner.stack_id, "").describe() == f"resource ? of stack {owner.stack_id}"
+
+
+def test_a_cloudformation_event_maps_to_the_requests_fields():
+    # GIVEN an Update event as CloudFormation sends it (with fields the lifecycle does not read)
+    event: dict[str, Any] = {
+        "RequestType": "Update",
+        "ServiceToken": "arn:aws:lambda:us-east-1:111122223333:function:f",
+        "ResponseURL": "https://example.invalid/r",
+        "StackId": "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1",
+        "RequestId": "req-1",
+        "LogicalResourceId": "Endpoint",
+        "PhysicalResourceId": "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news",
+        "ResourceType": "Custom::ComprehendEndpoint",
+        "ResourceProperties": {**BASE, "DesiredInferenceUnits": "2"},
+        "OldResourceProperties": BASE,
+    }
+    # THEN each field the lifecycle reads is taken from its key
+    assert Request.from_event(event) == Request(
+        "Update",
+        event["StackId"],
+        "req-1",
+        "Endpoint",
+        event["PhysicalResourceId"],
+        {**BASE, "DesiredInferenceUnits": "2"},
+        BASE,
+    )
+
+
+def test_a_create_event_has_no_physical_id_and_an_unknown_request_type_fails_with_the_marker():
+    # GIVEN a Create event (no PhysicalResourceId, no OldResourceProperties) whose type is then unknown
+    create = {"RequestType": "Create", "StackId": "s", "RequestId": "r", "LogicalResourceId": "Endpoint"}
+    request = Request.from_event(create)
+    assert (request.physical_id, request.properties, request.old_properties) == ("", {}, {})
+    # WHEN a request of an unknown type runs, THEN it fails naming the field, with the marker for a physical id
+    outcome = Lifecycle(None, Clock(), invocation_end=0.0).run(Request.from_event({**create, "RequestType": "Rename"}))
+    assert (outcome.status, outcome.physical_id) == ("FAILED", failed_create_marker("Endpoint"))
+    assert outcome.reason == "RequestType: unsupported value 'Rename'"
