@@ -99,7 +99,8 @@ def send_response(url: str, body: bytes, clock: Clock, ssl_context: ssl.SSLConte
         try:
             connection = HTTPSConnection(parts.netloc, context=context, timeout=SEND_TIMEOUT_S)
             try:
-                connection.request("PUT", path, body=body, headers={"Content-Type": ""})
+                # No Content-Type (http.client adds none): the pre-signed URL was signed without one.
+                connection.request("PUT", path, body=body)
                 status = connection.getresponse().status
             finally:
                 connection.close()

@@ -2,7 +2,8 @@
 
 The handler trusts the CA through ``SSL_CERT_FILE``. Each PUT is recorded with the virtual time
 it arrived; ``refuse_next`` makes the next N PUTs fail with a 500 (to test bounded retries). A PUT
-with a Content-Type is refused with 403, as S3 refuses a request its pre-signed URL was not signed for.
+to another path or query string, or with a Content-Type, is refused with 403, as S3 refuses a request
+its pre-signed URL was not signed for (a signature version 2 URL signs the Content-Type, empty).
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ class ResponseReceiver:
         """The next N PUTs get a malformed status line (an HTTPException that is not an OSError)."""
         self.drop_next = 0
         """The next N PUTs see the connection closed without an answer (an OSError)."""
+        self.hang_next = 0
+        """The next N PUTs are read and never answered (until the receiver stops)."""
+        self._stopped = threading.Event()
         self.status_next: list[int] = []
         """Statuses to answer the next PUTs with instead of 200 (e.g. 403: an expired URL)."""
         self.puts = 0
@@ -54,12 +58,18 @@ class ResponseReceiver:
         return self
 
     def stop(self) -> None:
+        self._stopped.set()
         self._server.stop()
 
     def url_for(self, request_id: str) -> str:
         # Looks like a real pre-signed S3 URL: the signature is the secret that must never be logged.
+        return f"https://{HOST}:{self._server.port}{self.path_for(request_id)}"
+
+    @staticmethod
+    def path_for(request_id: str) -> str:
+        """The request target of a PUT to ``url_for(request_id)``: path and query string, exactly."""
         return (
-            f"https://{HOST}:{self._server.port}/cloudformation-custom-resource-response/{request_id}"
+            f"/cloudformation-custom-resource-response/{request_id}"
             f"?X-Amz-Signature=SECRET-SIGNATURE-{request_id}&X-Amz-Expires=7200"
         )
 
@@ -75,8 +85,19 @@ class ResponseReceiver:
             def do_PUT(self) -> None:
                 raw = self.read_body()
                 request_id = self.path.split("?")[0].rsplit("/", 1)[1]
+                if self.path != receiver.path_for(request_id):
+                    # The signature covers the path and the query string: anything else is refused.
+                    self.reply(403, b"SignatureDoesNotMatch")
+                    return
                 with receiver.lock:
                     receiver.puts += 1
+                    hang = receiver.hang_next > 0
+                    if hang:
+                        receiver.hang_next -= 1
+                if hang:
+                    receiver._stopped.wait()
+                    return
+                with receiver.lock:
                     drop = receiver.drop_next > 0
                     if drop:
                         receiver.drop_next -= 1

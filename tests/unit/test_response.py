@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import ssl
+import threading
 
 import pytest
 
+from comprehend_cr import response
 from comprehend_cr.response import build_body, send_response
 from comprehend_loopback.receiver import ResponseReceiver
 from tests.unit.stubs import Clock
@@ -112,5 +114,28 @@ def test_a_server_error_then_an_acceptance_is_a_delivery_after_one_back_off(rece
 
 
 def test_an_answer_is_sent_only_over_https():
-    with pytest.raises(ValueError, match="ResponseURL must be an https URL"):
+    with pytest.raises(ValueError, match=r"^ResponseURL must be an https URL$"):
         send_response("http://127.0.0.1:1/x?X-Amz-Signature=s", b"{}", Clock())
+
+
+def test_the_answer_is_put_to_the_exact_path_and_query_the_url_was_signed_for(receiver):
+    # GIVEN the receiver refuses (403) a PUT to any other request target, or with a Content-Type, as S3 does
+    # WHEN the answer is sent, THEN it is accepted at once and recorded whole
+    assert deliver(receiver, Sleeps()) is True
+    first = receiver.first("r")
+    assert receiver.puts == 1 and first is not None and first.body == {"Status": "SUCCESS"}
+
+
+def test_an_url_that_never_answers_is_given_up_on_after_each_attempts_timeout(receiver, monkeypatch):
+    # GIVEN a ResponseURL that reads every PUT and never answers, and a 0.2 s socket timeout
+    monkeypatch.setattr(response, "SEND_TIMEOUT_S", 0.2)
+    receiver.hang_next = 10
+    clock = Sleeps()
+    outcome: list[bool] = []
+    sender = threading.Thread(target=lambda: outcome.append(deliver(receiver, clock)), daemon=True)
+    # WHEN the answer is sent
+    sender.start()
+    sender.join(timeout=30)
+    # THEN each attempt times out, and the sender gives up after its 5 attempts
+    assert not sender.is_alive() and outcome == [False]
+    assert receiver.puts == 5 and clock.slept == [1.0, 2.0, 4.0, 8.0]
