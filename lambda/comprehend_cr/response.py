@@ -48,7 +48,6 @@ def build_body(
         "StackId": event["StackId"],
         "RequestId": event["RequestId"],
         "LogicalResourceId": event["LogicalResourceId"],
-        "NoEcho": False,  # the attributes (ARNs, names) are not secret
         "Data": dict(data),
     }
     encoded = _encode(body)

@@ -16,7 +16,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,29 @@ class CloudFormationTimeout(AssertionError):
 
 class Stuck(AssertionError):
     """Nothing answered the request and nothing is scheduled to."""
+
+
+class InvalidResponse(AssertionError):
+    """An answer CloudFormation would not accept (the User Guide's custom resource response objects)."""
+
+
+def check_response(event: Mapping[str, Any], body: Mapping[str, Any]) -> None:
+    """Raise :class:`InvalidResponse` unless ``body`` answers ``event`` as CloudFormation requires: Status
+    SUCCESS or FAILED (with a Reason), a non-empty PhysicalResourceId, and the request's StackId,
+    RequestId and LogicalResourceId."""
+    problems = [
+        f"{key} is {body.get(key)!r}, not the request's {event[key]!r}"
+        for key in ("StackId", "RequestId", "LogicalResourceId")
+        if body.get(key) != event[key]
+    ]
+    if body.get("Status") not in ("SUCCESS", "FAILED"):
+        problems.append(f"Status is {body.get('Status')!r}")
+    if body.get("Status") == "FAILED" and not body.get("Reason"):
+        problems.append("a FAILED answer has no Reason")
+    if not isinstance(body.get("PhysicalResourceId"), str) or not body["PhysicalResourceId"]:
+        problems.append(f"PhysicalResourceId is {body.get('PhysicalResourceId')!r}")
+    if problems:
+        raise InvalidResponse(f"CloudFormation would refuse the answer to {event['RequestId']}: {'; '.join(problems)}")
 
 
 def cfn_strings(value: Any) -> Any:
@@ -170,6 +193,7 @@ class CloudFormation:
         self.invocations: list[Invocation] = []
         self.timeouts: dict[str, float] = {}
         self.sent: dict[str, float] = {}
+        self.events: dict[str, dict[str, Any]] = {}
         self._queue: list[_Due] = []
         self._seq = itertools.count()
         self._rule_fired: dict[str, float] = {}
@@ -238,6 +262,7 @@ class CloudFormation:
         """
         at = self.clock.now() + delay_s
         self.sent[event["RequestId"]] = at
+        self.events[event["RequestId"]] = event
         timeout = str(event["ResourceProperties"].get("ServiceTimeout", DEFAULT_SERVICE_TIMEOUT_S))
         self.timeouts[event["RequestId"]] = float(timeout) if timeout.isdigit() else DEFAULT_SERVICE_TIMEOUT_S
         # CloudFormation invokes the ServiceToken: an alias ARN carries its qualifier as 8th field.
@@ -274,6 +299,9 @@ class CloudFormation:
             self._run_batch([item])
             self._collect_async()
         answers = {rid: self.receiver.first(rid) for rid in ids}
+        for rid, answer in answers.items():
+            if answer is not None:
+                check_response(self.events[rid], answer.body)
         return {rid: a for rid, a in answers.items() if a is not None}
 
     def _run_batch(self, items: list[_Due]) -> None:

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from comprehend_loopback.cloudformation import LOG_GROUP
+from comprehend_loopback.cloudformation import LOG_GROUP, InvalidResponse, check_response
 from tests.lifecycle.conftest import CLASSIFIER, assert_well_behaved, endpoint_count, props
 
 ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
@@ -118,3 +118,28 @@ def test_a_malformed_http_answer_to_the_response_put_is_retried(world, cfn):
     assert answer.body["Status"] == "FAILED"
     assert world.receiver.puts == 3
     assert [i for i in cfn.invocations if i.raised] == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("StackId", "arn:aws:cloudformation:us-east-1:111122223333:stack/other/2", "StackId is"),
+        ("RequestId", "another", "RequestId is"),
+        ("LogicalResourceId", "Other", "LogicalResourceId is"),
+        ("Status", "DONE", "Status is 'DONE'"),
+        ("PhysicalResourceId", "", "PhysicalResourceId is ''"),
+        ("Reason", "", "a FAILED answer has no Reason"),
+    ],
+)
+def test_the_loopback_cloudformation_refuses_an_answer_it_would_not_accept(field, value, problem):
+    # GIVEN a request, and an answer that differs from a valid one in one field
+    event = {
+        "StackId": "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1",
+        "RequestId": "r",
+        "LogicalResourceId": "E",
+    }
+    valid = {**event, "Status": "FAILED", "Reason": "why", "PhysicalResourceId": "id"}
+    check_response(event, valid)
+    # THEN that answer is refused, naming the field
+    with pytest.raises(InvalidResponse, match=problem):
+        check_response(event, {**valid, field: value})
