@@ -101,8 +101,7 @@ class EndpointProvider(Construct):
             handler="index.handler",
             code=lambda_.Code.from_asset(
                 str(_bundling.handler_source_dir()),
-                asset_hash=_bundling.asset_hash(),
-                asset_hash_type=cdk.AssetHashType.CUSTOM,
+                asset_hash=_bundling.asset_hash(),  # a given hash is a CUSTOM one (the default type then)
                 bundling=_bundling.bundling_options(),
             ),
             timeout=HANDLER_TIMEOUT,

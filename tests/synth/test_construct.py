@@ -423,8 +423,16 @@ def test_flywheel_only_endpoint_may_describe_its_flywheel():
     ComprehendEndpoint(stack, "Endpoint", flywheel_arn=FLYWHEEL, endpoint_name="loop")
     tpl = template(stack)
     tpl.has_resource_properties(RESOURCE_TYPE, {"FlywheelArn": FLYWHEEL, "ModelArn": Match.absent()})
+    # THEN one statement lets the handler read that flywheel and move an endpoint onto it, and only that
     flywheel = [s for s in policy_statements(tpl) if "comprehend:DescribeFlywheel" in as_list(s["Action"])]
-    assert as_list(flywheel[0]["Resource"]) == [FLYWHEEL]
+    assert flywheel == [
+        {
+            "Sid": "UseTheTemplatesFlywheels",
+            "Effect": "Allow",
+            "Action": ["comprehend:UpdateEndpoint", "comprehend:DescribeFlywheel"],
+            "Resource": FLYWHEEL,
+        }
+    ]
 
 
 def test_units_token_is_passed_as_a_string():
