@@ -1,0 +1,90 @@
+"""Lifecycle tier: the answer's delivery to the pre-signed URL, PUT to the loopback ResponseURL receiver
+(HTTPS with a test CA, refusing what S3 would), the sender's back-off recorded on a manual clock."""
+
+from __future__ import annotations
+
+import ssl
+import threading
+
+import pytest
+
+from comprehend_cr import response
+from comprehend_cr.response import send_response
+from comprehend_loopback.receiver import ResponseReceiver
+from tests.unit.stubs import Clock
+
+
+@pytest.fixture
+def receiver(tmp_path):
+    started = ResponseReceiver(lambda: 0.0, tmp_path).start()
+    yield started
+    started.stop()
+
+
+def deliver(receiver, clock):
+    trust = ssl.create_default_context(cafile=str(receiver.ca_file))
+    return send_response(receiver.url_for("r"), b'{"Status": "SUCCESS"}', clock, ssl_context=trust)
+
+
+class Sleeps(Clock):
+    def __init__(self) -> None:
+        super().__init__()
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        super().sleep(seconds)
+
+
+@pytest.mark.parametrize(("status", "delivered"), [(200, True), (299, True), (300, False), (499, False)])
+def test_an_answer_below_500_is_final_and_only_below_300_is_a_delivery(receiver, status, delivered):
+    # GIVEN the URL answers the first PUT with this status
+    receiver.status_next = [status]
+    clock = Sleeps()
+    # WHEN the answer is sent, THEN one PUT decides it, without waiting
+    assert deliver(receiver, clock) is delivered
+    assert receiver.puts == 1 and clock.slept == []
+
+
+def test_server_errors_are_retried_five_times_in_all_backing_off_1_2_4_8_seconds(receiver):
+    # GIVEN the URL answers 500 to every PUT
+    receiver.status_next = [500] * 10
+    clock = Sleeps()
+    # WHEN the answer is sent, THEN it gives up after 5 PUTs, having waited 1, 2, 4 and 8 s between them
+    assert deliver(receiver, clock) is False
+    assert receiver.puts == 5 and clock.slept == [1.0, 2.0, 4.0, 8.0]
+
+
+def test_a_server_error_then_an_acceptance_is_a_delivery_after_one_back_off(receiver):
+    receiver.status_next = [503]
+    clock = Sleeps()
+    assert deliver(receiver, clock) is True
+    assert receiver.puts == 2 and clock.slept == [1.0]
+
+
+def test_an_answer_is_sent_only_over_https():
+    with pytest.raises(ValueError, match=r"^ResponseURL must be an https URL$"):
+        send_response("http://127.0.0.1:1/x?X-Amz-Signature=s", b"{}", Clock())
+
+
+def test_the_answer_is_put_to_the_exact_path_and_query_the_url_was_signed_for(receiver):
+    # GIVEN the receiver refuses (403) a PUT to any other request target, or with a Content-Type, as S3 does
+    # WHEN the answer is sent, THEN it is accepted at once and recorded whole
+    assert deliver(receiver, Sleeps()) is True
+    first = receiver.first("r")
+    assert receiver.puts == 1 and first is not None and first.body == {"Status": "SUCCESS"}
+
+
+def test_an_url_that_never_answers_is_given_up_on_after_each_attempts_timeout(receiver, monkeypatch):
+    # GIVEN a ResponseURL that reads every PUT and never answers, and a 0.2 s socket timeout
+    monkeypatch.setattr(response, "SEND_TIMEOUT_S", 0.2)
+    receiver.hang_next = 10
+    clock = Sleeps()
+    outcome: list[bool] = []
+    sender = threading.Thread(target=lambda: outcome.append(deliver(receiver, clock)), daemon=True)
+    # WHEN the answer is sent
+    sender.start()
+    sender.join(timeout=30)
+    # THEN each attempt times out, and the sender gives up after its 5 attempts
+    assert not sender.is_alive() and outcome == [False]
+    assert receiver.puts == 5 and clock.slept == [1.0, 2.0, 4.0, 8.0]
