@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import StubResponseError
+from botocore.stub import ANY
 
 from comprehend_cr.lifecycle import Request
 
@@ -43,6 +44,18 @@ def request(request_type: str = "Create", physical_id: str = "", **props: Any) -
     properties = {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": "1", **props}
     properties = {k: v for k, v in properties.items() if v is not None}
     return Request(request_type, STACK, "req-1", "Endpoint", physical_id, properties, {})
+
+
+def create_params(units: int = 1, tags: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The CreateEndpoint request for endpoint "news" of ``MODEL``: ``tags`` are the user's, before the
+    ownership tags (sorted by key, as the handler sends them); any ClientRequestToken."""
+    return {
+        "EndpointName": "news",
+        "ModelArn": MODEL,
+        "DesiredInferenceUnits": units,
+        "ClientRequestToken": ANY,
+        "Tags": [*OWNED, *(tags or [])],
+    }
 
 
 def described(

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from botocore.stub import ANY
 
 from comprehend_cr import budget
 from comprehend_cr.lifecycle import Lifecycle, failed_create_marker
-from tests.unit.stubs import ARN, MODEL, OWNED, Clock, described, no_strays, request
+from tests.unit.stubs import ARN, OWNED, Clock, create_params, described, no_strays, request
 
 
 def lifecycle(client, clock=None):
@@ -17,17 +16,7 @@ def lifecycle(client, clock=None):
 
 def test_create_sends_api_names_and_types_and_waits_for_in_service(comprehend):
     client, stub = comprehend
-    stub.add_response(
-        "create_endpoint",
-        {"EndpointArn": ARN},
-        {
-            "EndpointName": "news",
-            "ModelArn": MODEL,
-            "DesiredInferenceUnits": 1,
-            "ClientRequestToken": ANY,
-            "Tags": [*OWNED, {"Key": "team", "Value": "nlp"}],
-        },
-    )
+    stub.add_response("create_endpoint", {"EndpointArn": ARN}, create_params(tags=[{"Key": "team", "Value": "nlp"}]))
     stub.add_response("describe_endpoint", described("CREATING"), {"EndpointArn": ARN})
     stub.add_response("describe_endpoint", described("IN_SERVICE"), {"EndpointArn": ARN})
     outcome = lifecycle(client).run(request(Tags=[{"Key": "team", "Value": "nlp"}]))
@@ -72,17 +61,7 @@ def test_retryable_create_errors_are_tried_again(comprehend, code, status):
     # GIVEN CreateEndpoint throttled / failing even after botocore's own retries
     client, stub = comprehend
     stub.add_client_error("create_endpoint", service_error_code=code, http_status_code=status)
-    stub.add_response(
-        "create_endpoint",
-        {"EndpointArn": ARN},
-        {
-            "EndpointName": "news",
-            "ModelArn": MODEL,
-            "DesiredInferenceUnits": 1,
-            "ClientRequestToken": ANY,
-            "Tags": OWNED,
-        },
-    )
+    stub.add_response("create_endpoint", {"EndpointArn": ARN}, create_params())
     stub.add_response("describe_endpoint", described("IN_SERVICE"), {"EndpointArn": ARN})
     # THEN the lifecycle tries again on its next round and succeeds
     assert lifecycle(client).run(request()).status == "SUCCESS"

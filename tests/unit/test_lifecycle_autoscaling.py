@@ -7,10 +7,8 @@ request with its old properties in, the live endpoint stubbed, the UpdateEndpoin
 
 from __future__ import annotations
 
-from botocore.stub import ANY
-
 from comprehend_cr.lifecycle import Lifecycle, Request
-from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock, no_strays
+from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock, create_params, described, no_strays
 
 RANGE = {"MinCapacity": "1", "MaxCapacity": "4"}
 
@@ -45,19 +43,7 @@ def live(stub, **units):
 def settles(stub, units):
     """UpdateEndpoint to ``units``, then the endpoint in service with them."""
     stub.add_response("update_endpoint", {}, {"EndpointArn": ARN, "DesiredInferenceUnits": units})
-    stub.add_response(
-        "describe_endpoint",
-        {
-            "EndpointProperties": {
-                "EndpointArn": ARN,
-                "Status": "IN_SERVICE",
-                "ModelArn": MODEL,
-                "DesiredInferenceUnits": units,
-                "CurrentInferenceUnits": units,
-            }
-        },
-        {"EndpointArn": ARN},
-    )
+    stub.add_response("describe_endpoint", described(units=units), {"EndpointArn": ARN})
 
 
 def test_an_unrelated_update_leaves_the_units_the_scaler_set(comprehend):
@@ -116,30 +102,8 @@ def test_without_desired_units_the_current_ones_are_the_scalers(comprehend):
 def test_a_new_endpoint_starts_with_the_templates_units_clamped_into_the_range(comprehend):
     # GIVEN a template asking for 9 units with an autoscaling range of 1 to 4
     client, stub = comprehend
-    stub.add_response(
-        "create_endpoint",
-        {"EndpointArn": ARN},
-        {
-            "EndpointName": "news",
-            "ModelArn": MODEL,
-            "DesiredInferenceUnits": 4,
-            "ClientRequestToken": ANY,
-            "Tags": OWNED,
-        },
-    )
-    stub.add_response(
-        "describe_endpoint",
-        {
-            "EndpointProperties": {
-                "EndpointArn": ARN,
-                "Status": "IN_SERVICE",
-                "ModelArn": MODEL,
-                "DesiredInferenceUnits": 4,
-                "CurrentInferenceUnits": 4,
-            }
-        },
-        {"EndpointArn": ARN},
-    )
+    stub.add_response("create_endpoint", {"EndpointArn": ARN}, create_params(units=4))
+    stub.add_response("describe_endpoint", described(units=4), {"EndpointArn": ARN})
     # WHEN the Create runs
     clock = Clock()
     outcome = Lifecycle(client, clock, invocation_end=clock.now() + 900).run(
