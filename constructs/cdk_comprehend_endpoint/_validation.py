@@ -135,8 +135,11 @@ def validate_props(
 
 
 def model_kind(arn: str | None) -> str | None:
-    """``document-classifier`` / ``entity-recognizer`` for a concrete model ARN, else None."""
-    if arn is None or unresolved(arn):
+    """``document-classifier`` / ``entity-recognizer`` for a concrete model ARN, else None.
+
+    A token (or an ARN with a token inside) is never concrete: its ``${Token[`` marker is outside every
+    character class of ``MODEL_ARN``, so it does not match."""
+    if arn is None:
         return None
     match = MODEL_ARN.fullmatch(arn)
     return match["kind"] if match else None
@@ -166,8 +169,8 @@ def check_environment(
     if region is None and account is None:
         return
     for prop, arn, pattern in (("model_arn", model_arn, MODEL_ARN), ("flywheel_arn", flywheel_arn, FLYWHEEL_ARN)):
-        match = pattern.fullmatch(arn) if arn is not None and not unresolved(arn) else None
-        if match is None:
+        match = pattern.fullmatch(arn) if arn is not None else None
+        if match is None:  # absent, malformed (validate_props said so) or a token: ``${Token[`` never matches
             continue
         reason = "an endpoint serves only a model of its own region and account; ImportModel copies one in"
         if region is not None:

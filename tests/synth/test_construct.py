@@ -457,28 +457,66 @@ def test_units_above_the_default_quota_warn():
     Annotations.from_stack(stack).has_warning("/TestStack/Endpoint", Match.string_like_regexp("default quota"))
 
 
+_NAME_RULE = "must be 1-40 letters, digits and inner hyphens (^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)"
+_TAG_KEY_RULE = (
+    "keys must be 1-128 characters and not start with 'aws:' or 'cdk-comprehend-endpoint:' "
+    "(reserved for the ownership tags)"
+)
+
+
 @pytest.mark.parametrize(
     ("props", "message"),
     [
-        ({}, r"model_arn or flywheel_arn is required"),
-        ({"model_arn": "arn:aws:s3:::bucket"}, r"model_arn must be .*got 'arn:aws:s3:::bucket'"),
-        ({"model_arn": CLASSIFIER, "flywheel_arn": "flywheel"}, r"flywheel_arn must be .*got 'flywheel'"),
-        ({"model_arn": CLASSIFIER, "desired_inference_units": 0}, r"desired_inference_units must be .*>= 1, got 0"),
-        ({"model_arn": CLASSIFIER, "desired_inference_units": 1.5}, r"desired_inference_units .*got 1.5"),
-        ({"model_arn": CLASSIFIER, "endpoint_name": "bad_name"}, r"endpoint_name must be 1-40 .*got 'bad_name'"),
-        ({"model_arn": CLASSIFIER, "endpoint_name": "x" * 41}, r"endpoint_name must be 1-40"),
-        ({"model_arn": CLASSIFIER, "endpoint_name": "-lead"}, r"endpoint_name .*got '-lead'"),
-        ({"model_arn": CLASSIFIER, "client_request_token": "no spaces"}, r"client_request_token .*got 'no spaces'"),
-        ({"model_arn": CLASSIFIER, "tags": {"aws:x": "1"}}, r"tags keys .*got 'aws:x'"),
-        ({"model_arn": CLASSIFIER, "tags": {"k": "v" * 257}}, r"tags value of 'k' must be"),
-        ({"model_arn": CLASSIFIER, "tags": {f"k{i}": "v" for i in range(49)}}, r"tags must hold at most 48"),
-        ({"model_arn": CLASSIFIER, "tags": {"cdk-comprehend-endpoint:stack-id": "x"}}, r"tags keys .*reserved"),
-        ({"model_arn": CLASSIFIER + "\n"}, r"model_arn must be .*got '.*news\\n'"),
-        ({"model_arn": CLASSIFIER, "endpoint_name": "news\n"}, r"endpoint_name must be .*got 'news\\n'"),
-        ({"model_arn": CLASSIFIER, "client_request_token": "tok\n"}, r"client_request_token .*got 'tok\\n'"),
+        ({}, "model_arn or flywheel_arn is required, got None"),
+        (
+            {"model_arn": "arn:aws:s3:::bucket"},
+            "model_arn must be a document-classifier or entity-recognizer ARN, got 'arn:aws:s3:::bucket'",
+        ),
+        ({"model_arn": CLASSIFIER, "flywheel_arn": "flywheel"}, "flywheel_arn must be a flywheel ARN, got 'flywheel'"),
+        (
+            {"model_arn": CLASSIFIER, "desired_inference_units": 0},
+            "desired_inference_units must be a whole number >= 1, got 0",
+        ),
+        (
+            {"model_arn": CLASSIFIER, "desired_inference_units": 1.5},
+            "desired_inference_units must be a whole number >= 1, got 1.5",
+        ),
+        ({"model_arn": CLASSIFIER, "endpoint_name": "bad_name"}, f"endpoint_name {_NAME_RULE}, got 'bad_name'"),
+        ({"model_arn": CLASSIFIER, "endpoint_name": "x" * 41}, f"endpoint_name {_NAME_RULE}, got '{'x' * 41}'"),
+        ({"model_arn": CLASSIFIER, "endpoint_name": "-lead"}, f"endpoint_name {_NAME_RULE}, got '-lead'"),
+        (
+            {"model_arn": CLASSIFIER, "client_request_token": "no spaces"},
+            "client_request_token must be 1-64 letters, digits or hyphens, got 'no spaces'",
+        ),
+        ({"model_arn": CLASSIFIER, "tags": {"aws:x": "1"}}, f"tags {_TAG_KEY_RULE}, got 'aws:x'"),
+        (
+            {"model_arn": CLASSIFIER, "tags": {"k": "v" * 257}},
+            f"tags value of 'k' must be a string of at most 256 characters, got '{'v' * 257}'",
+        ),
+        (
+            {"model_arn": CLASSIFIER, "tags": {f"k{i}": "v" for i in range(49)}},
+            "tags must hold at most 48 tags, got 49",
+        ),
+        (
+            {"model_arn": CLASSIFIER, "tags": {"cdk-comprehend-endpoint:stack-id": "x"}},
+            f"tags {_TAG_KEY_RULE}, got 'cdk-comprehend-endpoint:stack-id'",
+        ),
+        (
+            {"model_arn": CLASSIFIER + "\n"},
+            f"model_arn must be a document-classifier or entity-recognizer ARN, got {CLASSIFIER + chr(10)!r}",
+        ),
+        ({"model_arn": CLASSIFIER, "endpoint_name": "news\n"}, f"endpoint_name {_NAME_RULE}, got 'news\\n'"),
+        (
+            {"model_arn": CLASSIFIER, "client_request_token": "tok\n"},
+            "client_request_token must be 1-64 letters, digits or hyphens, got 'tok\\n'",
+        ),
     ],
 )
 def test_invalid_props_fail_at_synth_naming_field_limit_and_value(props, message):
+    # GIVEN props the service would refuse
     stack = new_stack()
-    with pytest.raises(ValueError, match=r"ComprehendEndpoint TestStack/Endpoint: " + message):
+    # WHEN the construct is created THEN it refuses them with exactly this message: construct path, prop,
+    # rule and the value given
+    with pytest.raises(ValueError) as refused:
         ComprehendEndpoint(stack, "Endpoint", **props)
+    assert str(refused.value) == f"ComprehendEndpoint TestStack/Endpoint: {message}"

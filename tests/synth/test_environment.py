@@ -113,7 +113,14 @@ def test_token_arns_are_not_compared():
         flywheel_arn=cdk.Fn.import_value("Other-FlywheelArn"),
         data_access_role=iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("comprehend.amazonaws.com")),
     )
-    template(stack).resource_count_is(RESOURCE_TYPE, 1)
+    # an ARN with a token inside (here its region) is not compared either
+    ComprehendEndpoint(
+        stack,
+        "Spliced",
+        model_arn=f"arn:aws:comprehend:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:document-classifier/news",
+        flywheel_arn=f"arn:aws:comprehend:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:flywheel/news",
+    )
+    template(stack).resource_count_is(RESOURCE_TYPE, 2)
 
 
 def test_imports_of_endpoints_in_other_regions_and_accounts_are_accepted():

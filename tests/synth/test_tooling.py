@@ -16,9 +16,10 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
-from cdk_comprehend_endpoint import ComprehendEndpoint, ModelType
+from cdk_comprehend_endpoint import ComprehendEndpoint, ModelType, _bundling
 from tests.conftest import ROOT
 from tests.synth.helpers import CLASSIFIER, FLYWHEEL, RECOGNIZER
 
@@ -107,6 +108,34 @@ def test_asset_holds_the_handler_and_crhelper(tmp_path):
     assert not list(staged.rglob("__pycache__"))
 
 
+def test_a_new_crhelper_gives_a_new_asset_hash_so_an_upgrade_redeploys_the_handler(tmp_path, monkeypatch):
+    # GIVEN the asset hash of an app as installed
+    app = cdk.App(outdir=str(tmp_path / "installed"))
+    full_stack(app)
+    app.synth()
+    (installed,) = asset_hashes(tmp_path / "installed")
+    # AND a crhelper next to the library that differs by one comment (the handler's own files unchanged)
+    upgraded = tmp_path / "crhelper"
+    shutil.copytree(_bundling._crhelper_dir(), upgraded, ignore=shutil.ignore_patterns("__pycache__"))
+    (upgraded / "utils.py").write_text((upgraded / "utils.py").read_text() + "# a newer release\n")
+    monkeypatch.setattr(_bundling, "_crhelper_dir", lambda: upgraded)
+    _bundling.asset_hash.cache_clear()
+    try:
+        # WHEN the same app is synthesized again
+        app = cdk.App(outdir=str(tmp_path / "upgraded"))
+        full_stack(app)
+        app.synth()
+        (after,) = asset_hashes(tmp_path / "upgraded")
+    finally:
+        _bundling.asset_hash.cache_clear()
+    # THEN the asset, and so the function's code, is new (a hash of the handler's directory alone, CDK's
+    # default, would keep the old crhelper deployed), and it holds the new crhelper
+    assert after != installed
+    assert (
+        (tmp_path / "upgraded" / f"asset.{after}" / "crhelper" / "utils.py").read_text().endswith("# a newer release\n")
+    )
+
+
 @pytest.mark.slow
 def test_real_cli_synth_of_the_sample_app_needs_no_docker_or_credentials(tmp_path):
     # GIVEN the pinned CLI on Node 22, no AWS credentials, and first on PATH a `docker` that fails
@@ -169,8 +198,6 @@ def test_sample_app_context_rejects_bad_inference_units():
 
 
 def test_sample_app_exports_the_endpoint_arn():
-    from aws_cdk.assertions import Template
-
     import app as sample_app
 
     stack = sample_app.build_app(cdk.App())
@@ -219,3 +246,15 @@ def test_the_library_acknowledges_exactly_its_three_wildcards_with_the_reason():
         and any(e.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY for e in node.node.metadata)
     ]
     assert others == []
+
+
+def test_an_aws_cdk_lib_without_validations_still_synthesizes_with_cdk_nag_2s_suppressions(monkeypatch):
+    # GIVEN an aws-cdk-lib of the supported range that predates `Validations` (2.222.0 to 2.251.0 lack it;
+    # docs/minimum-versions.md), simulated by removing it from the module
+    monkeypatch.delattr(cdk, "Validations")
+    # WHEN the construct is synthesized
+    stack = full_stack(cdk.App())
+    policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
+    # THEN it synthesizes, and the handler's policy still carries cdk-nag 2's suppression of AwsSolutions-IAM5
+    (nag,) = [p["Metadata"]["cdk_nag"] for p in policies.values() if "cdk_nag" in p.get("Metadata", {})]
+    assert [rule["id"] for rule in nag["rules_to_suppress"]] == ["AwsSolutions-IAM5"]
