@@ -104,3 +104,48 @@ def test_messages_name_the_path_the_construct_would_have():
 def test_an_idle_alarm_needs_an_id():
     message = message_of(lambda s: endpoint(s).alarm_when_idle(None))
     assert message == "ComprehendEndpoint TestStack/Endpoint: alarm_when_idle construct_id must be a str, got None"
+
+
+def test_a_non_string_token_where_an_arn_belongs_gets_the_as_string_hint():
+    # GIVEN a number parameter's IResolvable where the model ARN belongs
+    message = message_of(lambda s: endpoint(s, model_arn=cdk.CfnParameter(s, "Param", type="Number").value))
+    # THEN the message says how to pass a token as a string, then shows what was given
+    assert message.startswith(
+        "ComprehendEndpoint TestStack/Endpoint: model_arn must be a str (an ARN, or a string token such as a "
+        "resource's attr_arn); wrap a non-string token in cdk.Token.as_string(...), got "
+    )
+
+
+def test_a_string_token_where_a_number_belongs_gets_the_as_number_hint():
+    # GIVEN a string token where a capacity (a number) belongs
+    token = cdk.Fn.import_value("Other-MinUnits")
+    message = message_of(lambda s: endpoint(s).auto_scale_inference_units(min_capacity=token, max_capacity=4))
+    # THEN the message says how to pass it as a number
+    assert message == (
+        "ComprehendEndpoint TestStack/Endpoint: min_capacity must be a whole number >= 1 (an int, or a token such "
+        f"as CfnParameter.value_as_number); wrap a string token in cdk.Token.as_number(...), got str {token!r}"
+    )
+
+
+def test_a_plain_string_where_a_number_belongs_gets_no_token_hint():
+    message = message_of(lambda s: endpoint(s).auto_scale_inference_units(min_capacity="2", max_capacity=4))
+    assert message == (
+        "ComprehendEndpoint TestStack/Endpoint: min_capacity must be a whole number >= 1 (an int, or a token such "
+        "as CfnParameter.value_as_number), got str '2'"
+    )
+
+
+def test_a_scope_that_is_not_a_construct_is_shown_with_its_type_and_value():
+    with pytest.raises(TypeError) as err:
+        ComprehendEndpoint("TestStack", "Endpoint", model_arn=CLASSIFIER)
+    assert str(err.value) == "ComprehendEndpoint: scope must be a Construct (e.g. a Stack), got str 'TestStack'"
+
+
+def test_a_removal_policy_of_none_is_refused_not_taken_for_the_default():
+    # GIVEN removal_policy=None passed explicitly (the default is DESTROY; None is not a policy)
+    message = message_of(lambda s: endpoint(s, removal_policy=None))
+    # THEN the construct refuses it rather than guess
+    assert message == (
+        "ComprehendEndpoint TestStack/Endpoint: removal_policy must be a cdk.RemovalPolicy "
+        "(e.g. cdk.RemovalPolicy.RETAIN), got None"
+    )
