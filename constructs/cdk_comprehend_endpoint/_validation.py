@@ -40,10 +40,16 @@ RESERVED_TAG_PREFIXES = ("aws:", "cdk-comprehend-endpoint:")
 UNIT_QUOTA = 10
 
 
+_NUMBER_TOKENS_BELOW = -(2**53)
+"""CDK encodes a number token as a double near -1.89e289, and ``int()`` of one is still a token to jsii;
+an int above this bound (every count, percentage or number of units) is a plain number."""
+
+
 def unresolved(value: Any) -> bool:
     """``Token.is_unresolved``, answered in Python where it can be (a jsii round trip per call adds up
-    over hundreds of endpoints): strings carry ``${Token[`` markers, and plain ints are never tokens."""
-    if value is None or isinstance(value, bool | int):
+    over hundreds of endpoints): strings carry ``${Token[`` markers, and bools and ints other than a
+    number token converted with ``int()`` are never tokens."""
+    if value is None or isinstance(value, bool) or (isinstance(value, int) and value > _NUMBER_TOKENS_BELOW):
         return False
     if isinstance(value, str):
         return "${Token[" in value

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_iam as iam
 
 from cdk_comprehend_endpoint import ComprehendEndpoint
 from tests.synth.helpers import CLASSIFIER, RESOURCE_TYPE, new_stack, template
@@ -77,3 +78,73 @@ def test_an_endpoint_name_of_40_characters_is_accepted():
     ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, endpoint_name=name)
     (resource,) = template(stack).find_resources(RESOURCE_TYPE).values()
     assert resource["Properties"]["EndpointName"] == name
+
+
+def test_a_number_parameter_converted_with_int_is_still_taken_for_a_token():
+    # GIVEN units from a number parameter, passed through int() (jsii still reports the value as a token)
+    stack = new_stack()
+    units = cdk.CfnParameter(stack, "Units", type="Number", default=2)
+    # WHEN the construct is created THEN it is not refused as a negative number: the template takes the parameter
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, desired_inference_units=int(units.value_as_number))
+    template(stack).has_resource_properties(RESOURCE_TYPE, {"DesiredInferenceUnits": {"Ref": "Units"}})
+
+
+@pytest.mark.parametrize(
+    ("model_arn", "flywheel_arn"),
+    [
+        (
+            "arn:aws-cn:comprehend:cn-north-1:111122223333:document-classifier/news",
+            "arn:aws-cn:comprehend:cn-north-1:111122223333:flywheel/loop",
+        ),
+        (
+            "arn:aws-us-gov:comprehend:us-gov-west-1:111122223333:entity-recognizer/people/version/v-2",
+            "arn:aws-us-gov:comprehend:us-gov-west-1:111122223333:flywheel/loop",
+        ),
+    ],
+    ids=["aws-cn", "aws-us-gov"],
+)
+def test_models_and_flywheels_of_other_partitions_and_multi_part_regions_are_accepted(model_arn, flywheel_arn):
+    # GIVEN a stack in the ARNs' own account and region
+    region = model_arn.split(":")[3]
+    stack = new_stack(env=cdk.Environment(account="111122223333", region=region))
+    # WHEN an endpoint serves that model and flywheel THEN both reach the template
+    ComprehendEndpoint(stack, "Endpoint", model_arn=model_arn, flywheel_arn=flywheel_arn)
+    template(stack).has_resource_properties(RESOURCE_TYPE, {"ModelArn": model_arn, "FlywheelArn": flywheel_arn})
+
+
+def test_a_data_access_role_with_a_path_is_accepted():
+    # GIVEN a role whose ARN has a path (IAM's service roles do)
+    stack = new_stack(env=cdk.Environment(account="111122223333", region="us-east-1"))
+    role = iam.Role.from_role_arn(stack, "Role", "arn:aws:iam::111122223333:role/service-role/comprehend-data")
+    # WHEN an endpoint passes it THEN it reaches the template
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, data_access_role=role)
+    template(stack).has_resource_properties(
+        RESOURCE_TYPE, {"DataAccessRoleArn": "arn:aws:iam::111122223333:role/service-role/comprehend-data"}
+    )
+
+
+@pytest.mark.parametrize("key", ["AWS:owner", "Aws:owner", "CDK-Comprehend-Endpoint:stack-id", ""])
+def test_reserved_prefixes_in_any_case_and_an_empty_key_are_refused(key):
+    stack = new_stack()
+    with pytest.raises(ValueError) as refused:
+        ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, tags={key: "v"})
+    assert str(refused.value) == f"ComprehendEndpoint TestStack/Endpoint: tags {KEY_RULE}, got {key!r}"
+
+
+def test_a_client_request_token_of_64_characters_is_accepted_and_65_refused():
+    stack = new_stack()
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, client_request_token="t" * 64)
+    template(stack).has_resource_properties(RESOURCE_TYPE, {"ClientRequestToken": "t" * 64})
+    with pytest.raises(ValueError) as refused:
+        ComprehendEndpoint(stack, "Other", model_arn=CLASSIFIER, client_request_token="t" * 65)
+    assert str(refused.value) == (
+        f"ComprehendEndpoint TestStack/Other: client_request_token must be 1-64 letters, digits or hyphens, "
+        f"got '{'t' * 65}'"
+    )
+
+
+def test_an_endpoint_name_with_consecutive_inner_hyphens_is_accepted():
+    # GIVEN a name the service's pattern ^[a-zA-Z0-9](-*[a-zA-Z0-9])*$ allows
+    stack = new_stack()
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, endpoint_name="news--v2")
+    template(stack).has_resource_properties(RESOURCE_TYPE, {"EndpointName": "news--v2"})
