@@ -47,9 +47,9 @@ an int above this bound (every count, percentage or number of units) is a plain 
 
 def unresolved(value: Any) -> bool:
     """``Token.is_unresolved``, answered in Python where it can be (a jsii round trip per call adds up
-    over hundreds of endpoints): strings carry ``${Token[`` markers, and bools and ints other than a
-    number token converted with ``int()`` are never tokens."""
-    if value is None or isinstance(value, bool) or (isinstance(value, int) and value > _NUMBER_TOKENS_BELOW):
+    over hundreds of endpoints): strings carry ``${Token[`` markers, and ints (bools among them) above
+    the number-token range are never tokens. Anything else is jsii's to answer."""
+    if isinstance(value, int) and value > _NUMBER_TOKENS_BELOW:
         return False
     if isinstance(value, str):
         return "${Token[" in value
