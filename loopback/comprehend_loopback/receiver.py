@@ -2,8 +2,9 @@
 
 The handler trusts the CA through ``SSL_CERT_FILE``. Each PUT is recorded with the virtual time
 it arrived; ``refuse_next`` makes the next N PUTs fail with a 500 (to test bounded retries). A PUT
-to another path or query string, or with a Content-Type, is refused with 403, as S3 refuses a request
-its pre-signed URL was not signed for (a signature version 2 URL signs the Content-Type, empty).
+to another path or query string, or with a Content-Type, is refused with 403 and not counted, as S3
+refuses a request its pre-signed URL was not signed for (a signature version 2 URL signs the
+Content-Type, empty).
 """
 
 from __future__ import annotations
@@ -78,6 +79,28 @@ class ResponseReceiver:
             answers = self.answers.get(request_id)
             return answers[0] if answers else None
 
+    def _meet(self, request_id: str, raw: bytes) -> int | str:
+        """Count a signed PUT and pick what it meets: the first armed fault, in the order hang, drop,
+        ``status_next``, garble, refuse (500); else 200, with the answer recorded."""
+        with self.lock:
+            self.puts += 1
+            if self.hang_next > 0:
+                self.hang_next -= 1
+                return "hang"
+            if self.drop_next > 0:
+                self.drop_next -= 1
+                return "drop"
+            if self.status_next:
+                return self.status_next.pop(0)
+            if self.garble_next > 0:
+                self.garble_next -= 1
+                return "garble"
+            if self.refuse_next > 0:
+                self.refuse_next -= 1
+                return 500
+            self.answers.setdefault(request_id, []).append(Answer(request_id, json.loads(raw), self._now(), len(raw)))
+            return 200
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
 
@@ -85,50 +108,22 @@ class ResponseReceiver:
             def do_PUT(self) -> None:
                 raw = self.read_body()
                 request_id = self.path.split("?")[0].rsplit("/", 1)[1]
-                if self.path != receiver.path_for(request_id):
-                    # The signature covers the path and the query string: anything else is refused.
+                if self.path != receiver.path_for(request_id) or self.headers.get("Content-Type"):
+                    # The URL is signed for exactly this path and query string, and no content type (a
+                    # signature version 2 URL signs it, empty): S3 refuses anything else, uncounted.
                     self.reply(403, b"SignatureDoesNotMatch")
                     return
-                with receiver.lock:
-                    receiver.puts += 1
-                    hang = receiver.hang_next > 0
-                    if hang:
-                        receiver.hang_next -= 1
-                if hang:
+                outcome = receiver._meet(request_id, raw)
+                if outcome == "hang":
                     receiver._stopped.wait()
-                    return
-                with receiver.lock:
-                    drop = receiver.drop_next > 0
-                    if drop:
-                        receiver.drop_next -= 1
-                    status = receiver.status_next.pop(0) if receiver.status_next and not drop else None
-                if drop:
+                elif outcome == "drop":
                     self.close_connection = True
                     self.connection.close()
-                    return
-                if self.headers.get("Content-Type", ""):
-                    # The pre-signed URL is signed without a content type: S3 refuses any other
-                    # (SignatureDoesNotMatch). The custom-resource docs send an empty Content-Type.
-                    self.reply(403, b"SignatureDoesNotMatch")
-                    return
-                if status is not None:
-                    self.reply(status)
-                    return
-                with receiver.lock:
-                    garble = receiver.garble_next > 0
-                    if garble:
-                        receiver.garble_next -= 1
-                    refuse = receiver.refuse_next > 0 and not garble
-                    if refuse:
-                        receiver.refuse_next -= 1
-                    elif not garble:
-                        receiver.answers.setdefault(request_id, []).append(
-                            Answer(request_id, json.loads(raw), receiver._now(), len(raw))
-                        )
-                if garble:  # not HTTP: the client's parser raises http.client.BadStatusLine
+                elif outcome == "garble":  # not HTTP: the client's parser raises http.client.BadStatusLine
                     self.wfile.write(b"HTTP/1.1 garbage\r\n\r\n")
                     self.close_connection = True
-                    return
-                self.reply(500 if refuse else 200)
+                else:
+                    assert isinstance(outcome, int)
+                    self.reply(outcome)
 
         return Handler

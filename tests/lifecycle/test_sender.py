@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import http.client
 import ssl
 import threading
 
@@ -88,3 +89,26 @@ def test_an_url_that_never_answers_is_given_up_on_after_each_attempts_timeout(re
     # THEN each attempt times out, and the sender gives up after its 5 attempts
     assert not sender.is_alive() and outcome == [False]
     assert receiver.puts == 5 and clock.slept == [1.0, 2.0, 4.0, 8.0]
+
+
+@pytest.mark.parametrize(
+    ("target", "headers"),
+    [
+        ("/cloudformation-custom-resource-response/r", {}),
+        ("/cloudformation-custom-resource-response/r?X-Amz-Signature=OTHER&X-Amz-Expires=7200", {}),
+        (ResponseReceiver.path_for("r"), {"Content-Type": "application/json"}),
+    ],
+    ids=["no query", "another signature", "a content type"],
+)
+def test_the_world_refuses_a_put_the_url_was_not_signed_for_without_counting_it(receiver, target, headers):
+    # GIVEN a PUT that differs from what the URL was signed for: its query string, or a content type
+    trust = ssl.create_default_context(cafile=str(receiver.ca_file))
+    host, port = receiver.url_for("r").split("/")[2].split(":")
+    connection = http.client.HTTPSConnection(host, int(port), context=trust, timeout=5)
+    # WHEN it is sent
+    connection.request("PUT", target, body=b'{"Status": "SUCCESS"}', headers=headers)
+    reply = connection.getresponse()
+    # THEN S3's refusal comes back, and nothing is recorded or counted
+    assert (reply.status, reply.read()) == (403, b"SignatureDoesNotMatch")
+    connection.close()
+    assert receiver.first("r") is None and receiver.puts == 0

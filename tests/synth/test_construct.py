@@ -21,6 +21,7 @@ from tests.synth.helpers import (
     FLYWHEEL,
     RECOGNIZER,
     RESOURCE_TYPE,
+    TAG_KEY_RULE,
     as_list,
     new_stack,
     policy_statements,
@@ -458,10 +459,6 @@ def test_units_above_the_default_quota_warn():
 
 
 _NAME_RULE = "must be 1-40 letters, digits and inner hyphens (^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)"
-_TAG_KEY_RULE = (
-    "keys must be 1-128 characters and not start with 'aws:' or 'cdk-comprehend-endpoint:' "
-    "(reserved for the ownership tags)"
-)
 
 
 @pytest.mark.parametrize(
@@ -488,7 +485,7 @@ _TAG_KEY_RULE = (
             {"model_arn": CLASSIFIER, "client_request_token": "no spaces"},
             "client_request_token must be 1-64 letters, digits or hyphens, got 'no spaces'",
         ),
-        ({"model_arn": CLASSIFIER, "tags": {"aws:x": "1"}}, f"tags {_TAG_KEY_RULE}, got 'aws:x'"),
+        ({"model_arn": CLASSIFIER, "tags": {"aws:x": "1"}}, f"tags {TAG_KEY_RULE}, got 'aws:x'"),
         (
             {"model_arn": CLASSIFIER, "tags": {"k": "v" * 257}},
             f"tags value of 'k' must be a string of at most 256 characters, got '{'v' * 257}'",
@@ -499,7 +496,7 @@ _TAG_KEY_RULE = (
         ),
         (
             {"model_arn": CLASSIFIER, "tags": {"cdk-comprehend-endpoint:stack-id": "x"}},
-            f"tags {_TAG_KEY_RULE}, got 'cdk-comprehend-endpoint:stack-id'",
+            f"tags {TAG_KEY_RULE}, got 'cdk-comprehend-endpoint:stack-id'",
         ),
         (
             {"model_arn": CLASSIFIER + "\n"},

@@ -11,12 +11,7 @@ import pytest
 from aws_cdk import aws_iam as iam
 
 from cdk_comprehend_endpoint import ComprehendEndpoint
-from tests.synth.helpers import CLASSIFIER, RESOURCE_TYPE, new_stack, template
-
-KEY_RULE = (
-    "keys must be 1-128 characters and not start with 'aws:' or 'cdk-comprehend-endpoint:' "
-    "(reserved for the ownership tags)"
-)
+from tests.synth.helpers import CLASSIFIER, RESOURCE_TYPE, TAG_KEY_RULE, new_stack, template
 
 
 def test_a_tag_key_of_128_characters_is_accepted():
@@ -32,7 +27,7 @@ def test_a_tag_key_of_129_characters_is_refused_naming_the_key():
     stack = new_stack()
     with pytest.raises(ValueError) as refused:
         ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, tags={"k" * 129: "v"})
-    assert str(refused.value) == f"ComprehendEndpoint TestStack/Endpoint: tags {KEY_RULE}, got '{'k' * 129}'"
+    assert str(refused.value) == f"ComprehendEndpoint TestStack/Endpoint: tags {TAG_KEY_RULE}, got '{'k' * 129}'"
 
 
 def test_a_token_tag_key_is_skipped_and_does_not_stop_the_check_of_the_keys_after_it():
@@ -43,7 +38,7 @@ def test_a_token_tag_key_is_skipped_and_does_not_stop_the_check_of_the_keys_afte
     # WHEN the construct is created THEN the token key is not measured, and the reserved key is still refused
     with pytest.raises(ValueError) as refused:
         ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, tags=tags)
-    assert str(refused.value) == f"ComprehendEndpoint TestStack/Endpoint: tags {KEY_RULE}, got 'aws:owner'"
+    assert str(refused.value) == f"ComprehendEndpoint TestStack/Endpoint: tags {TAG_KEY_RULE}, got 'aws:owner'"
 
 
 def test_a_tag_value_built_from_tokens_is_not_measured_by_its_placeholder_text():
@@ -128,7 +123,7 @@ def test_reserved_prefixes_in_any_case_and_an_empty_key_are_refused(key):
     stack = new_stack()
     with pytest.raises(ValueError) as refused:
         ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, tags={key: "v"})
-    assert str(refused.value) == f"ComprehendEndpoint TestStack/Endpoint: tags {KEY_RULE}, got {key!r}"
+    assert str(refused.value) == f"ComprehendEndpoint TestStack/Endpoint: tags {TAG_KEY_RULE}, got {key!r}"
 
 
 def test_a_client_request_token_of_64_characters_is_accepted_and_65_refused():
