@@ -19,11 +19,14 @@ from comprehend_cr.runtime import EndpointResource, log_level_from_env
 _resource: EndpointResource | None = None
 
 
-def build_handler(clock: Clock | None = None, comprehend: Any = None, lambda_client: Any = None) -> EndpointResource:
+def build_handler(
+    clock: Clock | None = None, comprehend: Any = None, lambda_client: Any = None, cloudformation: Any = None
+) -> EndpointResource:
     """A handler over the given clients (default: boto3 clients from the environment)."""
     return EndpointResource(
         comprehend=comprehend or boto3.client("comprehend", config=BOTO_CONFIG),
         lambda_client=lambda_client or boto3.client("lambda", config=BOTO_CONFIG),
+        cloudformation=cloudformation or boto3.client("cloudformation", config=BOTO_CONFIG),
         clock=clock or SystemClock(),
         log_level=log_level_from_env(),
     )

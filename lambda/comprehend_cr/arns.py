@@ -85,14 +85,17 @@ def endpoint_type_for_model_type(model_type: str) -> EndpointType:
         raise ValueError(f"unknown flywheel ModelType {model_type!r}") from None
 
 
-def derive_token(stack_id: str, logical_id: str, request_id: str) -> str:
-    """A ClientRequestToken that is the same for every delivery of one CloudFormation request.
+def derive_token(stack_id: str, logical_id: str, request_id: str, delivery: str = "") -> str:
+    """A ClientRequestToken that is the same for every invocation of one delivery of a request.
 
-    Lambda delivers an asynchronous event again when an invocation fails or times out; a retried
-    Create must reach the endpoint of the first attempt, so the token depends only on the request.
-    A new request (an Update that replaces the endpoint) gets a new token. Matches ``TOKEN``.
+    Lambda runs an asynchronous event again when an invocation fails or times out, and the handler continues
+    a request in new invocations: all of them carry the same event, so a retried Create reaches the endpoint
+    of its first invocation. CloudFormation may send the same request again (same RequestId) as a new
+    delivery (``delivery``: its id, see ``comprehend_cr.delivery``): that attempt gets a new token, so it can
+    create anew when the first attempt's endpoint failed or is gone. A new request (an Update that replaces the
+    endpoint) gets a new token too. Matches ``TOKEN``.
     """
-    digest = hashlib.sha256(f"{stack_id}\n{logical_id}\n{request_id}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{stack_id}\n{logical_id}\n{request_id}\n{delivery}".encode()).hexdigest()
     return f"cfn-{digest[:60]}"
 
 

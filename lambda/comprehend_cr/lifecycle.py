@@ -1,44 +1,59 @@
 """Create, update and delete of one Comprehend endpoint, resumable across Lambda invocations.
 
-:class:`Lifecycle` turns one CloudFormation request into an :class:`~comprehend_cr.outcome.Outcome`.
-It polls ``DescribeEndpoint`` at most once per ``POLL_FIRST_S`` seconds (backing off to
-``POLL_MAX_S``), never starts an API call or a sleep that could outlast the invocation (see
-:mod:`comprehend_cr.budget`), and when the endpoint is still busy it returns ``PENDING`` with a
-``progress`` dict from which the next invocation resumes. Every mutating call is made at most once
-per phase, and ``progress`` records what was done, so a resumed or repeated invocation never
-creates a second endpoint.
+:class:`Lifecycle` turns one delivery of a CloudFormation request into an
+:class:`~comprehend_cr.outcome.Outcome`. It polls ``DescribeEndpoint`` at most once per ``POLL_FIRST_S``
+seconds (backing off to ``POLL_MAX_S``), never starts an API call or a sleep that could outlast the
+invocation (see :mod:`comprehend_cr.budget`), and when the endpoint is still busy it returns ``PENDING``
+with a :class:`~comprehend_cr.progress.Progress` from which the next invocation resumes. Every mutating call
+is made at most once per phase, so a resumed or repeated invocation never creates a second endpoint.
 
-Promises (DESIGN §4 and §4b):
+Promises (docs/design.md §4, §4b and §4c):
 
 - SUCCESS only for an endpoint that is ``IN_SERVICE`` with the desired values;
-- a failure after an endpoint exists answers with that endpoint's ARN (or removes it), so nothing
-  keeps billing;
-- every endpoint created carries the ownership tags of :mod:`comprehend_cr.ownership`, and an
-  endpoint is changed or deleted only when those tags name this stack and this logical resource;
-  a name held by anything else fails naming the conflict and leaves it untouched;
-- an endpoint of the desired name that this resource already owns (the old endpoint met again by a
-  rollback, a retried replacement) is taken back instead of created a second time;
-- an update that succeeds also deletes what a request CloudFormation cancelled is still creating for
-  this resource (CloudFormation never learned of it, so no cleanup would);
-- "gone" is told from "not ours" even when IAM answers AccessDenied for both (a read-only
-  ``ListEndpoints`` lookup), so a Delete of a vanished endpoint still succeeds at once;
+- a failure after an endpoint exists answers with that endpoint's ARN (or removes it), so nothing keeps
+  billing;
+- every endpoint created carries the ownership tags of :mod:`comprehend_cr.ownership`, and an endpoint is
+  changed or deleted only when those tags name this stack and this logical resource; a name held by anything
+  else fails naming the conflict and leaves it untouched; the ARN CreateEndpoint answers with must be the one
+  the request names (a ClientRequestToken shared with another resource fails, touching nothing);
+- an endpoint of the desired name that this resource already owns (the old endpoint met again by a rollback,
+  a retried replacement) is taken back instead of created a second time; a Create never takes back one its
+  resource kept on purpose (``RemovalPolicy: Retain``);
+- deadlines run on CloudFormation's clock (the ResponseURL's ``X-Amz-Date``); a Create or Update reads its
+  stack (:mod:`comprehend_cr.watch`) before it creates or changes anything and before it answers: once
+  CloudFormation no longer waits for it, it creates nothing more, deletes what it created, and answers
+  nothing (an answer would land on the object a newer delivery of the same request is answered through);
+- every Update and Delete deletes the resource's strays (:mod:`comprehend_cr.sweep`);
+- "gone" is told from "not ours" even when IAM answers AccessDenied for both, so a Delete of a vanished
+  endpoint still succeeds at once;
 - bad input fails at once naming the property.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from comprehend_cr import arns, budget
+from comprehend_cr import arns, budget, diffs, sweep
+from comprehend_cr.calls import (
+    ACCESS_DENIED_CODES,
+    Abandoned,
+    NotOurs,
+    OutOfTime,
+    Rejected,
+    Service,
+    Transient,
+    creation_time,
+)
 from comprehend_cr.clock import Clock
+from comprehend_cr.delivery import Delivery, InvalidResponseUrl
 from comprehend_cr.outcome import Outcome
-from comprehend_cr.ownership import RESOURCE_TAG, STACK_TAG, Owner, is_reserved
+from comprehend_cr.ownership import OWNERSHIP_TAG_KEYS, RETAINED_TAG, Owner, is_retained
+from comprehend_cr.progress import Phase, Progress
 from comprehend_cr.properties import EndpointSpec, PropertyError, parse_properties, service_timeout_or_default
+from comprehend_cr.watch import RECHECK_S, StackReader, StackView, verdict
 
 logger = logging.getLogger(__name__)
 
@@ -53,60 +68,11 @@ DEADLINE_MARGIN_S = max(120.0, budget.INVOCATION_MARGIN_S)
 for the last call and the answer to arrive in time)."""
 CLEANUP_RESERVE_S = 600.0
 """Of the time before the deadline, what a failed replacement keeps for removing its new endpoint."""
-
-BUSY = frozenset({"CREATING", "UPDATING"})
-_TRANSIENT_CODES = frozenset(
-    {
-        "InternalServerException",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "Throttling",
-        "ThrottlingException",
-        "TooManyRequestsException",
-        "RequestTimeout",
-        "RequestTimeoutException",
-    }
-)
-ACCESS_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
-OWNERSHIP_TAG_KEYS = f"{STACK_TAG},{RESOURCE_TAG}"
+BUSY = sweep.BUSY
 
 
-class Transient(Exception):
-    """An API call failed in a way worth trying again later (throttling, 5xx, network)."""
-
-
-class Rejected(Exception):
-    """The service refused a request for a reason no retry will fix; ``str()`` is the reason."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-class OutOfTime(Exception):
-    """Not enough of the invocation is left to start another API call and still answer or hand over."""
-
-
-class Abandoned(Exception):
-    """The runtime gave this invocation up (its last-second timer fired): make no further call."""
-
-
-class NotOurs(Exception):
-    """An endpoint exists at ``arn`` but this stack's resource does not own it; ``str()`` is the reason."""
-
-    def __init__(self, arn: str, owner: Owner | None, request_owner: Owner | None = None) -> None:
-        """``owner``: what the endpoint's tags say, None when they name no owner or IAM hid them."""
-        if owner is None:
-            whose = (
-                f"it has no {STACK_TAG} tag naming this stack (IAM refused to show it, or it was created outside "
-                "cdk-comprehend-endpoint >= 0.2; see the README's 'Ownership tags')"
-            )
-        elif request_owner is None or owner.stack_id != request_owner.stack_id:
-            whose = f"it belongs to {owner.describe()}"
-        else:
-            whose = f"it belongs to resource {owner.logical_id} of this stack"
-        super().__init__(f"EndpointArn: {arn} is not this resource's: {whose}; it was left untouched")
+class Withdrawn(Exception):
+    """CloudFormation no longer waits for this delivery; ``str()`` says how the stack shows it."""
 
 
 @dataclass(frozen=True)
@@ -120,9 +86,15 @@ class Request:
     physical_id: str
     properties: Mapping[str, Any]
     old_properties: Mapping[str, Any]
+    delivery: Delivery | None = None
+    """When CloudFormation sent this delivery, and which one it is (None: unknown)."""
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> Request:
+        try:
+            delivery: Delivery | None = Delivery.of(event.get("ResponseURL"))
+        except InvalidResponseUrl:
+            delivery = None
         return cls(
             request_type=event["RequestType"],
             stack_id=event["StackId"],
@@ -131,6 +103,7 @@ class Request:
             physical_id=event.get("PhysicalResourceId", ""),
             properties=event.get("ResourceProperties") or {},
             old_properties=event.get("OldResourceProperties") or {},
+            delivery=delivery,
         )
 
     @property
@@ -138,12 +111,21 @@ class Request:
         """The owner this request's endpoint is tagged with."""
         return Owner(self.stack_id, self.logical_id)
 
+    @property
+    def sent_at(self) -> float | None:
+        return self.delivery.sent_at if self.delivery else None
+
+    def token(self) -> str:
+        """The ClientRequestToken of the endpoint this delivery creates (see ``arns.derive_token``)."""
+        attempt = self.delivery.id if self.delivery else ""
+        return arns.derive_token(self.stack_id, self.logical_id, self.request_id, attempt)
+
 
 def failed_create_marker(logical_id: str) -> str:
     """The physical id answered for a Create that left no endpoint behind.
 
-    It is not an endpoint ARN, so the Delete that CloudFormation sends on rollback succeeds at
-    once and touches nothing (in particular not an endpoint that holds the requested name).
+    It is not an endpoint ARN, so the Delete that CloudFormation sends on rollback deletes no endpoint by
+    that id (only the resource's strays, never one held by anyone else or kept on purpose).
     """
     return f"ComprehendEndpoint-CREATE_FAILED-{logical_id}"
 
@@ -155,29 +137,37 @@ def _never() -> bool:
 class Lifecycle:
     """Drives one request for as long as the current invocation allows.
 
-    ``invocation_end`` is the wall-clock second (on ``clock``) at which this Lambda invocation is
-    killed; no API call starts later than ``budget.CALL_RESERVE_S`` before it. ``abandoned`` says
-    whether the runtime has given the invocation up; once it does, no further call is made.
+    ``invocation_end`` is the wall-clock second (on ``clock``) at which this Lambda invocation is killed; no
+    API call starts later than ``budget.CALL_RESERVE_S`` before it. ``abandoned`` says whether the runtime has
+    given the invocation up; once it does, no further call is made. ``cloudformation`` reads the stack (None:
+    the stack is never read, every request is taken as still waited for).
     """
 
     def __init__(
-        self, comprehend: Any, clock: Clock, invocation_end: float, abandoned: Callable[[], bool] = _never
+        self,
+        comprehend: Any,
+        clock: Clock,
+        invocation_end: float,
+        abandoned: Callable[[], bool] = _never,
+        *,
+        cloudformation: Any = None,
     ) -> None:
-        self._comprehend = comprehend
+        self._service = Service(comprehend, clock, invocation_end, abandoned)
         self._clock = clock
         self._invocation_end = invocation_end
-        self._abandoned = abandoned
-        self._last_status: dict[str, str] = {}
-        self.current_state: dict[str, Any] = {}
+        self._stacks = StackReader(cloudformation, self._service.guard) if cloudformation is not None else None
+        self._view: StackView | None = None
+        self._owner_checked: set[str] = set()
+        """Endpoints whose ownership tags this invocation has read (never carried to the next one)."""
+        self.current: Progress | None = None
         """The progress of the request being run (read by the runtime if it must answer early)."""
 
     # ----------------------------------------------------------------------------- dispatch
 
-    def run(self, request: Request, progress: Mapping[str, Any] | None = None) -> Outcome:
-        """Advance ``request`` from ``progress`` (empty for the first invocation)."""
-        state: dict[str, Any] = dict(progress or {})
-        state.setdefault("started", self._clock.now())
-        self.current_state = state
+    def run(self, request: Request, progress: Progress | None = None) -> Outcome:
+        """Advance ``request`` from ``progress`` (None for the first invocation)."""
+        state = progress or Progress(started=self._clock.now())
+        self.current = state
         if request.request_type == "Create":
             return self._create(request, state)
         if request.request_type == "Update":
@@ -189,99 +179,104 @@ class Lifecycle:
             f"RequestType: unsupported value {request.request_type!r}",
         )
 
+    def _origin(self, request: Request, state: Progress) -> float:
+        """When the request's clock started: CloudFormation's send time, else this handler's first run."""
+        return request.sent_at if request.sent_at is not None else state.started
+
     # ------------------------------------------------------------------------------- create
 
-    def _create(self, request: Request, state: dict[str, Any]) -> Outcome:
+    def _create(self, request: Request, state: Progress) -> Outcome:
         marker = failed_create_marker(request.logical_id)
         try:
             spec = parse_properties(request.properties)
         except PropertyError as exc:
-            return Outcome.failed(marker, str(exc))
-        deadline = state["started"] + spec.service_timeout_s - DEADLINE_MARGIN_S
-        token = spec.client_request_token or arns.derive_token(request.stack_id, request.logical_id, request.request_id)
+            bad = Outcome.failed(marker, str(exc))
+            return self._drive(request, state, lambda: bad, lambda: marker)
+        deadline = self._origin(request, state) + spec.service_timeout_s - DEADLINE_MARGIN_S
+        token = spec.client_request_token or request.token()
 
         def step() -> Outcome | None:
-            if "arn" not in state:
+            if not state.arn:
                 if self._clock.now() >= deadline:
-                    expected = state.get("expected_arn", spec.name)
+                    expected = state.expected_arn or spec.name
                     return Outcome.failed(marker, self._timeout_reason(expected, spec.service_timeout_s))
                 return self._ensure(request, spec, token, state, failed_id=marker)
-            arn = state["arn"]
-            outcome = self._reach(request, spec, state, arn, old_spec=None)
+            outcome = self._reach(request, spec, state, state.arn, old_spec=None)
             if outcome is None and self._clock.now() >= deadline:
-                return Outcome.failed(arn, self._timeout_reason(arn, spec.service_timeout_s))
+                return Outcome.failed(state.arn, self._timeout_reason(state.arn, spec.service_timeout_s))
             return outcome
 
-        return self._drive(step, state, lambda: state.get("arn", marker))
+        return self._drive(request, state, step, lambda: state.arn or marker, spec)
 
     # ------------------------------------------------------------------------------- update
 
-    def _update(self, request: Request, state: dict[str, Any]) -> Outcome:
+    def _update(self, request: Request, state: Progress) -> Outcome:
         old_arn = request.physical_id
         current = arns.parse_endpoint_arn(old_arn)
         if current is None:
-            return Outcome.failed(old_arn, f"PhysicalResourceId: {old_arn!r} is not an endpoint ARN")
+            reason = f"PhysicalResourceId: {old_arn!r} is not an endpoint ARN"
+            return self._drive(request, state, lambda: Outcome.failed(old_arn, reason), lambda: old_arn)
         try:
             spec = parse_properties(request.properties)
         except PropertyError as exc:
-            return Outcome.failed(old_arn, str(exc))
+            bad = Outcome.failed(old_arn, str(exc))
+            return self._drive(request, state, lambda: bad, lambda: old_arn)
         old_spec = _lenient_spec(request.old_properties)
-        deadline = state["started"] + spec.service_timeout_s - DEADLINE_MARGIN_S
+        deadline = self._origin(request, state) + spec.service_timeout_s - DEADLINE_MARGIN_S
 
         def step() -> Outcome | None:
-            if state.get("phase") == "sweep":
-                return self._sweep_step(state, deadline)
+            if state.phase == Phase.SWEEP:
+                return self._sweep_then_answer(request, state, deadline)
             outcome = decide()
             if outcome is None or outcome.status != "SUCCESS":
                 return outcome
-            strays = self._strays(request, keep={old_arn, outcome.physical_id})
-            if not strays:
-                return outcome
-            state.update(phase="sweep", strays=strays, answer=[outcome.physical_id, outcome.data])
-            return self._sweep_step(state, deadline)
+            keep = {old_arn, outcome.physical_id, self._held_physical_id()}
+            strays = sweep.find_strays(
+                self._service, request.owner, keep=keep, created_before=self._created_before(request, state)
+            )
+            state.phase, state.strays = Phase.SWEEP, strays
+            state.answer_id, state.answer_data = outcome.physical_id, dict(outcome.data)
+            return self._sweep_then_answer(request, state, deadline)
 
         def decide() -> Outcome | None:
-            phase = state.get("phase")
-            if phase is None:
+            if state.phase == Phase.PLAN:
                 try:
                     new_type = self._endpoint_type(spec)
                 except PropertyError as exc:
                     return Outcome.failed(old_arn, str(exc))
                 replace = spec.name != current.name or new_type != current.kind
-                state["phase"] = "replace" if replace else "converge"
-                logger.info({"message": "update planned", "EndpointArn": old_arn, "Plan": state["phase"]})
-                phase = state["phase"]
-            if phase == "replace":
+                state.phase = Phase.REPLACE if replace else Phase.CONVERGE
+                logger.info({"message": "update planned", "EndpointArn": old_arn, "Plan": state.phase.value})
+            if state.phase == Phase.REPLACE:
                 return self._replace_step(request, spec, state, old_arn, deadline)
-            if phase == "discard":
-                return self._discard_step(state, old_arn, deadline)
+            if state.phase == Phase.DISCARD:
+                return self._discard_step(request, state, old_arn, deadline)
             outcome = self._reach(request, spec, state, old_arn, old_spec=old_spec)
             if outcome is None and self._clock.now() >= deadline:
                 return Outcome.failed(old_arn, self._timeout_reason(old_arn, spec.service_timeout_s))
             return outcome
 
-        return self._drive(step, state, lambda: old_arn)
+        return self._drive(request, state, step, lambda: old_arn, spec)
 
     def _replace_step(
-        self, request: Request, spec: EndpointSpec, state: dict[str, Any], old_arn: str, deadline: float
+        self, request: Request, spec: EndpointSpec, state: Progress, old_arn: str, deadline: float
     ) -> Outcome | None:
-        if "arn" not in state:
+        if not state.arn:
             if self._clock.now() >= deadline:
-                expected = state.get("expected_arn", spec.name)
+                expected = state.expected_arn or spec.name
                 return Outcome.failed(old_arn, self._timeout_reason(expected, spec.service_timeout_s))
-            token = arns.derive_token(request.stack_id, request.logical_id, request.request_id)
-            outcome = self._ensure(request, spec, token, state, failed_id=old_arn)
-            if "arn" in state:
+            outcome = self._ensure(request, spec, request.token(), state, failed_id=old_arn)
+            if state.arn:
                 logger.info(
                     {
-                        "message": "replacement requested" if state["created"] else "owned endpoint taken back",
-                        "EndpointArn": state["arn"],
+                        "message": "replacement requested" if state.created else "owned endpoint taken back",
+                        "EndpointArn": state.arn,
                         "ReplacedEndpointArn": old_arn,
                     }
                 )
             return outcome
-        new_arn = state["arn"]
-        if not state["created"]:
+        new_arn = state.arn
+        if not state.created:
             # An endpoint this resource already owned (e.g. the old one, met again by a rollback):
             # converge it; on failure it stays as it is, and so does the current one.
             outcome = self._reach(request, spec, state, new_arn, old_spec=None)
@@ -290,155 +285,130 @@ class Lifecycle:
             if outcome is None and self._clock.now() >= deadline:
                 return Outcome.failed(old_arn, self._timeout_reason(new_arn, spec.service_timeout_s))
             return outcome
-        live = self._describe(new_arn)
-        outcome = self._settled(new_arn, live, spec, int(state["units"]))
+        live = self._service.describe(new_arn)
+        outcome = self._settled(new_arn, live, spec, state.units)
         if outcome is not None and outcome.status == "SUCCESS":
             return outcome
         if outcome is None and self._clock.now() < deadline - CLEANUP_RESERVE_S:
             return None
-        state["phase"] = "discard"
-        state["reason"] = (
-            outcome.reason if outcome is not None else self._timeout_reason(new_arn, spec.service_timeout_s)
-        )
-        return self._discard_step(state, old_arn, deadline, live)
+        state.phase = Phase.DISCARD
+        state.reason = outcome.reason if outcome is not None else self._timeout_reason(new_arn, spec.service_timeout_s)
+        return self._discard_step(request, state, old_arn, deadline, live)
 
     def _discard_step(
-        self, state: dict[str, Any], old_arn: str, deadline: float, live: Mapping[str, Any] | None = None
+        self,
+        request: Request,
+        state: Progress,
+        old_arn: str,
+        deadline: float,
+        live: Mapping[str, Any] | None = None,
     ) -> Outcome | None:
         """Remove the replacement endpoint of a failed update, then answer FAILED with the old ARN."""
-        new_arn = state["arn"]
-        reason = f"{state['reason']}; the replacement endpoint was deleted, {old_arn} is unchanged"
+        new_arn = state.arn
+        reason = f"{state.reason}; the replacement endpoint was deleted, {old_arn} is unchanged"
         if live is None:
-            live = self._describe(new_arn)
+            live = self._service.describe(new_arn)
         if live is None or live["Status"] == "DELETING":
             return Outcome.failed(old_arn, reason)
         if live["Status"] in BUSY and self._clock.now() < deadline:
             return None
-        if self._delete_endpoint(new_arn):
+        self._check_owner(new_arn, self._service.tags(new_arn), request.owner)
+        if self._service.delete(new_arn):
             return Outcome.failed(old_arn, reason)
         if self._clock.now() >= deadline:
             logger.error({"message": "replacement endpoint could not be deleted in time", "EndpointArn": new_arn})
-            return Outcome.failed(old_arn, f"{state['reason']}; delete the replacement endpoint {new_arn} by hand")
+            return Outcome.failed(old_arn, f"{state.reason}; delete the replacement endpoint {new_arn} by hand")
         return None
 
-    def _strays(self, request: Request, keep: set[str]) -> list[str]:
-        """Endpoints still CREATING that this resource owns, besides ``keep`` (the one the update
-        answers with and the one CloudFormation knows).
-
-        They come from a request CloudFormation cancelled: a sibling failed while this resource was
-        being replaced, CloudFormation rolled back without waiting for the answer, and the cancelled
-        request goes on creating an endpoint CloudFormation never learns of and so never deletes.
-        Only CREATING ones count: an endpoint in service that this resource owns may have been kept on
-        purpose (an UpdateReplacePolicy of Retain), and is left alone.
-        """
-        strays = []
-        for item in self._endpoints():
-            arn = item.get("EndpointArn")
-            if not arn or arn in keep or item.get("Status") != "CREATING":
-                continue
-            try:
-                owner = Owner.from_tags(self._tags(arn))
-            except Rejected:
-                continue  # not provably this resource's (IAM shows only this stack's endpoints' tags)
-            if owner == request.owner:
-                logger.warning({"message": "endpoint of a cancelled request found", "EndpointArn": arn})
-                strays.append(arn)
-        return strays
-
-    def _sweep_step(self, state: dict[str, Any], deadline: float) -> Outcome | None:
-        """Delete the strays (waiting while they are still being created), then give the update's
-        answer; at the deadline the answer is given anyway and what is left is logged as an error."""
-        physical_id, data = state["answer"]
-        remaining = []
-        for arn in state["strays"]:
-            live = self._describe(arn)
-            if live is None or live["Status"] == "DELETING":
-                continue
-            if live["Status"] in BUSY or not self._delete_endpoint(arn):
-                remaining.append(arn)
-                continue
-            logger.info({"message": "DeleteEndpoint", "EndpointArn": arn, "Why": "created by a cancelled request"})
-        state["strays"] = remaining
-        if remaining and self._clock.now() < deadline:
+    def _sweep_then_answer(self, request: Request, state: Progress, deadline: float) -> Outcome | None:
+        """Delete the strays (waiting while they are still being created), then give the answer; at the
+        deadline the answer is given anyway and what is left is logged as an error."""
+        until_gone = request.request_type == "Delete"
+        state.strays = sweep.sweep_round(self._service, request.owner, state.strays, until_gone=until_gone)
+        if state.strays and self._clock.now() < deadline:
             return None
-        if remaining:
-            logger.error(
-                {"message": "endpoints of a cancelled request left to delete by hand", "EndpointArns": remaining}
-            )
-        return Outcome.success(physical_id, data)
+        if state.strays:
+            logger.error({"message": "stray endpoints left to delete by hand", "EndpointArns": state.strays})
+        return Outcome.success(state.answer_id, dict(state.answer_data))
 
     # ---------------------------------------------------------------------- create or adopt
 
     def _ensure(
-        self, request: Request, spec: EndpointSpec, token: str, state: dict[str, Any], *, failed_id: str
+        self, request: Request, spec: EndpointSpec, token: str, state: Progress, *, failed_id: str
     ) -> Outcome | None:
         """Create the endpoint ``spec`` names, or take back the one this resource already owns.
 
-        Sets ``state["arn"]`` and ``state["created"]`` once there is an endpoint to wait for; returns
-        FAILED (with ``failed_id``) when the name is held by an endpoint this resource does not own or
-        the service refuses the request; None to carry on (also when the name is still being freed).
+        Sets ``state.arn`` and ``state.created`` once there is an endpoint to wait for; returns FAILED (with
+        ``failed_id``) when the name is held by an endpoint this resource does not own (or keeps on purpose,
+        for a Create), when CreateEndpoint answers with another endpoint than the one named, or when the
+        service refuses the request; None to carry on (also when the name is still being freed).
         """
         try:
             kind = self._endpoint_type(spec)
         except PropertyError as exc:
             return Outcome.failed(failed_id, str(exc))
         expected = arns.endpoint_arn_in_stack(request.stack_id, kind, spec.name)
-        state["expected_arn"] = expected
+        state.expected_arn = expected
+        self._still_waited(request, state)
         try:
-            arn = self._create_endpoint(spec, token, request.owner)
+            arn = self._create_endpoint(spec, token, request)
         except Rejected as exc:
             refused = exc
             if exc.code not in ("ResourceInUseException", *ACCESS_DENIED_CODES):
                 return Outcome.failed(failed_id, create_error_reason(spec, exc))
         else:
-            state.update(arn=arn, created=True, awaiting=True, units=created_units(spec))
+            if arn != expected:
+                logger.error({"message": "CreateEndpoint answered with another endpoint", "EndpointArn": arn})
+                return Outcome.failed(
+                    failed_id,
+                    f"ClientRequestToken: CreateEndpoint answered with {arn}, not {expected}: the token belongs to "
+                    "another endpoint's request (give each endpoint its own client_request_token); nothing was "
+                    "changed",
+                )
+            state.arn, state.created, state.awaiting, state.units = arn, True, True, diffs.created_units(spec)
             return None
         # The name is taken, or the current policy may not create it (a rollback runs under the policy
         # of either template): an endpoint this resource owns is taken back, one on its way out is
         # waited for, and anything else is left alone.
         try:
-            live = self._describe(expected)
+            live = self._service.describe(expected)
             if live is None:
                 if refused.code in ACCESS_DENIED_CODES:
                     return Outcome.failed(failed_id, create_error_reason(spec, refused))
                 return None
-            owner = Owner.from_tags(self._tags(expected))
+            tags = self._service.tags(expected)
         except NotOurs as exc:
             return Outcome.failed(failed_id, _conflict_reason(spec, str(exc)))
+        owner = Owner.from_tags(tags)
         if owner != request.owner:
             return Outcome.failed(failed_id, _conflict_reason(spec, str(NotOurs(expected, owner, request.owner))))
         if live["Status"] == "DELETING":
             return None
+        if request.request_type == "Create" and is_retained(tags):
+            return Outcome.failed(
+                failed_id,
+                f"EndpointName: {spec.name!r} is held by {expected}, which this resource kept on purpose "
+                f"(removal_policy=RETAIN, tag {RETAINED_TAG}); it was left untouched. Delete it, choose another "
+                f"endpoint_name, or remove its {RETAINED_TAG} tag to have this resource take it back",
+            )
         logger.info({"message": "endpoint already owned by this resource, taken back", "EndpointArn": expected})
-        state.update(arn=expected, created=False)
+        state.arn, state.created, state.retained = expected, False, is_retained(tags)
         return None
 
     # ------------------------------------------------------------------------------- converge
 
     def _reach(
-        self,
-        request: Request,
-        spec: EndpointSpec,
-        state: dict[str, Any],
-        arn: str,
-        *,
-        old_spec: EndpointSpec | None,
+        self, request: Request, spec: EndpointSpec, state: Progress, arn: str, *, old_spec: EndpointSpec | None
     ) -> Outcome | None:
         """Bring ``arn`` to ``spec``: converge it once, then wait for it to be in service with the values."""
-        if state.get("awaiting"):
-            units = int(state.get("units", spec.units))
-            return self._settled(arn, self._describe(arn), spec, units)
+        if state.awaiting:
+            return self._settled(arn, self._service.describe(arn), spec, state.units or spec.units)
         return self._converge_step(request, spec, state, arn, old_spec)
 
     def _converge_step(
-        self,
-        request: Request,
-        spec: EndpointSpec,
-        state: dict[str, Any],
-        arn: str,
-        old_spec: EndpointSpec | None,
+        self, request: Request, spec: EndpointSpec, state: Progress, arn: str, old_spec: EndpointSpec | None
     ) -> Outcome | None:
-        live = self._describe(arn)
+        live = self._service.describe(arn)
         if live is None:
             return Outcome.failed(arn, f"EndpointArn: {arn} no longer exists; it was deleted outside the stack")
         status = live["Status"]
@@ -446,12 +416,12 @@ class Lifecycle:
             return None  # e.g. a rollback Update arriving while the failed update is still UPDATING
         if status == "DELETING":
             return Outcome.failed(arn, f"EndpointArn: {arn} is being deleted")
-        live_tags = self._tags(arn)
+        live_tags = self._service.tags(arn)
         self._check_owner(arn, live_tags, request.owner)
-        units = target_units(spec, old_spec, live)
-        state["units"] = units
+        units = diffs.target_units(spec, old_spec, live)
+        state.units = units
         try:
-            changes = endpoint_changes(spec, live, units)
+            changes = diffs.endpoint_changes(spec, live, units)
         except PropertyError as exc:
             return Outcome.failed(arn, str(exc))
         if status == "FAILED" and not changes:
@@ -459,19 +429,46 @@ class Lifecycle:
             changes = {"DesiredInferenceUnits": units}
             if spec.model_arn is not None:
                 changes["DesiredModelArn"] = spec.model_arn
+        previous_tags = old_spec.tags if old_spec is not None else None
+        tag_diff = diffs.tag_changes(spec.tags, previous_tags, live_tags)
+        retain_diff = _retention_diff(spec.retain, live_tags)
+        if changes or tag_diff.to_set or tag_diff.to_remove or retain_diff:
+            self._still_waited(request, state)
         if changes:
             try:
-                self._call(self._comprehend.update_endpoint, EndpointArn=arn, **changes)
+                self._service.call(self._service.client.update_endpoint, EndpointArn=arn, **changes)
             except Rejected as exc:
                 if exc.code == "ResourceInUseException":
                     return None
                 return Outcome.failed(arn, str(exc))
             logger.info({"message": "UpdateEndpoint", "EndpointArn": arn, "Changes": sorted(changes)})
-        self._converge_tags(arn, spec.tags, live_tags)
+        self._apply_tags(arn, tag_diff, retain_diff)
         if not changes:  # neither busy, deleting nor FAILED (see above), and nothing differs: in service as desired
             return Outcome.success(arn, self._data(arn, live))
-        state["awaiting"] = True
+        state.awaiting = True
         return None
+
+    def _apply_tags(self, arn: str, tag_diff: diffs.TagChanges, retain_diff: dict[str, bool]) -> None:
+        """Tag and untag what the template changed, and set or clear the retained mark."""
+        to_set = dict(tag_diff.to_set)
+        to_remove = list(tag_diff.to_remove)
+        if retain_diff.get(RETAINED_TAG) is True:
+            to_set[RETAINED_TAG] = "true"
+        elif retain_diff.get(RETAINED_TAG) is False:
+            to_remove.append(RETAINED_TAG)
+        if to_remove:
+            self._service.untag(arn, to_remove)
+        if to_set:
+            self._service.tag(arn, to_set)
+        if to_set or to_remove:
+            logger.info(
+                {
+                    "message": "tags changed",
+                    "EndpointArn": arn,
+                    "TagKeysSet": sorted(to_set),
+                    "TagKeysRemoved": sorted(to_remove),
+                }
+            )
 
     def _check_owner(self, arn: str, tags: Mapping[str, str], expected: Owner) -> None:
         """Raise :class:`NotOurs` unless the tags name ``expected`` (defense in depth: IAM should
@@ -480,124 +477,207 @@ class Lifecycle:
         if owner != expected:
             raise NotOurs(arn, owner, expected)
 
-    def _converge_tags(self, arn: str, desired: Mapping[str, str], live: Mapping[str, str]) -> None:
-        """Tag and untag so the endpoint carries exactly ``desired`` besides the reserved tags
-        (ownership and ``aws:``), which are never removed or changed."""
-        to_set = {k: v for k, v in desired.items() if live.get(k) != v}
-        to_remove = sorted(k for k in live if k not in desired and not is_reserved(k))
-        if to_remove:
-            self._call(self._comprehend.untag_resource, ResourceArn=arn, TagKeys=to_remove)
-        if to_set:
-            self._call(
-                self._comprehend.tag_resource,
-                ResourceArn=arn,
-                Tags=[{"Key": k, "Value": v} for k, v in sorted(to_set.items())],
-            )
-        if to_set or to_remove:
-            logger.info(
-                {
-                    "message": "tags converged",
-                    "EndpointArn": arn,
-                    "TagKeysSet": sorted(to_set),
-                    "TagKeysRemoved": to_remove,
-                }
-            )
-
     # ------------------------------------------------------------------------------- delete
 
-    def _delete(self, request: Request, state: dict[str, Any]) -> Outcome:
+    def _delete(self, request: Request, state: Progress) -> Outcome:
         physical_id = request.physical_id
         timeout = service_timeout_or_default(request.properties)
-        deadline = state["started"] + timeout - DEADLINE_MARGIN_S
-        if arns.parse_endpoint_arn(physical_id) is not None:
-            state.setdefault("target", physical_id)
+        origin = self._origin(request, state)
+        deadline = origin + timeout - DEADLINE_MARGIN_S
+        is_arn = arns.parse_endpoint_arn(physical_id) is not None
+        if is_arn and state.phase == Phase.PLAN and not state.target:
+            state.target = physical_id
 
         def step() -> Outcome | None:
-            if "target" not in state:
-                # Not an endpoint ARN: a failed Create's marker, or an id CloudFormation made up for a
-                # Create it stopped waiting for. An endpoint that Create made may still exist under the
-                # template's name: it is removed too, but only when its tags say it is this resource's.
-                state["target"] = self._unanswered_create(request)
-                state["owner_checked"] = bool(state["target"])
-                if not state["target"]:
-                    logger.info(
-                        {"message": "nothing to delete: not an endpoint ARN", "PhysicalResourceId": physical_id}
-                    )
-                    return Outcome.success(physical_id, {})
-            target = state["target"]
-            live = self._describe(target)
-            if live is None:
+            if request.sent_at is not None and self._clock.now() >= request.sent_at + timeout:
+                logger.error({"message": "CloudFormation stopped waiting for this Delete: not answered"})
+                return Outcome.silent(physical_id)
+            if state.phase == Phase.SWEEP:
+                return self._sweep_then_answer(request, state, deadline)
+            if state.target:
+                outcome = self._delete_target(request, state, deadline, timeout)
+                if outcome is not None:
+                    return outcome
+                if state.target:
+                    return None
+            # The target is gone (or there was none: a failed Create's marker, or an id CloudFormation made
+            # up for a Create it stopped waiting for): remove the resource's strays, then answer.
+            keep = self._delete_keeps(request, is_arn)
+            if keep is None:
                 return Outcome.success(physical_id, {})
-            if not state.get("owner_checked"):
-                owner = Owner.from_tags(self._tags(target))
-                if owner is not None and owner.stack_id == request.stack_id and owner != request.owner:
-                    # A sibling resource of this stack took the name over: it is that resource's to delete.
-                    logger.warning({"message": "left to its owner", "EndpointArn": target, "Owner": owner.logical_id})
-                    return Outcome.success(physical_id, {})
-                if owner != request.owner:
-                    raise NotOurs(target, owner, request.owner)
-                state["owner_checked"] = True
-            if self._clock.now() >= deadline:
-                return Outcome.failed(physical_id, self._timeout_reason(target, timeout))
-            if live["Status"] in BUSY or live["Status"] == "DELETING":
-                return None
-            if self._delete_endpoint(target):
-                logger.info({"message": "DeleteEndpoint", "EndpointArn": target})
+            state.phase, state.answer_id, state.answer_data = Phase.SWEEP, physical_id, {}
+            state.strays = sweep.find_strays(
+                self._service, request.owner, keep=keep, created_before=self._created_before(request, state)
+            )
+            return self._sweep_then_answer(request, state, deadline)
+
+        return self._drive(request, state, step, lambda: physical_id)
+
+    def _delete_target(self, request: Request, state: Progress, deadline: float, timeout: int) -> Outcome | None:
+        """One round of deleting the endpoint CloudFormation named; clears ``state.target`` once it is gone
+        or is not this Delete's to remove."""
+        target = state.target
+        live = self._service.describe(target)
+        if live is None:
+            state.target = ""
             return None
+        if target not in self._owner_checked:
+            owner = Owner.from_tags(self._service.tags(target))
+            if owner is not None and owner.stack_id == request.stack_id and owner != request.owner:
+                # A sibling resource of this stack took the name over: it is that resource's to delete.
+                logger.warning({"message": "left to its owner", "EndpointArn": target, "Owner": owner.logical_id})
+                return Outcome.success(request.physical_id, {})
+            if owner != request.owner:
+                raise NotOurs(target, owner, request.owner)
+            self._owner_checked.add(target)
+        born = creation_time(live)
+        created_before = self._created_before(request, state)
+        if born is not None and created_before is not None and born >= created_before:
+            # The name was used again after CloudFormation sent this Delete: a newer endpoint, not this one.
+            logger.warning({"message": "a newer endpoint holds the name, left alone", "EndpointArn": target})
+            state.target = ""
+            return None
+        if self._clock.now() >= deadline:
+            return Outcome.failed(request.physical_id, self._timeout_reason(target, timeout))
+        if live["Status"] in BUSY or live["Status"] == "DELETING":
+            return None
+        if self._service.delete(target):
+            logger.info({"message": "DeleteEndpoint", "EndpointArn": target})
+        return None
 
-        return self._drive(step, state, lambda: physical_id)
+    def _delete_keeps(self, request: Request, is_arn: bool) -> set[str] | None:
+        """What a Delete's sweep must keep; None: no sweep (the stack's current physical id is unknown)."""
+        if not is_arn:
+            return set()  # a failed or abandoned Create: the resource has no endpoint CloudFormation knows
+        view = self._read_stack(request)
+        if view is None:
+            return None
+        held = view.physical_id if view.stack_status is not None else ""
+        return {held} - {request.physical_id} if held else set()
 
-    def _unanswered_create(self, request: Request) -> str:
-        """The ARN of an endpoint this resource owns under the name its properties give, or ""."""
-        try:
-            spec = parse_properties(request.properties)
-        except PropertyError:
-            return ""
-        kinds: list[arns.EndpointType] = (
-            [arns.endpoint_type_for_model(spec.model_arn)]
-            if spec.model_arn is not None
-            else ["document-classifier-endpoint", "entity-recognizer-endpoint"]
+    # ------------------------------------------------------------------------------ CloudFormation
+
+    def _read_stack(self, request: Request) -> StackView | None:
+        if self._stacks is None:
+            return None
+        self._view = self._stacks.view(request.stack_id, request.logical_id)
+        return self._view
+
+    def _held_physical_id(self) -> str:
+        """The physical id the stack held for the resource at the last read ("" when unknown)."""
+        return self._view.physical_id if self._view is not None else ""
+
+    def _still_waited(self, request: Request, state: Progress, *, fresh: bool = False) -> None:
+        """Raise :class:`Withdrawn` when CloudFormation no longer waits for this delivery (Create and Update
+        only; a "still waited" verdict is reused for ``RECHECK_S`` unless ``fresh``)."""
+        if request.request_type not in ("Create", "Update"):
+            return
+        now = self._clock.now()
+        timeout = service_timeout_or_default(request.properties)
+        if request.sent_at is not None and now >= request.sent_at + timeout:
+            raise Withdrawn(f"CloudFormation stopped waiting at the resource's ServiceTimeout ({timeout} s)")
+        if not fresh and state.checked_at and now - state.checked_at < RECHECK_S:
+            return
+        view = self._read_stack(request)
+        if view is None:
+            return
+        found = verdict(
+            request.request_type, view, first_stack_status=state.stack_status or None, sent_at=request.sent_at
         )
-        for kind in kinds:
-            arn = arns.endpoint_arn_in_stack(request.stack_id, kind, spec.name)
-            try:
-                if self._describe(arn) is not None and Owner.from_tags(self._tags(arn)) == request.owner:
-                    logger.warning({"message": "endpoint of an unanswered Create found", "EndpointArn": arn})
-                    return arn
-            except NotOurs:
-                continue
-        return ""
+        if not found.waited:
+            raise Withdrawn(found.why)
+        state.stack_status = state.stack_status or str(view.stack_status)
+        state.checked_at = now
 
-    # ------------------------------------------------------------------------------ helpers
+    def _created_before(self, request: Request, state: Progress) -> float | None:
+        """Endpoints created at or after this instant are newer than this request (see ``sweep``)."""
+        return request.sent_at + 1.0 if request.sent_at is not None else state.started
+
+    # ------------------------------------------------------------------------------ driver
 
     def _drive(
-        self, step: Callable[[], Outcome | None], state: dict[str, Any], physical_id: Callable[[], str]
+        self,
+        request: Request,
+        state: Progress,
+        step: Callable[[], Outcome | None],
+        physical_id: Callable[[], str],
+        spec: EndpointSpec | None = None,
     ) -> Outcome:
-        """Run ``step`` until it decides, sleeping between attempts within the invocation's budget."""
+        """Run ``step`` until it decides, sleeping between attempts within the invocation's budget; check
+        the stack before an answer, and withdraw once CloudFormation no longer waits."""
         interval = POLL_FIRST_S
         # A resumed request keeps the pace of the invocation before it (DescribeEndpoint <= 1 per 5 s).
-        if "polled_at" in state:
-            self._clock.sleep(max(0.0, state["polled_at"] + POLL_FIRST_S - self._clock.now()))
+        if state.polled_at:
+            self._clock.sleep(max(0.0, state.polled_at + POLL_FIRST_S - self._clock.now()))
         while True:
             try:
-                outcome = step()
+                if state.phase == Phase.WITHDRAW:
+                    outcome = self._withdraw_step(request, state)
+                else:
+                    outcome = step()
+                    if outcome is not None and outcome.status != "SILENT":
+                        outcome = self._finish(request, state, outcome, spec)
+            except Withdrawn as exc:
+                logger.warning({"message": "CloudFormation no longer waits for this request", "Why": str(exc)})
+                state.phase, state.reason = Phase.WITHDRAW, str(exc)
+                continue
             except Transient as exc:
                 logger.warning({"message": "transient error, will retry", "Error": str(exc)})
                 outcome = None
             except OutOfTime:
                 logger.info({"message": "no time left for another call in this invocation"})
-                return Outcome.pending(physical_id(), state)
+                return Outcome.pending(physical_id(), state.to_json())
             except Abandoned:
                 return Outcome.failed(physical_id(), "the invocation was abandoned before it could finish")
             except (NotOurs, Rejected) as exc:
-                return Outcome.failed(physical_id(), str(exc))
-            state["polled_at"] = self._clock.now()
+                try:
+                    outcome = self._finish(request, state, Outcome.failed(physical_id(), str(exc)), spec)
+                except Withdrawn as withdrawn:
+                    state.phase, state.reason = Phase.WITHDRAW, str(withdrawn)
+                    continue
+                except (Transient, OutOfTime, Abandoned, Rejected):
+                    outcome = Outcome.failed(physical_id(), str(exc))
+            state.polled_at = self._clock.now()
             if outcome is not None:
                 return outcome
             if self._clock.now() + interval + INVOCATION_MARGIN_S > self._invocation_end:
-                return Outcome.pending(physical_id(), state)
+                return Outcome.pending(physical_id(), state.to_json())
             self._clock.sleep(interval)
             interval = min(interval * 1.5, POLL_MAX_S)
+
+    def _finish(self, request: Request, state: Progress, outcome: Outcome, spec: EndpointSpec | None) -> Outcome:
+        """The last checks before an answer: CloudFormation still waits (Create, Update), and a created or
+        taken-back endpoint of a retained resource carries the retained mark."""
+        self._still_waited(request, state, fresh=True)
+        if (
+            outcome.status == "SUCCESS"
+            and spec is not None
+            and state.arn == outcome.physical_id
+            and spec.retain != state.retained
+        ):
+            tags = self._service.tags(state.arn)
+            self._check_owner(state.arn, tags, request.owner)
+            self._apply_tags(state.arn, diffs.TagChanges({}, []), _retention_diff(spec.retain, tags))
+            state.retained = spec.retain
+        return outcome
+
+    def _withdraw_step(self, request: Request, state: Progress) -> Outcome | None:
+        """CloudFormation no longer waits: delete the endpoint this delivery created (unless the stack knows
+        it), waiting while it is still being created; then end without an answer."""
+        arn = state.arn
+        known = {request.physical_id, self._held_physical_id()}
+        if not (state.created and arn) or arn in known:
+            return Outcome.silent(request.physical_id or failed_create_marker(request.logical_id))
+        live = self._service.describe(arn)
+        if live is None or live["Status"] == "DELETING":
+            return Outcome.silent(request.physical_id or failed_create_marker(request.logical_id))
+        self._check_owner(arn, self._service.tags(arn), request.owner)
+        if live["Status"] in BUSY or not self._service.delete(arn):
+            return None
+        logger.info({"message": "DeleteEndpoint", "EndpointArn": arn, "Why": "created by a withdrawn request"})
+        return Outcome.silent(request.physical_id or failed_create_marker(request.logical_id))
+
+    # ------------------------------------------------------------------------------ helpers
 
     def _settled(self, arn: str, live: Mapping[str, Any] | None, spec: EndpointSpec, units: int) -> Outcome | None:
         """SUCCESS when ``live`` is in service with the desired values, FAILED when it failed or
@@ -607,24 +687,14 @@ class Lifecycle:
         if live["Status"] == "FAILED":
             message = live.get("Message") or "no message from the service"
             return Outcome.failed(arn, f"Endpoint {arn} FAILED: {message}")
-        if live["Status"] == "IN_SERVICE" and self._matches(live, spec, units):
+        if live["Status"] == "IN_SERVICE" and diffs.matches(live, spec, units):
             return Outcome.success(arn, self._data(arn, live))
         return None
 
     @staticmethod
-    def _matches(live: Mapping[str, Any], spec: EndpointSpec, units: int) -> bool:
-        return (
-            served_units(live) == units
-            and (spec.model_arn is None or live.get("ModelArn") == spec.model_arn)
-            and (spec.data_access_role_arn is None or live.get("DataAccessRoleArn") == spec.data_access_role_arn)
-            and (spec.flywheel_arn is None or live.get("FlywheelArn") == spec.flywheel_arn)
-        )
-
-    @staticmethod
     def _data(arn: str, live: Mapping[str, Any]) -> dict[str, str]:
-        """The attributes of a SUCCESS for ``arn``, an endpoint ARN (the request's physical id, checked
-        on the way in, or the one of an endpoint this request created or took back); ModelArn is empty
-        when the service does not report one."""
+        """The attributes of a SUCCESS for ``arn``, an endpoint ARN; ModelArn is empty when the service does
+        not report one."""
         parsed = arns.parse_endpoint_arn(arn)
         assert parsed is not None, arn
         return {
@@ -636,7 +706,7 @@ class Lifecycle:
         }
 
     def _timeout_reason(self, arn: str, timeout_s: int) -> str:
-        status = self._last_status.get(arn, "unknown").replace("GONE", "gone")
+        status = self._service.last_status.get(arn, "unknown").replace("GONE", "gone")
         elapsed_limit = int(timeout_s - DEADLINE_MARGIN_S)
         return (
             f"Endpoint {arn} still {status} after {elapsed_limit} s, the handler's deadline "
@@ -648,109 +718,39 @@ class Lifecycle:
             return arns.endpoint_type_for_model(spec.model_arn)
         assert spec.flywheel_arn is not None
         try:
-            response = self._call(self._comprehend.describe_flywheel, FlywheelArn=spec.flywheel_arn)
+            response = self._service.call(self._service.client.describe_flywheel, FlywheelArn=spec.flywheel_arn)
         except Rejected as exc:
             raise PropertyError("FlywheelArn", str(exc)) from None
         return arns.endpoint_type_for_model_type(response["FlywheelProperties"]["ModelType"])
 
-    def _create_endpoint(self, spec: EndpointSpec, token: str, owner: Owner) -> str:
-        """CreateEndpoint, tagged with ``owner``; a refusal is raised as :class:`Rejected`."""
-        tags = {**spec.tags, **owner.tags()}
-        request: dict[str, Any] = {
+    def _create_endpoint(self, spec: EndpointSpec, token: str, request: Request) -> str:
+        """CreateEndpoint, tagged with the creation tags; a refusal is raised as :class:`Rejected`."""
+        tags = {**spec.tags, **request.owner.creation_tags(request.request_id)}
+        params: dict[str, Any] = {
             "EndpointName": spec.name,
-            "DesiredInferenceUnits": created_units(spec),
+            "DesiredInferenceUnits": diffs.created_units(spec),
             "ClientRequestToken": token,
             "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
         }
         if spec.model_arn is not None:
-            request["ModelArn"] = spec.model_arn
+            params["ModelArn"] = spec.model_arn
         if spec.flywheel_arn is not None:
-            request["FlywheelArn"] = spec.flywheel_arn
+            params["FlywheelArn"] = spec.flywheel_arn
         if spec.data_access_role_arn is not None:
-            request["DataAccessRoleArn"] = spec.data_access_role_arn
-        response = self._call(self._comprehend.create_endpoint, **request)
+            params["DataAccessRoleArn"] = spec.data_access_role_arn
+        response = self._service.call(self._service.client.create_endpoint, **params)
         arn = str(response["EndpointArn"])
         logger.info({"message": "CreateEndpoint", "EndpointArn": arn, "EndpointName": spec.name})
         return arn
 
-    def _delete_endpoint(self, arn: str) -> bool:
-        """Ask for deletion; False when the endpoint is busy and the call must wait for a later round."""
-        try:
-            self._call(self._comprehend.delete_endpoint, EndpointArn=arn)
-        except Rejected as exc:
-            if exc.code == "ResourceNotFoundException":
-                return True
-            if exc.code == "ResourceInUseException":
-                return False
-            if exc.code in ACCESS_DENIED_CODES and not self._listed(arn):
-                return True
-            raise
-        return True
 
-    def _describe(self, arn: str) -> dict[str, Any] | None:
-        """The endpoint's live properties; None once it no longer exists; :class:`NotOurs` when it
-        exists but IAM refuses to show it (a tag-conditioned policy answers AccessDenied, not
-        ResourceNotFound, for a missing endpoint too: ``ListEndpoints`` tells the two apart)."""
-        try:
-            response = self._call(self._comprehend.describe_endpoint, EndpointArn=arn)
-        except Rejected as exc:
-            if exc.code == "ResourceNotFoundException" or (exc.code in ACCESS_DENIED_CODES and not self._listed(arn)):
-                self._note_status(arn, "GONE")
-                return None
-            if exc.code in ACCESS_DENIED_CODES:
-                raise NotOurs(arn, None) from None
-            raise
-        props: dict[str, Any] = response["EndpointProperties"]
-        self._note_status(arn, str(props.get("Status")))
-        return props
-
-    def _listed(self, arn: str) -> bool:
-        """Whether ``ListEndpoints`` (read-only, allowed on ``*``) shows an endpoint with this ARN."""
-        return any(item.get("EndpointArn") == arn for item in self._endpoints())
-
-    def _endpoints(self) -> Iterator[Mapping[str, Any]]:
-        """Every endpoint of the account and region, page by page, as ``ListEndpoints`` shows them."""
-        kwargs: dict[str, Any] = {}
-        while True:
-            page = self._call(self._comprehend.list_endpoints, **kwargs)
-            yield from page.get("EndpointPropertiesList", [])
-            if not page.get("NextToken"):
-                return
-            kwargs["NextToken"] = page["NextToken"]
-
-    def _tags(self, arn: str) -> dict[str, str]:
-        response = self._call(self._comprehend.list_tags_for_resource, ResourceArn=arn)
-        return {tag["Key"]: tag.get("Value", "") for tag in response.get("Tags", [])}
-
-    def _note_status(self, arn: str, status: str) -> None:
-        previous = self._last_status.get(arn)
-        if previous != status:
-            self._last_status[arn] = status
-            logger.info(
-                {"message": "endpoint status", "EndpointArn": arn, "Status": status, "PreviousStatus": previous}
-            )
-
-    def _call(self, operation: Callable[..., Any], **kwargs: Any) -> Any:
-        """Call a boto3 operation (already retried by botocore) and classify what is left of errors.
-
-        Refuses to start when the runtime abandoned the invocation, or when what is left of it could
-        not cover this call at its slowest plus the answer or hand-over after it.
-        """
-        if self._abandoned():
-            raise Abandoned
-        if self._clock.now() + budget.CALL_RESERVE_S > self._invocation_end:
-            raise OutOfTime
-        try:
-            return operation(**kwargs)
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            code = str(error.get("Code", ""))
-            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-            if code in _TRANSIENT_CODES or status >= 500:
-                raise Transient(f"{code}: {error.get('Message', '')}") from exc
-            raise Rejected(code, str(error.get("Message", ""))) from exc
-        except BotoCoreError as exc:
-            raise Transient(f"{type(exc).__name__}: {exc}") from exc
+def _retention_diff(retain: bool, tags: Mapping[str, str]) -> dict[str, bool]:
+    """``{RETAINED_TAG: True}`` to set the mark, ``False`` to clear it, empty when it is as it should be."""
+    if retain and not is_retained(tags):
+        return {RETAINED_TAG: True}
+    if not retain and is_retained(tags):
+        return {RETAINED_TAG: False}
+    return {}
 
 
 def _lenient_spec(raw: Mapping[str, Any]) -> EndpointSpec | None:
@@ -762,64 +762,6 @@ def _lenient_spec(raw: Mapping[str, Any]) -> EndpointSpec | None:
         return None
 
 
-def created_units(spec: EndpointSpec) -> int:
-    """The units a new endpoint starts with: the template's, clamped into the autoscaling range."""
-    return spec.autoscaling.clamp(spec.units) if spec.autoscaling else spec.units
-
-
-def served_units(live: Mapping[str, Any]) -> Any:
-    """The units the endpoint serves: ``CurrentInferenceUnits``, or the desired ones when the service
-    leaves it out (the API model marks it optional; the docs do not say when it is missing)."""
-    return live.get("CurrentInferenceUnits", live.get("DesiredInferenceUnits"))
-
-
-def target_units(spec: EndpointSpec, old_spec: EndpointSpec | None, live: Mapping[str, Any]) -> int:
-    """The inference units the endpoint should have after this request.
-
-    Without autoscaling, the template's. With autoscaling the scaler owns the live units within
-    [min, max]: they stay as they are (clamped into the range) unless this request changes
-    ``DesiredInferenceUnits`` (or there is no readable previous value), which is then applied,
-    clamped into the range.
-    """
-    if spec.autoscaling is None:
-        return spec.units
-    units_changed = old_spec is None or old_spec.units != spec.units
-    live_units = live.get("DesiredInferenceUnits", live.get("CurrentInferenceUnits"))
-    if units_changed or not isinstance(live_units, int):
-        return spec.autoscaling.clamp(spec.units)
-    return spec.autoscaling.clamp(live_units)
-
-
-def endpoint_changes(spec: EndpointSpec, live: Mapping[str, Any], units: int | None = None) -> dict[str, Any]:
-    """The ``UpdateEndpoint`` arguments that bring ``live`` to ``spec`` (with ``units``, default the
-    template's); empty when nothing differs.
-
-    Raises :class:`PropertyError` for what UpdateEndpoint cannot do in place: removing a
-    data-access role or a flywheel (give the endpoint a new ``EndpointName`` to replace it).
-    """
-    units = spec.units if units is None else units
-    changes: dict[str, Any] = {}
-    if live.get("DesiredInferenceUnits") != units or served_units(live) != units:
-        changes["DesiredInferenceUnits"] = units
-    if spec.model_arn is not None and (
-        live.get("ModelArn") != spec.model_arn or live.get("DesiredModelArn") not in (None, spec.model_arn)
-    ):
-        changes["DesiredModelArn"] = spec.model_arn
-    for prop, desired, change in (
-        ("DataAccessRoleArn", spec.data_access_role_arn, "DesiredDataAccessRoleArn"),
-        ("FlywheelArn", spec.flywheel_arn, "FlywheelArn"),
-    ):
-        current = live.get(prop)
-        if desired is not None and desired != current:
-            changes[change] = desired
-        elif desired is None and current:
-            raise PropertyError(
-                prop,
-                "cannot be removed from an existing endpoint in place; change EndpointName as well to replace it",
-            )
-    return changes
-
-
 def _conflict_reason(spec: EndpointSpec, why: str) -> str:
     return (
         f"EndpointName: {spec.name!r} is already used by an endpoint this resource does not own ({why}). "
@@ -828,7 +770,7 @@ def _conflict_reason(spec: EndpointSpec, why: str) -> str:
 
 
 def create_error_reason(spec: EndpointSpec, error: Rejected) -> str:
-    """A reason for a refused CreateEndpoint that names the property to fix (DESIGN §4)."""
+    """A reason for a refused CreateEndpoint that names the property to fix (docs/design.md §4)."""
     flywheel_named = spec.flywheel_arn is not None and (spec.model_arn is None or "flywheel" in error.message.lower())
     prop, value = ("FlywheelArn", spec.flywheel_arn) if flywheel_named else ("ModelArn", spec.model_arn)
     reasons = {
@@ -846,3 +788,10 @@ def create_error_reason(spec: EndpointSpec, error: Rejected) -> str:
         ),
     }
     return f"{reasons.get(error.code, 'CreateEndpoint failed')} [{error}]"
+
+
+# The pure functions a reader looks for here (they live in ``diffs``).
+endpoint_changes = diffs.endpoint_changes
+target_units = diffs.target_units
+created_units = diffs.created_units
+served_units = diffs.served_units

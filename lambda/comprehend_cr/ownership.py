@@ -5,7 +5,14 @@ the new template (and, on rollback, back to the old one), so permissions keyed t
 current template cannot reach them. Every endpoint the handler creates therefore carries two tags:
 
 - ``cdk-comprehend-endpoint:stack-id``: the StackId of the stack that created it;
-- ``cdk-comprehend-endpoint:logical-id``: the LogicalResourceId of the resource that created it.
+- ``cdk-comprehend-endpoint:logical-id``: the LogicalResourceId of the resource that created it;
+- ``cdk-comprehend-endpoint:request-id``: the RequestId of the CloudFormation request that created it.
+  Only endpoints that carry it are ever swept as strays (see ``comprehend_cr.sweep``): one created before
+  this tag existed (cdk-comprehend-endpoint 0.2) may have been kept on purpose and is never touched.
+
+and, while its resource has ``RemovalPolicy: Retain`` and CloudFormation knows it as the resource's physical
+id, ``cdk-comprehend-endpoint:retained``: CloudFormation will not delete it when it is replaced or removed,
+so no sweep may either.
 
 The handler's policy allows Describe/Update/Delete/Tag/Untag/ListTags only on endpoints whose stack
 tag is this stack's id, and never the untagging or retagging of a reserved key. The handler itself
@@ -22,6 +29,25 @@ from dataclasses import dataclass
 RESERVED_PREFIX = "cdk-comprehend-endpoint:"
 STACK_TAG = RESERVED_PREFIX + "stack-id"
 RESOURCE_TAG = RESERVED_PREFIX + "logical-id"
+OWNERSHIP_TAG_KEYS = f"{STACK_TAG},{RESOURCE_TAG}"
+"""The ownership tag keys, as a successful answer's ``Data.OwnershipTagKeys`` names them."""
+REQUEST_TAG = RESERVED_PREFIX + "request-id"
+RETAINED_TAG = RESERVED_PREFIX + "retained"
+PROTECTED_TAGS = (STACK_TAG, RESOURCE_TAG, REQUEST_TAG)
+"""Written once by CreateEndpoint; the policy forbids tagging or untagging them afterwards."""
+CREATION_TAG_COUNT = len(PROTECTED_TAGS)
+RESERVED_TAG_COUNT = CREATION_TAG_COUNT + 1
+"""Reserved tags an endpoint can carry at most (the creation tags and the retained mark)."""
+
+
+def is_retained(tags: Mapping[str, str]) -> bool:
+    """Whether the endpoint carries the retained mark (its resource keeps it on purpose)."""
+    return RETAINED_TAG in tags
+
+
+def is_sweepable(tags: Mapping[str, str]) -> bool:
+    """Whether a sweep may ever remove the endpoint: created with a request tag and not retained."""
+    return REQUEST_TAG in tags and not is_retained(tags)
 
 
 def is_reserved(key: str) -> bool:
@@ -38,8 +64,12 @@ class Owner:
     logical_id: str
 
     def tags(self) -> dict[str, str]:
-        """The ownership tags to write when creating an endpoint."""
+        """The ownership tags (stack and logical resource)."""
         return {STACK_TAG: self.stack_id, RESOURCE_TAG: self.logical_id}
+
+    def creation_tags(self, request_id: str) -> dict[str, str]:
+        """The reserved tags CreateEndpoint writes: the ownership tags and the creating request."""
+        return {**self.tags(), REQUEST_TAG: request_id}
 
     @classmethod
     def from_tags(cls, tags: Mapping[str, str]) -> Owner | None:

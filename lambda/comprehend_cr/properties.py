@@ -20,8 +20,11 @@ from comprehend_cr import arns, ownership
 
 MAX_TAGS = 50
 """Comprehend's limit of tags per resource."""
-MAX_USER_TAGS = MAX_TAGS - len(ownership.Owner("", "").tags())
-"""What is left for the template's tags once the ownership tags are written."""
+MAX_USER_TAGS = MAX_TAGS - ownership.RESERVED_TAG_COUNT
+"""What is left for the template's tags once the reserved tags are written."""
+REMOVAL_POLICY = "RemovalPolicy"
+REMOVAL_POLICIES = ("Delete", "Retain")
+"""The resource's DeletionPolicy/UpdateReplacePolicy as the construct passes it (CloudFormation's words)."""
 DEFAULT_SERVICE_TIMEOUT_S = 3600
 """CloudFormation's ServiceTimeout when the template sets none."""
 MAX_TAG_KEY = 128
@@ -42,6 +45,7 @@ KNOWN_PROPERTIES = frozenset(
         "DataAccessRoleArn",
         "FlywheelArn",
         AUTOSCALING,
+        REMOVAL_POLICY,
     }
 )
 
@@ -78,7 +82,9 @@ class EndpointSpec:
     tags: Mapping[str, str] = field(default_factory=dict)
     service_timeout_s: int = DEFAULT_SERVICE_TIMEOUT_S
     autoscaling: UnitsRange | None = None
-    """Set when a scaler owns the live units within this range (see ``lifecycle.endpoint_changes``)."""
+    """Set when a scaler owns the live units within this range (see ``diffs.endpoint_changes``)."""
+    retain: bool = False
+    """CloudFormation keeps the endpoint when the resource is replaced or removed (``RemovalPolicy: Retain``)."""
 
 
 def parse_properties(raw: Mapping[str, Any]) -> EndpointSpec:
@@ -119,6 +125,9 @@ def parse_properties(raw: Mapping[str, Any]) -> EndpointSpec:
 
     timeout = _whole_number(raw, "ServiceTimeout", minimum=1, default=DEFAULT_SERVICE_TIMEOUT_S)
     scaling = _autoscaling(raw.get(AUTOSCALING))
+    policy = _optional_str(raw, REMOVAL_POLICY) or "Delete"
+    if policy not in REMOVAL_POLICIES:
+        raise PropertyError(REMOVAL_POLICY, f"must be one of {list(REMOVAL_POLICIES)}, got {policy!r}")
     return EndpointSpec(
         name=name,
         units=units,
@@ -129,6 +138,7 @@ def parse_properties(raw: Mapping[str, Any]) -> EndpointSpec:
         tags=_tags(raw.get("Tags")),
         service_timeout_s=timeout,
         autoscaling=scaling,
+        retain=policy == "Retain",
     )
 
 

@@ -12,14 +12,18 @@ its own function asynchronously with the original event plus ``PROGRESS_KEY`` an
 answering; the next invocation resumes at once. Nothing is created in EventBridge or in the
 function's resource policy, so nothing is left behind.
 
-One answer per request: crhelper arms a timer that fires half a second before the invocation is
-killed and, as shipped, answers FAILED from that thread while the main thread may still be about
-to create an endpoint and answer SUCCESS (orphaning the endpoint the FAILED answer did not name).
-Here the timer never answers: it marks the invocation abandoned, after which the lifecycle makes no
-further call and nothing is sent; Lambda then retries the event and the retry resumes idempotently
-(same token, same progress). The lifecycle's own budget (:mod:`comprehend_cr.budget`) keeps every
-call and the answer clear of the end of the invocation, so the timer is a last resort only. Every
-answer goes through :meth:`EndpointResource._send`, which sends at most one per request.
+One answer per delivery: crhelper arms a timer that fires half a second before the invocation is killed
+and, as shipped, answers FAILED from that thread while the main thread may still be about to create an
+endpoint and answer SUCCESS (orphaning the endpoint the FAILED answer did not name). Here the timer never
+answers: it marks the invocation abandoned, after which the lifecycle makes no further call, nothing is
+sent, and the invocation ends with an error so that Lambda retries the event (the retry resumes
+idempotently: same token, same progress). The lifecycle's own budget (:mod:`comprehend_cr.budget`) keeps
+every call and the answer clear of the end of the invocation, so the timer is a last resort only.
+
+Per-invocation state: crhelper keeps the last request's event, ResponseURL, physical id and data on the
+instance, which Lambda reuses across invocations. Every invocation starts from a clean slate, an event without
+a usable ResponseURL (a console test event) is logged and answered nowhere, and at most one answer is sent per
+invocation (CloudFormation may send the same RequestId again as a new delivery: that one is answered too).
 """
 
 from __future__ import annotations
@@ -33,8 +37,10 @@ from typing import Any
 from crhelper import CfnResource
 
 from comprehend_cr.clock import Clock
+from comprehend_cr.delivery import Delivery, InvalidResponseUrl
 from comprehend_cr.lifecycle import Lifecycle, Request, failed_create_marker
 from comprehend_cr.outcome import Outcome
+from comprehend_cr.progress import Phase, Progress, ProgressError
 from comprehend_cr.response import build_body
 from comprehend_cr.response import send_response as deliver
 
@@ -46,8 +52,15 @@ MAX_HOPS = 12
 """Continuations per request; ServiceTimeout (<= 1 h) needs at most 5 of 15-minute invocations."""
 
 
+REQUIRED_EVENT_KEYS = ("RequestType", "StackId", "RequestId", "LogicalResourceId")
+
+
 class ResourceFailed(Exception):
     """Raised inside a crhelper handler so crhelper answers FAILED with this reason."""
+
+
+class InvocationAbandoned(RuntimeError):
+    """The invocation was given up unanswered: raised to Lambda so that it runs the event again."""
 
 
 class EndpointResource(CfnResource):
@@ -60,44 +73,91 @@ class EndpointResource(CfnResource):
     # Set by ``__call__`` at the start of every invocation.
     _pending: bool
     """The request continues in a new invocation: this one sends no answer."""
+    _silent: bool
+    """CloudFormation no longer waits for this delivery: this invocation sends no answer."""
+    _answered_here: bool
+    """This invocation has sent its answer (guarded by ``_answer_lock``)."""
     _abandoned: bool
     """crhelper's timer fired: this invocation makes no further call and sends no answer of its own."""
     _lifecycle: Lifecycle | None
     """The lifecycle of the request this invocation runs, once it has started (read to answer a crash)."""
 
-    def __init__(self, *, comprehend: Any, lambda_client: Any, clock: Clock, log_level: str) -> None:
+    def __init__(
+        self, *, comprehend: Any, lambda_client: Any, clock: Clock, log_level: str, cloudformation: Any = None
+    ) -> None:
         super().__init__(json_logging=True, log_level=log_level, boto_level="WARNING", sleep_on_delete=0)
         # crhelper logs the raw event and the ResponseURL at DEBUG: never let those records through.
         logging.getLogger("crhelper").setLevel(max(logging.INFO, logging.getLevelName(log_level)))
         self._comprehend = comprehend
         self._lambda = lambda_client
+        self._cloudformation = cloudformation
         self._clock = clock
-        self._answered: str | None = None
-        """RequestId of the last request answered by this instance (guarded by ``_answer_lock``)."""
         self._answer_lock = threading.Lock()
         self.create(self._handle)
         self.update(self._handle)
         self.delete(self._handle)
 
     def __call__(self, event: dict[str, Any], context: Any) -> None:
-        """One invocation: per-invocation state is reset before crhelper arms its timer."""
+        """One invocation: per-invocation state is reset before crhelper arms its timer; an event that
+        cannot be answered is logged and dropped; an abandoned invocation raises so Lambda retries it."""
         self._pending = False
+        self._silent = False
         self._abandoned = False
+        self._answered_here = False
         self._lifecycle = None
+        self._event, self._context, self._response_url = {}, None, ""
+        self.PhysicalResourceId, self.Data, self.Reason = "", {}, ""
+        missing = [key for key in REQUIRED_EVENT_KEYS if not isinstance(event.get(key), str)]
+        try:
+            Delivery.of(event.get("ResponseURL"))
+        except InvalidResponseUrl as exc:
+            missing.append(str(exc))
+        if missing:
+            logger.error(
+                {
+                    "message": "not a CloudFormation request that can be answered: ignored",
+                    "Missing": missing,
+                    "RequestType": str(event.get("RequestType")),
+                    "LogicalResourceId": str(event.get("LogicalResourceId")),
+                }
+            )
+            return
         super().__call__(event, context)
+        if self._abandoned and not self._pending:
+            raise InvocationAbandoned(
+                f"request {event.get('RequestId')} abandoned at the end of the invocation: Lambda retries it"
+            )
 
     def _handle(self, event: dict[str, Any], context: Any) -> str | None:
         request = Request.from_event(event)
         invocation_end = self._clock.now() + context.get_remaining_time_in_millis() / 1000.0
-        self._lifecycle = Lifecycle(self._comprehend, self._clock, invocation_end, lambda: self._abandoned)
-        progress = event.get(PROGRESS_KEY) or {}
+        self._lifecycle = Lifecycle(
+            self._comprehend,
+            self._clock,
+            invocation_end,
+            lambda: self._abandoned,
+            cloudformation=self._cloudformation,
+        )
+        try:
+            progress = Progress.from_json(event[PROGRESS_KEY]) if PROGRESS_KEY in event else None
+        except ProgressError as exc:
+            logger.error({"message": "the carried progress is malformed", "Error": str(exc)})
+            self.PhysicalResourceId = request.physical_id or failed_create_marker(request.logical_id)
+            raise ResourceFailed(f"{PROGRESS_KEY}: {exc}") from None
         outcome = self._lifecycle.run(request, progress)
         if self._abandoned:
+            return None
+        if outcome.status == "SILENT":
+            logger.warning({"message": "not answered: CloudFormation no longer waits for this request"})
+            self._silent = True
             return None
         if outcome.status == "PENDING":
             outcome = self._hand_over(event, context, outcome)
         if outcome.status == "PENDING":
             self._pending = True
+            return None
+        if outcome.status == "SILENT":
+            self._silent = True
             return None
         self.PhysicalResourceId = outcome.physical_id
         self.Data = outcome.data
@@ -118,6 +178,9 @@ class EndpointResource(CfnResource):
         progress = dict(outcome.progress)
         progress["hops"] = int(progress.get("hops", 0)) + 1
         if progress["hops"] > MAX_HOPS:
+            if progress.get("phase") == Phase.WITHDRAW.value:
+                logger.error({"message": f"withdrawn request given up after {MAX_HOPS} continuations"})
+                return Outcome.silent(outcome.physical_id)
             return Outcome.failed(outcome.physical_id, f"gave up after {MAX_HOPS} continuations")
         payload = {**{k: v for k, v in event.items() if k != PROGRESS_KEY}, PROGRESS_KEY: progress}
         try:
@@ -141,7 +204,7 @@ class EndpointResource(CfnResource):
     # --- crhelper overrides ---------------------------------------------------------------
 
     def _cfn_response(self, event: dict[str, Any]) -> None:
-        if self._pending:
+        if self._pending or self._silent:
             return
         self._send()
 
@@ -149,8 +212,8 @@ class EndpointResource(CfnResource):
         """The physical id of a Create that crashed: the endpoint's ARN once CreateEndpoint may have
         been sent (so the rollback Delete finds it), else the marker. (The lifecycle records the ARN it
         expects before it calls CreateEndpoint, and the ARN it gets back is that one.)"""
-        state = self._lifecycle.current_state if self._lifecycle else {}
-        return str(state.get("expected_arn") or failed_create_marker(event["LogicalResourceId"]))
+        state = self._lifecycle.current if self._lifecycle else None
+        return (state.expected_arn if state else "") or failed_create_marker(event["LogicalResourceId"])
 
     def _timeout(self) -> None:
         """crhelper's last-second timer: give the invocation up without answering (see module doc)."""
@@ -164,14 +227,15 @@ class EndpointResource(CfnResource):
         )
 
     def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
-        """Answer CloudFormation, at most once per request (a delivered answer is final) and never once
-        the invocation is abandoned (crhelper's ``send_response`` argument is ignored: see module doc)."""
+        """Answer CloudFormation, at most once per invocation, never once the invocation is abandoned and
+        never without this invocation's own ResponseURL (crhelper's ``send_response`` argument is ignored:
+        see module doc)."""
         request_id = str(self._event.get("RequestId"))
         with self._answer_lock:
-            if self._abandoned or self._answered == request_id:
+            if self._abandoned or self._answered_here or not self._response_url:
                 logger.error({"message": "answer suppressed", "Abandoned": self._abandoned, "RequestId": request_id})
                 return
-            self._answered = request_id
+            self._answered_here = True
         final_status = status or self.Status
         final_reason = reason if status else self.Reason
         if final_status == "FAILED" and self._context is not None:
@@ -185,9 +249,7 @@ class EndpointResource(CfnResource):
             event=self._event,
             data=self.Data or {},
         )
-        if not deliver(self._response_url, body, self._clock):
-            with self._answer_lock:  # never delivered: a later delivery of this request may still answer
-                self._answered = None
+        deliver(self._response_url, body, self._clock)
 
 
 def log_level_from_env() -> str:

@@ -15,15 +15,21 @@ ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/ne
 STACK = "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1"
 
 
-def owned(stack: str = STACK, logical: str = "Endpoint") -> list[dict[str, str]]:
-    """The ownership tags of an endpoint of ``logical`` in ``stack``, as ListTagsForResource returns them."""
-    return [
+def owned(stack: str = STACK, logical: str = "Endpoint", request_id: str | None = "req-0") -> list[dict[str, str]]:
+    """The reserved tags of an endpoint of ``logical`` in ``stack`` that request ``request_id`` created, as
+    ListTagsForResource returns them (``request_id`` None: created before the request tag existed)."""
+    tags = [
         {"Key": "cdk-comprehend-endpoint:logical-id", "Value": logical},
         {"Key": "cdk-comprehend-endpoint:stack-id", "Value": stack},
     ]
+    if request_id is not None:
+        tags.insert(1, {"Key": "cdk-comprehend-endpoint:request-id", "Value": request_id})
+    return tags
 
 
 OWNED = owned()
+CREATION_TAGS = owned(request_id="req-1")
+"""The reserved tags the handler writes when request ``req-1`` (see ``request``) creates the endpoint."""
 
 
 class Clock:
@@ -54,7 +60,7 @@ def create_params(units: int = 1, tags: list[dict[str, str]] | None = None) -> d
         "ModelArn": MODEL,
         "DesiredInferenceUnits": units,
         "ClientRequestToken": ANY,
-        "Tags": [*OWNED, *(tags or [])],
+        "Tags": [*CREATION_TAGS, *(tags or [])],
     }
 
 

@@ -1,5 +1,5 @@
 """Unit tier: every way a property can be wrong fails naming it, and the limits sit exactly where the
-service puts them (48 user tags, 128-character keys, 256-character values, autoscaling bounds)."""
+service puts them (46 user tags, 128-character keys, 256-character values, autoscaling bounds)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from comprehend_cr import arns
+from comprehend_cr.delivery import Delivery
 from comprehend_cr.lifecycle import Lifecycle, Request, failed_create_marker
 from comprehend_cr.ownership import Owner
 from comprehend_cr.properties import (
@@ -34,7 +35,7 @@ def tags(count, value="v"):
         ({"EndpointName": None}, "EndpointName"),
         ({"FlywheelArn": "arn:aws:s3:::bucket"}, "FlywheelArn"),
         ({"Tags": "team=nlp"}, "Tags"),
-        ({"Tags": tags(49)}, "Tags"),
+        ({"Tags": tags(47)}, "Tags"),
         ({"Tags": [{"Value": "no key"}]}, "Tags[0]"),
         ({"Tags": [{"Key": "team", "Value": 7}]}, "Tags[0].Value"),
         ({"Tags": [{"Key": "k" * 129, "Value": "v"}]}, "Tags[0].Key"),
@@ -68,11 +69,11 @@ def test_each_malformed_property_is_refused_naming_it(overrides, prop):
 
 
 def test_the_limits_themselves_are_accepted():
-    # GIVEN 48 tags (50 minus the two ownership tags), each with a 128-character key and a 256-character value
-    longest = [{"Key": f"{i:02d}" + "k" * 126, "Value": "v" * 256} for i in range(48)]
+    # GIVEN 46 tags (50 minus the four reserved tags), each with a 128-character key and a 256-character value
+    longest = [{"Key": f"{i:02d}" + "k" * 126, "Value": "v" * 256} for i in range(46)]
     spec = parse_properties({**BASE, "Tags": longest, "DesiredInferenceUnits": 2, "ServiceTimeout": "3600"})
     # THEN they are all kept, and an int (not only a string) is a whole number too
-    assert len(spec.tags) == 48 and spec.units == 2 and spec.service_timeout_s == 3600
+    assert len(spec.tags) == 46 and spec.units == 2 and spec.service_timeout_s == 3600
 
 
 def test_an_autoscaling_range_is_parsed_and_clamps():
@@ -123,7 +124,7 @@ def test_a_cloudformation_event_maps_to_the_requests_fields():
     event: dict[str, Any] = {
         "RequestType": "Update",
         "ServiceToken": "arn:aws:lambda:us-east-1:111122223333:function:f",
-        "ResponseURL": "https://example.invalid/r",
+        "ResponseURL": "https://example.invalid/r?X-Amz-Date=20261203T101500Z&X-Amz-SignedHeaders=host",
         "StackId": "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1",
         "RequestId": "req-1",
         "LogicalResourceId": "Endpoint",
@@ -141,7 +142,10 @@ def test_a_cloudformation_event_maps_to_the_requests_fields():
         event["PhysicalResourceId"],
         {**BASE, "DesiredInferenceUnits": "2"},
         BASE,
+        Delivery.of(event["ResponseURL"]),
     )
+    # AND the delivery's send time is the URL's X-Amz-Date (2026-12-03 10:15:00 UTC)
+    assert Request.from_event(event).sent_at == 1796292900.0
 
 
 def test_a_create_event_has_no_physical_id_and_an_unknown_request_type_fails_with_the_marker():

@@ -138,7 +138,8 @@ def test_a_replacement_that_failed_at_the_deadline_is_deleted_and_said_so(compre
         described("FAILED", arn=NEW_ARN, Message="bad model"),
         {"EndpointArn": NEW_ARN},
     )
-    # WHEN DeleteEndpoint of the replacement is accepted
+    # WHEN its ownership tags are read again and DeleteEndpoint of the replacement is accepted
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": NEW_ARN})
     stub.add_response("delete_endpoint", {}, {"EndpointArn": NEW_ARN})
     outcome, elapsed = run(client, request("Update", ARN, EndpointName="news-v2"))
     # THEN the update fails at once with the old ARN, saying the replacement was deleted (not "by hand")
@@ -153,6 +154,7 @@ def test_a_replacement_still_creating_at_the_deadline_is_left_to_delete_by_hand(
     client, stub = comprehend
     rename(stub)
     stub.add_response("describe_endpoint", described("CREATING", arn=NEW_ARN), {"EndpointArn": NEW_ARN})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": NEW_ARN})
     stub.add_client_error("delete_endpoint", service_error_code="ResourceInUseException", http_status_code=400)
     outcome, elapsed = run(client, request("Update", ARN, EndpointName="news-v2"))
     # THEN the update fails then and there, with the old ARN, saying which endpoint to delete by hand
@@ -213,6 +215,7 @@ def test_a_replacement_not_in_service_when_the_cleanup_reserve_begins_is_given_u
     # WHEN the replacement is in service at the third check
     stub.add_response("describe_endpoint", described("IN_SERVICE", arn=NEW_ARN), {"EndpointArn": NEW_ARN})
     # THEN it is deleted all the same (the update was given up at the second check), keeping the old ARN
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": NEW_ARN})
     stub.add_response("delete_endpoint", {}, {"EndpointArn": NEW_ARN})
     outcome, _ = run(client, request("Update", ARN, EndpointName="news-v2", timeout=timeout))
     assert (outcome.status, outcome.physical_id) == ("FAILED", ARN)

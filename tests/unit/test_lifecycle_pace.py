@@ -11,6 +11,7 @@ from typing import Any
 
 from comprehend_cr import budget
 from comprehend_cr.lifecycle import Lifecycle
+from comprehend_cr.progress import Progress
 from tests.unit.stubs import ARN, Clock, described, request
 
 
@@ -58,9 +59,11 @@ def test_a_create_polls_after_5_then_7_5_then_every_10_seconds(comprehend):
     ]
 
 
-def awaiting(polled_at: float) -> dict[str, Any]:
+def awaiting(polled_at: float) -> Progress:
     """The progress a Create hands over while its endpoint is being created."""
-    return {"started": 900.0, "polled_at": polled_at, "arn": ARN, "created": True, "awaiting": True, "units": 1}
+    return Progress.from_json(
+        {"started": 900.0, "polled_at": polled_at, "arn": ARN, "created": True, "awaiting": True, "units": 1}
+    )
 
 
 def test_a_continuation_polls_at_once_when_the_last_poll_is_older_than_the_first_interval(comprehend):

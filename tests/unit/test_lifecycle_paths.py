@@ -37,7 +37,7 @@ def test_no_call_is_started_without_time_for_it_and_the_answer(comprehend):
     client, _ = comprehend
     # WHEN a Create runs, THEN it makes no call and hands over (PENDING) with nothing done
     outcome = run(client, request(), budget_s=budget.CALL_RESERVE_S - 1)
-    assert outcome.status == "PENDING" and "arn" not in outcome.progress
+    assert outcome.status == "PENDING" and outcome.progress["arn"] == ""
 
 
 def test_an_abandoned_invocation_makes_no_call(comprehend):
@@ -122,7 +122,7 @@ def test_connection_failures_are_retried_until_the_invocation_hands_over():
     # WHEN a Create runs with 10 minutes of invocation left
     outcome = run(client, request(), budget_s=600)
     # THEN it kept trying (never a FAILED for a network blip) and handed over with nothing created
-    assert outcome.status == "PENDING" and "arn" not in outcome.progress
+    assert outcome.status == "PENDING" and outcome.progress["arn"] == ""
     assert client.calls > 10
 
 
@@ -131,35 +131,29 @@ RECOGNIZER_ARN = "arn:aws:comprehend:us-east-1:111122223333:entity-recognizer-en
 FLYWHEEL = "arn:aws:comprehend:us-east-1:111122223333:flywheel/loop"
 
 
-def test_a_marker_delete_with_unreadable_properties_succeeds_without_a_call(comprehend):
-    # GIVEN a failed Create's marker and properties that do not parse (no name to look for)
-    client, _ = comprehend
-    # THEN SUCCESS at once: the strict client fails the test on any call
+def test_a_marker_delete_with_unreadable_properties_still_looks_for_strays_then_succeeds(comprehend):
+    # GIVEN a failed Create's marker and properties that do not parse, and no endpoint of this resource
+    client, stub = comprehend
+    stub.add_response("list_endpoints", {"EndpointPropertiesList": []}, {})
+    # THEN one ListEndpoints, and SUCCESS at once
     outcome = run(client, request("Delete", MARKER, DesiredInferenceUnits="many"))
     assert (outcome.status, outcome.physical_id) == ("SUCCESS", MARKER)
 
 
-def test_a_marker_delete_looks_for_the_models_endpoint_type_only_then_succeeds(comprehend):
-    # GIVEN a failed Create's marker, a classifier model, and no endpoint under the template's name
+def test_a_marker_delete_deletes_this_resources_strays_only_and_answers_once_they_are_gone(comprehend):
+    # GIVEN another stack's endpoint (IAM refuses its tags) and one this resource created, in service
     client, stub = comprehend
-    stub.add_client_error("describe_endpoint", "ResourceNotFoundException", http_status_code=400)
-    # THEN one DescribeEndpoint of the classifier endpoint (not the recognizer's), and SUCCESS
-    outcome = run(client, request("Delete", MARKER))
-    assert (outcome.status, outcome.physical_id) == ("SUCCESS", MARKER)
-
-
-def test_a_marker_delete_of_a_flywheel_endpoint_passes_a_foreign_type_and_deletes_its_own(comprehend):
-    # GIVEN a flywheel (type unknown without DescribeFlywheel): the classifier endpoint of that name is
-    # another stack's (IAM refuses it, ListEndpoints shows it), the recognizer endpoint is this resource's
-    client, stub = comprehend
-    stub.add_client_error("describe_endpoint", "AccessDeniedException", http_status_code=400)
-    stub.add_response("list_endpoints", {"EndpointPropertiesList": [{"EndpointArn": ARN, "Status": "IN_SERVICE"}]}, {})
+    listed = [{"EndpointArn": ARN, "Status": "IN_SERVICE"}, {"EndpointArn": RECOGNIZER_ARN, "Status": "IN_SERVICE"}]
+    stub.add_response("list_endpoints", {"EndpointPropertiesList": listed}, {})
+    stub.add_client_error("list_tags_for_resource", "AccessDeniedException", http_status_code=400)
+    stub.add_response("list_tags_for_resource", {"Tags": owned()}, {"ResourceArn": RECOGNIZER_ARN})
+    # WHEN the sweep looks at this resource's endpoint again (status, then its tags) and deletes it
     recognizer = described(arn=RECOGNIZER_ARN)
     stub.add_response("describe_endpoint", recognizer, {"EndpointArn": RECOGNIZER_ARN})
     stub.add_response("list_tags_for_resource", {"Tags": owned()}, {"ResourceArn": RECOGNIZER_ARN})
-    # THEN the recognizer endpoint is deleted and the Delete answers once it is gone
-    stub.add_response("describe_endpoint", recognizer, {"EndpointArn": RECOGNIZER_ARN})
     stub.add_response("delete_endpoint", {}, {"EndpointArn": RECOGNIZER_ARN})
+    stub.add_response("describe_endpoint", described("DELETING", arn=RECOGNIZER_ARN), {"EndpointArn": RECOGNIZER_ARN})
     stub.add_client_error("describe_endpoint", "ResourceNotFoundException", http_status_code=400)
+    # THEN the Delete answers only once it is gone, and the other stack's endpoint was never described
     outcome = run(client, request("Delete", MARKER, ModelArn=None, FlywheelArn=FLYWHEEL))
     assert (outcome.status, outcome.physical_id) == ("SUCCESS", MARKER)

@@ -1,5 +1,7 @@
-"""Contract tier: a successful update deletes what a cancelled request of the same resource is still
-creating (CloudFormation never learned of it), and nothing else. Driven from the outside: an Update
+"""Contract tier: a successful update deletes the strays of its resource, whatever their status (endpoints a
+cancelled or withdrawn request of the same resource created: CloudFormation never learned of them), and
+nothing else: not another owner's endpoint, not one kept on purpose, not one from before the request tag.
+Driven from the outside: an Update
 in, the service's answers stubbed (every call checked against botocore's model, in order), the
 answer and the calls out."""
 
@@ -40,7 +42,10 @@ def run(client, *, service_timeout=None):
 
 
 def status_of(stub, arn, status):
+    """A sweep round's look at a stray: its status, then (unless it is already going) its tags again."""
     stub.add_response("describe_endpoint", described(status, arn=arn), {"EndpointArn": arn})
+    if status != "DELETING":
+        stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": arn})
 
 
 def test_a_stray_still_being_created_is_deleted_once_it_can_be_then_the_update_answers(comprehend):
@@ -57,19 +62,24 @@ def test_a_stray_still_being_created_is_deleted_once_it_can_be_then_the_update_a
     assert (outcome.status, outcome.physical_id, outcome.data["EndpointArn"]) == ("SUCCESS", ARN, ARN)
 
 
-def test_endpoints_of_other_owners_or_not_being_created_are_not_touched(comprehend):
+def test_other_owners_kept_and_pre_request_tag_endpoints_are_not_touched(comprehend):
     client, stub = comprehend
     # GIVEN, besides the update's endpoint: another stack's endpoint being created (IAM refuses its
-    # tags), a sibling resource's endpoint being created, and one of this resource's in service
+    # tags), a sibling resource's endpoint being created, one of this resource's in service that it keeps
+    # on purpose (retained mark), and one of this resource's created before the request tag existed (0.2)
     unchanged_update(stub)
     no_strays(
         stub,
         {"EndpointArn": FOREIGN, "Status": "CREATING"},
         {"EndpointArn": SIBLING, "Status": "CREATING"},
         {"EndpointArn": STRAY, "Status": "IN_SERVICE"},
+        {"EndpointArn": STRAY_2, "Status": "IN_SERVICE"},
     )
     stub.add_client_error("list_tags_for_resource", "AccessDeniedException", http_status_code=400)
     stub.add_response("list_tags_for_resource", {"Tags": owned(logical="People")}, {"ResourceArn": SIBLING})
+    kept = [*OWNED, {"Key": "cdk-comprehend-endpoint:retained", "Value": "true"}]
+    stub.add_response("list_tags_for_resource", {"Tags": kept}, {"ResourceArn": STRAY})
+    stub.add_response("list_tags_for_resource", {"Tags": owned(request_id=None)}, {"ResourceArn": STRAY_2})
     # THEN the update answers at once, and nothing is described, deleted or tagged
     outcome, _ = run(client)
     assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
@@ -125,7 +135,7 @@ def test_the_endpoint_a_rename_replaces_is_never_swept_even_while_still_being_cr
     # GIVEN news still CREATING (a create that failed on a stack deployed with --no-rollback), renamed
     # to news-v2: the replacement is created and comes into service first
     stub.add_response("create_endpoint", {"EndpointArn": STRAY})
-    status_of(stub, STRAY, "IN_SERVICE")
+    stub.add_response("describe_endpoint", described(arn=STRAY), {"EndpointArn": STRAY})
     # WHEN the search for strays sees news CREATING with this resource's tags
     stub.add_response(
         "list_endpoints",
