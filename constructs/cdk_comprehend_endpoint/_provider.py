@@ -11,8 +11,9 @@ current template (the API has no request-tag condition key, so names are all the
 call (Describe, Update, Delete, ListTags, Tag, Untag) on this account and region's endpoints whose
 ownership tag names this stack, so that CloudFormation's cleanup and rollback, which run under a
 policy that no longer (or not yet) names an endpoint, can still reach it; never the untagging or
-retagging of the ownership keys; ``ListEndpoints`` (read-only) to tell a deleted endpoint from one
-IAM hides; ``iam:PassRole`` only for the given roles and only to Comprehend.
+retagging of the reserved keys CreateEndpoint writes; ``ListEndpoints`` (read-only) to tell a deleted endpoint
+from one IAM hides; ``DescribeStacks``/``DescribeStackResource`` on this stack only, to tell whether
+CloudFormation still waits for a request; ``iam:PassRole`` only for the given roles and only to Comprehend.
 
 Ordering without a cycle: the policy names the function itself (the handler invokes itself to keep
 waiting), so the function cannot depend on the policy. The alias (``$LATEST``) depends on the
@@ -50,7 +51,14 @@ request would only fail at the ServiceTimeout."""
 ENDPOINT_KINDS = ("document-classifier-endpoint", "entity-recognizer-endpoint")
 STACK_TAG = "cdk-comprehend-endpoint:stack-id"
 """The ownership tag the handler writes on every endpoint it creates (``comprehend_cr.ownership``)."""
-RESERVED_TAG_PATTERN = "cdk-comprehend-endpoint:*"
+PROTECTED_TAG_KEYS = [
+    "cdk-comprehend-endpoint:stack-id",
+    "cdk-comprehend-endpoint:logical-id",
+    "cdk-comprehend-endpoint:request-id",
+]
+"""The reserved tags CreateEndpoint writes (``comprehend_cr.ownership.PROTECTED_TAGS``): never tagged or untagged
+afterwards. The retained mark (``cdk-comprehend-endpoint:retained``) may be: the handler sets and clears it."""
+STACK_READ_ACTIONS = ["cloudformation:DescribeStackResource", "cloudformation:DescribeStacks"]
 OWNED_ENDPOINT_ACTIONS = [
     "comprehend:DeleteEndpoint",
     "comprehend:DescribeEndpoint",
@@ -63,8 +71,8 @@ WILDCARD_REASON = (
     "endpoints after the policy has moved to the new template (and rolls back under the old one), so a "
     "name-scoped policy cannot reach them. The statement is limited to this account and region's "
     "endpoints whose cdk-comprehend-endpoint:stack-id tag is this stack's id, and may not untag or "
-    "retag that key. ListEndpoints has no resource-level permission; it is read-only and tells a "
-    "deleted endpoint from one the handler may not see."
+    "retag the reserved keys CreateEndpoint writes. ListEndpoints has no resource-level permission; it is "
+    "read-only and tells a deleted endpoint from one the handler may not see."
 )
 
 
@@ -151,10 +159,13 @@ class EndpointProvider(Construct):
                     resources=[cdk.Fn.sub(arn) for arn in owned],
                     conditions={
                         **owned_by_stack,
-                        "ForAllValues:StringNotLike": {"aws:TagKeys": [RESERVED_TAG_PATTERN]},
+                        "ForAllValues:StringNotEquals": {"aws:TagKeys": PROTECTED_TAG_KEYS},
                     },
                 ),
                 iam.PolicyStatement(sid="TellGoneFromNotOurs", actions=["comprehend:ListEndpoints"], resources=["*"]),
+                iam.PolicyStatement(
+                    sid="ReadWhetherThisStackStillWaits", actions=STACK_READ_ACTIONS, resources=[cdk.Aws.STACK_ID]
+                ),
             ],
         )
         _acknowledge_wildcards(cast(cdk.CfnResource, self.policy.node.default_child))

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 _PARTITION = r"aws(-[a-z]+)*"
 _REGION = r"[a-z]{2}(-[a-z]+)+-[0-9]"
@@ -34,8 +34,9 @@ ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::(?P<account>{_ACCOUNT}):role/.+")
 ENDPOINT_NAME = re.compile(_NAME)
 TOKEN = re.compile(r"[a-zA-Z0-9-]{1,64}")
 MAX_NAME = 40
-MAX_TAGS = 48
-"""Comprehend allows 50 tags per resource; the handler adds two ownership tags."""
+MAX_TAGS = 46
+"""Comprehend allows 50 tags per resource; the handler adds up to four reserved tags (ownership, the creating
+request, the retained mark)."""
 RESERVED_TAG_PREFIXES = ("aws:", "cdk-comprehend-endpoint:")
 UNIT_QUOTA = 10
 
@@ -237,3 +238,46 @@ def claim_endpoint_name(scope: Construct, stack: cdk.Stack, name: str, *, genera
         rule += " (give one of them another endpoint_name)"
         check(scope, False, "endpoint_name", rule, name)
     names[name] = (scope.node.path, generated)
+
+
+_TOKENS: weakref.WeakKeyDictionary[IConstruct, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def claim_client_request_token(scope: Construct, token: str | None) -> None:
+    """Refuse a ``client_request_token`` another endpoint of the app already uses.
+
+    CreateEndpoint answers a token it has seen with the endpoint that token created: two resources with one
+    token would share one endpoint (in two stacks, the second stack's rollback would then fail to delete it).
+    Unresolved tokens are skipped.
+    """
+    if token is None or unresolved(token):
+        return
+    tokens = _TOKENS.setdefault(scope.node.root, {})
+    other = tokens.get(token)
+    check(
+        scope,
+        other is None,
+        "client_request_token",
+        f"must be unique in the app (CreateEndpoint would answer with the endpoint of {other})",
+        token,
+    )
+    tokens[token] = scope.node.path
+
+
+KEPT_POLICIES = ("RETAIN", "RETAIN_ON_UPDATE_OR_DELETE")
+"""Removal policies under which CloudFormation keeps a replaced or removed endpoint."""
+
+
+def removal_policy_property(scope: Construct, removal_policy: cdk.RemovalPolicy) -> str | None:
+    """The custom resource's ``RemovalPolicy`` property: ``Retain`` when CloudFormation keeps the endpoint on
+    replacement or removal (the handler then marks it, so that no stray sweep ever deletes it), else None
+    (left out: the handler's default is ``Delete``). SNAPSHOT is refused: CloudFormation cannot snapshot a
+    custom resource."""
+    check(
+        scope,
+        removal_policy.name != "SNAPSHOT",
+        "removal_policy",
+        "must be DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE (CloudFormation cannot snapshot a custom resource)",
+        removal_policy,
+    )
+    return "Retain" if removal_policy.name in KEPT_POLICIES else None

@@ -129,8 +129,12 @@ class ComprehendEndpoint(_EndpointBase):
         :param client_request_token: idempotency token for CreateEndpoint. Default: derived from the
             stack id, the logical id and the CloudFormation request, so a retried request reaches the
             same endpoint and a new request (a replacement) gets a new one.
-        :param removal_policy: what happens to the endpoint when the resource leaves the stack.
-            Default: ``DESTROY``. ``RETAIN`` keeps the endpoint, and its hourly cost, after stack deletion.
+        :param removal_policy: what happens to the endpoint when it is replaced or the resource leaves the
+            stack. Default: ``DESTROY``. ``RETAIN`` (or ``RETAIN_ON_UPDATE_OR_DELETE``) keeps the endpoint, and
+            its hourly cost, after replacement and stack deletion; the handler marks it
+            (tag ``cdk-comprehend-endpoint:retained``) so that no later request of the stack deletes it as a
+            stray, and a construct added back under the same id refuses to take it over. ``SNAPSHOT`` is
+            refused.
 
         Checked at synth: the Python type of every argument (before anything is added to the app), then
         the values (tokens are skipped), a model, flywheel or role outside a concrete stack environment,
@@ -177,6 +181,8 @@ class ComprehendEndpoint(_EndpointBase):
         )
         name = endpoint_name if endpoint_name is not None else _naming.generated_endpoint_name(self, stack)
         _validation.claim_endpoint_name(self, stack, name, generated=endpoint_name is None)
+        _validation.claim_client_request_token(self, client_request_token)
+        kept = _validation.removal_policy_property(self, removal_policy)
 
         provider = EndpointProvider.of(stack)
         _provider_logs.apply_pending(stack, provider)
@@ -200,6 +206,7 @@ class ComprehendEndpoint(_EndpointBase):
             "DataAccessRoleArn": role_arn,
             "ClientRequestToken": client_request_token,
             "Tags": self._tags.rendered_tags,
+            "RemovalPolicy": kept,
         }
         self._resource = cdk.CustomResource(
             self,

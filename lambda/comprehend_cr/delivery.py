@@ -7,7 +7,8 @@ ResponseURL. That URL is a signature version 4 URL that signs only ``host``
 ``X-Amz-Date`` is when CloudFormation signed it, i.e. when it sent this delivery. Lambda's retries of a failed
 invocation, and the handler's own continuations, carry the same event and so the same URL.
 
-So a delivery is identified by its URL (a digest of it: the URL itself is a secret and is never logged), and
+So a delivery is identified by its URL's path and query string (a digest of them: the URL itself is a secret
+and is never logged; the host is left out, so the same delivery has the same id wherever it is served), and
 its send time is the URL's ``X-Amz-Date`` (whole seconds, rounded down: the true send time is within the
 second after it). A URL without a readable ``X-Amz-Date`` gives no send time; the handler then counts from
 its first invocation instead.
@@ -45,7 +46,7 @@ class Delivery:
         parts = urlsplit(response_url)
         if parts.scheme != "https" or not parts.netloc:
             raise InvalidResponseUrl("ResponseURL: not an https URL")
-        digest = hashlib.sha256(response_url.encode()).hexdigest()[:20]
+        digest = hashlib.sha256(f"{parts.path}?{parts.query}".encode()).hexdigest()[:20]
         return cls(digest, amz_date(parts.query))
 
 

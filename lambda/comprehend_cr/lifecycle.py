@@ -532,7 +532,7 @@ class Lifecycle:
             self._owner_checked.add(target)
         born = creation_time(live)
         created_before = self._created_before(request, state)
-        if born is not None and created_before is not None and born >= created_before:
+        if born is not None and created_before is not None and born > created_before:
             # The name was used again after CloudFormation sent this Delete: a newer endpoint, not this one.
             logger.warning({"message": "a newer endpoint holds the name, left alone", "EndpointArn": target})
             state.target = ""
@@ -590,7 +590,8 @@ class Lifecycle:
         state.checked_at = now
 
     def _created_before(self, request: Request, state: Progress) -> float | None:
-        """Endpoints created at or after this instant are newer than this request (see ``sweep``)."""
+        """Endpoints created after this instant are newer than this request (see ``sweep``): the second after
+        the URL's X-Amz-Date (rounded down), else this request's first invocation."""
         return request.sent_at + 1.0 if request.sent_at is not None else state.started
 
     # ------------------------------------------------------------------------------ driver

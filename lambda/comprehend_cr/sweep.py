@@ -9,7 +9,7 @@ and Delete of the resource therefore lists the region's endpoints and deletes ea
 - is not marked retained (``RemovalPolicy: Retain``: CloudFormation keeps it on purpose);
 - is neither the physical id CloudFormation sent, nor the request's answer, nor the physical id the stack
   holds for the resource now (``keep``);
-- was created before this request was sent (``created_before``): a newer request that reuses the name (a
+- was created no later than this request was sent (``created_before``): a newer request that reuses the name (a
   rename back, a resource added again) owns a newer endpoint, which no late request may delete;
 
 whatever its status. Its tags are read again right before each deletion, so nothing carried between
@@ -37,7 +37,7 @@ def find_strays(service: Service, owner: Owner, *, keep: Collection[str], create
         if not arn or arn in keep or item.get("Status") == "DELETING":
             continue
         born = creation_time(item)
-        if created_before is not None and born is not None and born >= created_before:
+        if created_before is not None and born is not None and born > created_before:
             continue
         if _sweepable(service, arn, owner):
             logger.warning({"message": "stray endpoint found", "EndpointArn": arn})

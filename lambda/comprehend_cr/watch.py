@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
+
+from comprehend_cr.calls import Abandoned, OutOfTime
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +129,8 @@ def verdict(
 
 class StackReader:
     """Reads the stack's and the resource's status. Every failure (throttled, refused, an old policy without
-    the permission) gives None: "unknown", which is never taken as "over"."""
+    the permission, an answer that cannot be parsed) gives None: "unknown", which is never taken as "over";
+    only the invocation's own limits (:class:`OutOfTime`, :class:`Abandoned`) propagate."""
 
     def __init__(self, cloudformation: Any, guard: Callable[[], None]) -> None:
         """``guard()`` runs before every call: the lifecycle's time budget and abandonment check."""
@@ -153,7 +156,10 @@ class StackReader:
                 return StackView(None)
             logger.warning({"message": "stack status unknown", "Error": _code(exc)})
             return None
-        except BotoCoreError as exc:
+        except (OutOfTime, Abandoned):
+            raise
+        except Exception as exc:
+            # answer) says nothing about the request: "unknown", never "over"
             logger.warning({"message": "stack status unknown", "Error": type(exc).__name__})
             return None
         when = detail.get("LastUpdatedTimestamp")

@@ -159,8 +159,8 @@ OWNERSHIP_KEYS = ("cdk-comprehend-endpoint:stack-id", "cdk-comprehend-endpoint:l
 
 
 def user_tags(endpoint):
-    """The endpoint's tags without the ownership tags the handler adds."""
-    return {k: v for k, v in endpoint.tags.items() if k not in OWNERSHIP_KEYS}
+    """The endpoint's tags without the reserved tags the handler adds (ownership, creating request, mark)."""
+    return {k: v for k, v in endpoint.tags.items() if not k.startswith("cdk-comprehend-endpoint:")}
 
 
 def owned_by(cfn, logical_id="Endpoint"):

@@ -106,6 +106,7 @@ def test_a_handler_whose_crhelper_failed_to_initialize_answers_failed_with_its_r
         clients = {
             "comprehend": boto3.client("comprehend", config=index.BOTO_CONFIG),
             "lambda_client": boto3.client("lambda", config=index.BOTO_CONFIG),
+            "cloudformation": boto3.client("cloudformation", config=index.BOTO_CONFIG),
         }
         with monkeypatch.context() as bare:
             bare.delenv("AWS_REGION", raising=False)

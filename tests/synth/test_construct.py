@@ -209,7 +209,7 @@ def test_later_calls_reach_only_endpoints_whose_ownership_tag_is_this_stack():
     assert manage["Condition"] == {"StringEquals": OWNED_BY_THIS_STACK}
 
 
-def test_tag_and_untag_may_not_touch_the_ownership_keys():
+def test_tag_and_untag_may_not_touch_the_keys_createendpoint_writes():
     stack = new_stack()
     ComprehendEndpoint(stack, "A", model_arn=CLASSIFIER)
     tags = statement(template(stack), "TagEndpointsThisStackOwnsButNotTheirOwnership")
@@ -217,7 +217,13 @@ def test_tag_and_untag_may_not_touch_the_ownership_keys():
     assert tags["Resource"] == OWNED_ENDPOINTS
     assert tags["Condition"] == {
         "StringEquals": OWNED_BY_THIS_STACK,
-        "ForAllValues:StringNotLike": {"aws:TagKeys": ["cdk-comprehend-endpoint:*"]},
+        "ForAllValues:StringNotEquals": {
+            "aws:TagKeys": [
+                "cdk-comprehend-endpoint:stack-id",
+                "cdk-comprehend-endpoint:logical-id",
+                "cdk-comprehend-endpoint:request-id",
+            ]
+        },
     }
 
 
@@ -238,7 +244,7 @@ def test_ownership_tag_key_in_the_policy_is_the_handlers():
     from comprehend_cr import ownership
 
     assert _provider.STACK_TAG == ownership.STACK_TAG
-    assert _provider.RESERVED_TAG_PATTERN == ownership.RESERVED_PREFIX + "*"
+    assert _provider.PROTECTED_TAG_KEYS == list(ownership.PROTECTED_TAGS)
 
 
 def test_async_invocations_of_function_and_alias_expire_within_the_service_timeout():
@@ -492,7 +498,7 @@ _NAME_RULE = "must be 1-40 letters, digits and inner hyphens (^[a-zA-Z0-9](-*[a-
         ),
         (
             {"model_arn": CLASSIFIER, "tags": {f"k{i}": "v" for i in range(49)}},
-            "tags must hold at most 48 tags, got 49",
+            "tags must hold at most 46 tags, got 49",
         ),
         (
             {"model_arn": CLASSIFIER, "tags": {"cdk-comprehend-endpoint:stack-id": "x"}},

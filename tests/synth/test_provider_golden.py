@@ -72,13 +72,25 @@ GOLDEN_STATEMENTS = [
         "Action": ["comprehend:TagResource", "comprehend:UntagResource"],
         "Condition": {
             **OWNED_BY_THE_STACK,
-            "ForAllValues:StringNotLike": {"aws:TagKeys": ["cdk-comprehend-endpoint:*"]},
+            "ForAllValues:StringNotEquals": {
+                "aws:TagKeys": [
+                    "cdk-comprehend-endpoint:stack-id",
+                    "cdk-comprehend-endpoint:logical-id",
+                    "cdk-comprehend-endpoint:request-id",
+                ]
+            },
         },
         "Effect": "Allow",
         "Resource": OWNED,
         "Sid": "TagEndpointsThisStackOwnsButNotTheirOwnership",
     },
     {"Action": "comprehend:ListEndpoints", "Effect": "Allow", "Resource": "*", "Sid": "TellGoneFromNotOurs"},
+    {
+        "Action": ["cloudformation:DescribeStackResource", "cloudformation:DescribeStacks"],
+        "Effect": "Allow",
+        "Resource": {"Ref": "AWS::StackId"},
+        "Sid": "ReadWhetherThisStackStillWaits",
+    },
     {
         "Action": "iam:PassRole",
         "Condition": {"StringEquals": {"iam:PassedToService": "comprehend.amazonaws.com"}},
@@ -97,9 +109,9 @@ GOLDEN_NAG_REASON = (
     "Endpoints are reached by ownership tag, not by name: CloudFormation deletes removed and replaced endpoints "
     "after the policy has moved to the new template (and rolls back under the old one), so a name-scoped policy "
     "cannot reach them. The statement is limited to this account and region's endpoints whose "
-    "cdk-comprehend-endpoint:stack-id tag is this stack's id, and may not untag or retag that key. ListEndpoints "
-    "has no resource-level permission; it is read-only and tells a deleted endpoint from one the handler may not "
-    "see."
+    "cdk-comprehend-endpoint:stack-id tag is this stack's id, and may not untag or retag the reserved keys "
+    "CreateEndpoint writes. ListEndpoints has no resource-level permission; it is read-only and tells a deleted "
+    "endpoint from one the handler may not see."
 )
 
 

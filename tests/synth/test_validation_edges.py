@@ -54,10 +54,10 @@ def test_a_tag_value_built_from_tokens_is_not_measured_by_its_placeholder_text()
     assert "Fn::Join" in tag["Value"]
 
 
-def test_a_tag_value_of_256_characters_and_48_tags_are_accepted():
-    # GIVEN 48 tags (Comprehend's 50 less the two ownership tags), one with a value at the 256-character limit
+def test_a_tag_value_of_256_characters_and_46_tags_are_accepted():
+    # GIVEN 46 tags (Comprehend's 50 less the four reserved tags), one with a value at the 256-character limit
     stack = new_stack()
-    tags = {f"k{i}": "v" for i in range(47)} | {"long": "v" * 256}
+    tags = {f"k{i}": "v" for i in range(45)} | {"long": "v" * 256}
     # WHEN the construct is created THEN all of them reach the template
     ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, tags=tags)
     (resource,) = template(stack).find_resources(RESOURCE_TYPE).values()
