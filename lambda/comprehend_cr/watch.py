@@ -33,9 +33,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from comprehend_cr.calls import Abandoned, OutOfTime
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 logger = logging.getLogger(__name__)
 
@@ -129,8 +128,7 @@ def verdict(
 
 class StackReader:
     """Reads the stack's and the resource's status. Every failure (throttled, refused, an old policy without
-    the permission, an answer that cannot be parsed) gives None: "unknown", which is never taken as "over";
-    only the invocation's own limits (:class:`OutOfTime`, :class:`Abandoned`) propagate."""
+    the permission, an answer that cannot be parsed) gives None: "unknown", which is never taken as "over"."""
 
     def __init__(self, cloudformation: Any, guard: Callable[[], None]) -> None:
         """``guard()`` runs before every call: the lifecycle's time budget and abandonment check."""
@@ -156,10 +154,7 @@ class StackReader:
                 return StackView(None)
             logger.warning({"message": "stack status unknown", "Error": _code(exc)})
             return None
-        except (OutOfTime, Abandoned):
-            raise
-        except Exception as exc:
-            # answer) says nothing about the request: "unknown", never "over"
+        except (BotoCoreError, ResponseParserError) as exc:  # a failed read says nothing about the request
             logger.warning({"message": "stack status unknown", "Error": type(exc).__name__})
             return None
         when = detail.get("LastUpdatedTimestamp")

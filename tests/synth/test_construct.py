@@ -244,7 +244,7 @@ def test_ownership_tag_key_in_the_policy_is_the_handlers():
     from comprehend_cr import ownership
 
     assert _provider.STACK_TAG == ownership.STACK_TAG
-    assert _provider.PROTECTED_TAG_KEYS == list(ownership.PROTECTED_TAGS)
+    assert list(ownership.PROTECTED_TAGS) == _provider.PROTECTED_TAG_KEYS
 
 
 def test_async_invocations_of_function_and_alias_expire_within_the_service_timeout():

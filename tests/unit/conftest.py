@@ -20,3 +20,12 @@ def comprehend() -> Iterator[tuple[Any, Stubber]]:
     with Stubber(client) as stubber:
         yield StrictClient(client), stubber
         stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def cloudformation() -> Iterator[tuple[Any, Stubber]]:
+    """A CloudFormation client, stubbed and strict like ``comprehend``."""
+    client = boto3.client("cloudformation", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stubber:
+        yield StrictClient(client), stubber
+        stubber.assert_no_pending_responses()

@@ -1,0 +1,158 @@
+"""Contract tier: a Create or Update that CloudFormation no longer waits for creates nothing more, deletes what it
+created and answers nothing; deadlines run on CloudFormation's clock; the ARN CreateEndpoint gives must be the one
+the request names; an endpoint kept on purpose is marked, and never taken over by a Create.
+
+Driven from the outside: a request in (with a SigV4-shaped ResponseURL where its send time matters), Comprehend's
+and CloudFormation's answers stubbed in order (each call checked against botocore's model), the outcome out.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from comprehend_cr.delivery import Delivery
+from comprehend_cr.lifecycle import DEADLINE_MARGIN_S, Lifecycle, Request, failed_create_marker
+from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock, create_params, described
+
+MARKER = failed_create_marker("Endpoint")
+KEPT = [*OWNED, {"Key": "cdk-comprehend-endpoint:retained", "Value": "true"}]
+OTHER = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/theirs"
+
+
+def url(sent_at: float) -> str:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(sent_at))
+    return f"https://cfn.example/s%7CEndpoint%7Creq-1?X-Amz-Date={stamp}&X-Amz-SignedHeaders=host&X-Amz-Signature=x"
+
+
+def create(sent_at: float | None = 1000.0, **props: Any) -> Request:
+    properties = {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": "1", **props}
+    delivery = Delivery.of(url(sent_at)) if sent_at is not None else None
+    return Request("Create", STACK, "req-1", "Endpoint", "", properties, {}, delivery)
+
+
+def stack_says(stub, stack_status: str, resource_status: str, at: float = 1000.0, physical_id: str = "") -> None:
+    """One read of the stack: DescribeStacks, then DescribeStackResource of the request's resource."""
+    when = datetime.fromtimestamp(at, UTC)
+    stub.add_response(
+        "describe_stacks",
+        {"Stacks": [{"StackName": "s", "StackId": STACK, "StackStatus": stack_status, "CreationTime": when}]},
+        {"StackName": STACK},
+    )
+    detail: dict[str, Any] = {
+        "LogicalResourceId": "Endpoint",
+        "ResourceType": "Custom::ComprehendEndpoint",
+        "LastUpdatedTimestamp": when,
+        "ResourceStatus": resource_status,
+    }
+    if physical_id:
+        detail["PhysicalResourceId"] = physical_id
+    stub.add_response(
+        "describe_stack_resource",
+        {"StackResourceDetail": detail},
+        {"StackName": STACK, "LogicalResourceId": "Endpoint"},
+    )
+
+
+def run(comprehend_client, request: Request, cloudformation_client=None):
+    clock = Clock()
+    lifecycle = Lifecycle(comprehend_client, clock, clock.now() + 900, cloudformation=cloudformation_client)
+    return lifecycle.run(request)
+
+
+def test_a_create_cancelled_before_it_runs_creates_nothing_and_answers_nothing(comprehend, cloudformation):
+    client, _ = comprehend
+    cfn, stub = cloudformation
+    # GIVEN the stack's creation already rolls back and the resource's Create was cancelled (a queued invocation)
+    stack_says(stub, "ROLLBACK_IN_PROGRESS", "CREATE_FAILED")
+    # WHEN the Create runs THEN no Comprehend call is made (the strict client fails on any) and nothing is answered
+    outcome = run(client, create(), cfn)
+    assert (outcome.status, outcome.physical_id) == ("SILENT", MARKER)
+
+
+def test_a_create_whose_stack_rolled_back_meanwhile_deletes_its_endpoint_and_answers_nothing(
+    comprehend, cloudformation
+):
+    client, stub = comprehend
+    cfn, cfn_stub = cloudformation
+    # GIVEN the stack still creates the resource when the endpoint is created
+    cfn_stub_order = [("CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS"), ("ROLLBACK_IN_PROGRESS", "CREATE_FAILED")]
+    stack_says(cfn_stub, *cfn_stub_order[0])
+    stub.add_response("create_endpoint", {"EndpointArn": ARN}, create_params())
+    stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+    # WHEN, before the answer, the stack says it rolls back (a sibling failed: the Create was cancelled)
+    stack_says(cfn_stub, *cfn_stub_order[1])
+    # THEN the endpoint it created is deleted once its tags say it is this resource's, and nothing is answered
+    stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": ARN})
+    stub.add_response("delete_endpoint", {}, {"EndpointArn": ARN})
+    outcome = run(client, create(), cfn)
+    assert outcome.status == "SILENT"
+
+
+def test_an_endpoint_the_stack_knows_is_never_deleted_by_a_withdrawn_duplicate(comprehend, cloudformation):
+    client, stub = comprehend
+    cfn, cfn_stub = cloudformation
+    # GIVEN another delivery of this request already answered with the endpoint (the resource CREATE_COMPLETE)
+    stack_says(cfn_stub, "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS")
+    stub.add_response("create_endpoint", {"EndpointArn": ARN}, create_params())
+    stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+    stack_says(cfn_stub, "CREATE_IN_PROGRESS", "CREATE_COMPLETE", physical_id=ARN)
+    # THEN this duplicate answers nothing and deletes nothing (the strict client fails on DeleteEndpoint)
+    assert run(client, create(), cfn).status == "SILENT"
+
+
+def test_an_event_cloudformation_gave_up_on_creates_nothing_and_answers_nothing(comprehend):
+    client, _ = comprehend
+    # GIVEN a Create sent 2,700 s (its ServiceTimeout) before it first runs (Lambda's queue held it)
+    request = create(sent_at=1000.0 - 2700, ServiceTimeout="2700")
+    # THEN no call at all, and no answer
+    assert run(client, request).status == "SILENT"
+
+
+def test_the_deadline_counts_from_when_cloudformation_sent_the_request(comprehend):
+    client, _ = comprehend
+    # GIVEN a Create sent so long ago that the handler's deadline has just passed (but not the ServiceTimeout)
+    request = create(sent_at=1000.0 - (2700 - DEADLINE_MARGIN_S), ServiceTimeout="2700")
+    # THEN it fails at once with the marker, having created nothing
+    outcome = run(client, request)
+    assert (outcome.status, outcome.physical_id) == ("FAILED", MARKER)
+    assert "handler's deadline" in outcome.reason
+
+
+def test_an_arn_other_than_the_one_named_fails_the_create_touching_nothing(comprehend):
+    client, stub = comprehend
+    # GIVEN CreateEndpoint answers with another endpoint (its token was another resource's)
+    params = create_params()
+    params["ClientRequestToken"] = "shared-token"
+    stub.add_response("create_endpoint", {"EndpointArn": OTHER}, params)
+    outcome = run(client, create(ClientRequestToken="shared-token"))
+    # THEN FAILED with the marker, naming the token; nothing is described or deleted
+    assert (outcome.status, outcome.physical_id) == ("FAILED", MARKER)
+    assert outcome.reason.startswith(f"ClientRequestToken: CreateEndpoint answered with {OTHER}, not {ARN}")
+
+
+def test_a_create_does_not_take_over_an_endpoint_its_resource_kept_on_purpose(comprehend):
+    client, stub = comprehend
+    # GIVEN the name is held by an endpoint this resource kept (removed with RETAIN, then added back)
+    stub.add_client_error("create_endpoint", "ResourceInUseException", http_status_code=400)
+    stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+    stub.add_response("list_tags_for_resource", {"Tags": KEPT}, {"ResourceArn": ARN})
+    outcome = run(client, create())
+    # THEN the Create fails with the marker (the rollback Delete cannot reach the kept endpoint) naming it
+    assert (outcome.status, outcome.physical_id) == ("FAILED", MARKER)
+    assert "kept on purpose" in outcome.reason and ARN in outcome.reason
+
+
+def test_an_endpoint_of_a_retained_resource_is_marked_before_the_answer(comprehend):
+    client, stub = comprehend
+    # GIVEN a Create with RemovalPolicy Retain
+    stub.add_response("create_endpoint", {"EndpointArn": ARN}, create_params())
+    stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+    # THEN, once in service, its tags are read (ownership) and the retained mark is written, then SUCCESS
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": ARN})
+    mark = [{"Key": "cdk-comprehend-endpoint:retained", "Value": "true"}]
+    stub.add_response("tag_resource", {}, {"ResourceArn": ARN, "Tags": mark})
+    outcome = run(client, create(RemovalPolicy="Retain"))
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)

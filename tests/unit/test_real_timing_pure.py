@@ -1,0 +1,168 @@
+"""Unit tier: the pure decisions behind CloudFormation's real timing.
+
+When a delivery was sent (the ResponseURL's X-Amz-Date), whether CloudFormation still waits for it (the stack's
+and the resource's status), what the carried progress may hold, and which tags an update may touch.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from comprehend_cr import arns
+from comprehend_cr.delivery import Delivery, InvalidResponseUrl, amz_date
+from comprehend_cr.diffs import tag_changes
+from comprehend_cr.progress import Phase, Progress, ProgressError
+from comprehend_cr.watch import NEWER_DELIVERY_S, StackView, verdict
+
+ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
+URL = (
+    "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws%3Acloudformation"
+    "%3Aus-east-1%3A111122223333%3Astack/s/1%7CEndpoint%7Creq-1?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+    "&X-Amz-Date=20261203T101500Z&X-Amz-SignedHeaders=host&X-Amz-Expires=7200&X-Amz-Signature=abc"
+)
+SENT = 1796292900.0
+"""2026-12-03 10:15:00 UTC, the X-Amz-Date of ``URL``."""
+
+
+# -- deliveries ------------------------------------------------------------------------------------
+
+
+def test_a_deliverys_send_time_is_its_urls_x_amz_date():
+    assert Delivery.of(URL).sent_at == SENT
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "X-Amz-Date=", "X-Amz-Date=20261203T101500", "X-Amz-Date=20261303T101500Z", "X-Amz-Date=1&X-Amz-Date=2"],
+)
+def test_a_missing_or_malformed_x_amz_date_gives_no_send_time(query):
+    assert amz_date(query) is None
+
+
+def test_the_parameter_name_is_matched_whatever_its_case():
+    assert amz_date("x-amz-date=20261203T101500Z") == SENT
+
+
+def test_two_deliveries_of_one_request_differ_and_one_delivery_is_the_same_wherever_it_is_served():
+    # GIVEN the same request sent again a minute later (new date, new signature), and the first URL on another host
+    again = URL.replace("101500Z", "101600Z").replace("Signature=abc", "Signature=def")
+    elsewhere = URL.replace("cloudformation-custom-resource-response-useast1.s3.amazonaws.com", "127.0.0.1:8443")
+    # THEN the two deliveries have different ids, and the host does not change a delivery's id
+    assert Delivery.of(URL).id != Delivery.of(again).id
+    assert Delivery.of(URL).id == Delivery.of(elsewhere).id
+    # AND so do the tokens derived for them (a re-sent Create can create anew)
+    tokens = {arns.derive_token("s", "Endpoint", "req-1", Delivery.of(u).id) for u in (URL, again)}
+    assert len(tokens) == 2 and all(arns.TOKEN.fullmatch(t) for t in tokens)
+
+
+@pytest.mark.parametrize("url", [None, "", "http://example.com/r", "https://", 42])
+def test_an_event_without_an_https_response_url_cannot_be_answered(url):
+    with pytest.raises(InvalidResponseUrl, match="ResponseURL"):
+        Delivery.of(url)
+
+
+# -- is the request still waited for ---------------------------------------------------------------
+
+
+def waited(request_type="Update", stack="UPDATE_IN_PROGRESS", resource="UPDATE_IN_PROGRESS", at=SENT, first=None):
+    view = StackView(stack, resource, at, ARN)
+    return verdict(request_type, view, first_stack_status=first, sent_at=SENT).waited
+
+
+def test_a_request_in_progress_is_waited_for():
+    assert waited()
+    assert waited("Create", "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS")
+    assert waited("Create", "UPDATE_IN_PROGRESS", "CREATE_IN_PROGRESS")
+    assert waited("Update", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_IN_PROGRESS")
+
+
+@pytest.mark.parametrize(
+    ("request_type", "stack"),
+    [
+        ("Create", "ROLLBACK_IN_PROGRESS"),
+        ("Create", "ROLLBACK_COMPLETE"),
+        ("Create", "UPDATE_ROLLBACK_IN_PROGRESS"),
+        ("Update", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"),
+        ("Update", "UPDATE_FAILED"),
+        ("Update", "DELETE_IN_PROGRESS"),
+    ],
+)
+def test_a_stack_in_a_status_that_sends_no_such_request_means_it_is_over(request_type, stack):
+    resource = f"{request_type.upper()}_IN_PROGRESS"
+    assert not waited(request_type, stack, resource)
+
+
+def test_a_stack_that_moved_on_since_the_first_check_means_it_is_over():
+    # GIVEN a forward Update that saw UPDATE_IN_PROGRESS at its first check; the stack now rolls back
+    assert not waited("Update", "UPDATE_ROLLBACK_IN_PROGRESS", first="UPDATE_IN_PROGRESS")
+    # AND the same status as at the first check is still waited for
+    assert waited("Update", "UPDATE_IN_PROGRESS", first="UPDATE_IN_PROGRESS")
+
+
+@pytest.mark.parametrize("resource", ["UPDATE_FAILED", "UPDATE_COMPLETE", "CREATE_COMPLETE", "DELETE_IN_PROGRESS"])
+def test_a_cancelled_or_answered_resource_means_it_is_over(resource):
+    assert not waited(resource=resource)
+
+
+def test_a_newer_delivery_is_told_from_this_one_by_its_time():
+    # GIVEN the resource went in progress within NEWER_DELIVERY_S of this delivery: this delivery
+    assert waited(at=SENT + NEWER_DELIVERY_S)
+    # WHEN it went in progress later: a newer delivery (the rollback's Update, or the request sent again)
+    assert not waited(at=SENT + NEWER_DELIVERY_S + 1)
+
+
+def test_a_gone_stack_means_it_is_over_and_unknown_statuses_are_never_taken_for_it():
+    assert not verdict("Create", StackView(None), first_stack_status=None, sent_at=SENT).waited
+    # GIVEN statuses this module does not know (a future status, a resource not listed yet)
+    assert waited("Update", "SOME_FUTURE_STATUS", "SOME_FUTURE_RESOURCE_STATUS")
+    assert verdict("Create", StackView("CREATE_IN_PROGRESS"), first_stack_status=None, sent_at=SENT).waited
+
+
+# -- the progress carried between invocations ----------------------------------------------------
+
+
+def test_progress_round_trips_through_json():
+    progress = Progress(started=5.0, phase=Phase.SWEEP, arn=ARN, created=True, strays=[ARN], answer_data={"a": "b"})
+    assert Progress.from_json(progress.to_json()) == progress
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("phase", "delete-everything"),
+        ("arn", "arn:aws:s3:::bucket"),
+        ("strays", ["arn:aws:comprehend:us-east-1:111122223333:flywheel/x"]),
+        ("strays", "not-a-list"),
+        ("created", "yes"),
+        ("hops", -1),
+        ("started", float("nan")),
+        ("answer_data", {"a": 1}),
+        ("owner_checked", True),
+    ],
+)
+def test_forged_or_malformed_progress_is_refused_naming_the_field(field, value):
+    raw = {**Progress(started=5.0).to_json(), field: value}
+    with pytest.raises(ProgressError, match=rf"^progress\.{field}"):
+        Progress.from_json(raw)
+
+
+def test_progress_must_be_an_object_with_a_start():
+    with pytest.raises(ProgressError, match="must be an object"):
+        Progress.from_json(["started"])
+    with pytest.raises(ProgressError, match="started: missing"):
+        Progress.from_json({})
+
+
+# -- tags as CloudFormation changes them -----------------------------------------------------------
+
+
+def test_only_the_tags_the_template_changed_are_set_or_removed():
+    # GIVEN the template changed team and dropped env; another tool added backup; someone changed owner by hand
+    live = {"team": "old", "env": "prod", "backup": "daily", "owner": "someone", "aws:cloudformation:x": "y"}
+    changes = tag_changes({"team": "nlp", "owner": "ana"}, {"team": "old", "env": "prod", "owner": "ana"}, live)
+    # THEN team and owner are set, env removed, and the other tool's tag (and aws:) left alone
+    assert (changes.to_set, changes.to_remove) == ({"team": "nlp", "owner": "ana"}, ["env"])
+
+
+def test_without_readable_previous_properties_nothing_is_removed():
+    assert tag_changes({}, None, {"team": "nlp"}).to_remove == []
