@@ -4,7 +4,32 @@ CloudFormation sends a request (properties as strings, an HTTPS pre-signed Respo
 invoking the function asynchronously. Lambda runs it with a 15-minute budget; an invocation that
 raises or outlives its budget is retried twice (after 1 and 2 minutes). Continuations (the
 function invoking itself) and EventBridge schedules (crhelper's polling) are run when they are due.
-CloudFormation gives up at the resource's ServiceTimeout.
+CloudFormation gives up at the resource's ServiceTimeout, counted from the delivery's send time.
+
+Timing as CloudFormation plays it (:meth:`CloudFormation.submit`, :meth:`~CloudFormation.cancel`,
+:meth:`~CloudFormation.resend`):
+
+- A request is SENT at a virtual time; only then is its ResponseURL signed (``X-Amz-Date`` = the send
+  time). Lambda's asynchronous queue may run the first invocation later (``queued_s``: throttling, an
+  earlier crash's retry) without changing the URL.
+- For each request, CloudFormation waits for the first answer written to the request's S3 key at or
+  after the current delivery's send time (and before its ServiceTimeout). Every still-valid URL of the
+  key writes the same object, so an older delivery's late answer can be read for a newer delivery:
+  the driver takes it and reports it in :attr:`CloudFormation.stale_answers`.
+- A cancelled request is no longer waited for; its Lambda chain runs on, and what it writes later is
+  recorded by the receiver but never taken as the request's answer.
+- A resent request (the same RequestId again: a retried deployment, a continued rollback) is a new
+  delivery with a new URL for the same key.
+
+The registry :attr:`LoopbackAws.stacks` follows the requests (see :meth:`CloudFormation.submit`): the
+resource goes ``<TYPE>_IN_PROGRESS`` when a request is sent, ``<TYPE>_COMPLETE`` or ``<TYPE>_FAILED``
+when CloudFormation reads its answer (or ``<TYPE>_FAILED`` when it is cancelled or times out); the stack
+goes to the operation's ``*_IN_PROGRESS`` status when a request is sent and, when none of this driver's
+requests for it is in flight or scheduled any more, to ``<OPERATION>_COMPLETE``, or
+``<OPERATION>_FAILED`` if one of them failed or was cancelled. Kept simple on purpose: the request-level
+driver sends no rollback of its own (a FAILED answer leaves ``CREATE_FAILED``/``UPDATE_FAILED``, as a
+stack with rollback disabled would; a test sends the rollback with ``rollback=True``), and the cleanup
+phase (``UPDATE_COMPLETE_CLEANUP_IN_PROGRESS``) is not modelled.
 """
 
 from __future__ import annotations
@@ -22,7 +47,7 @@ from typing import Any
 
 from comprehend_loopback.clock import VirtualClock
 from comprehend_loopback.comprehend import ACCOUNT, REGION
-from comprehend_loopback.receiver import Answer, ResponseReceiver
+from comprehend_loopback.receiver import Answer, Delivery, ResponseReceiver
 from comprehend_loopback.server import LoopbackAws
 
 STACK_ID = (
@@ -35,6 +60,10 @@ LOG_GROUP = "ComprehendEndpointStack-ComprehendEndpointProviderLogGroup-XyZ"
 LAMBDA_RETRY_DELAYS = (60.0, 120.0)
 """Lambda retries a failed asynchronous invocation after 1 and then 2 minutes (Lambda developer guide)."""
 DEFAULT_SERVICE_TIMEOUT_S = 3600.0
+OPERATION = {"Create": "CREATE", "Update": "UPDATE", "Delete": "DELETE"}
+"""The resource status prefix of each request type."""
+CANCELLED = {"Create": "Resource creation cancelled", "Update": "Resource update cancelled"}
+"""The reason CloudFormation gives a resource whose request it stopped waiting for."""
 
 
 class CloudFormationTimeout(AssertionError):
@@ -141,8 +170,11 @@ class _Due:
     seq: int
     event: dict[str, Any] = field(compare=False)
     kind: str = field(compare=False)
+    """How Lambda got the event (``cloudformation``, ``lambda-retry``, ``continuation``, ``eventbridge``),
+    or ``send``: CloudFormation sends a request then (not an invocation)."""
     attempt: int = field(compare=False, default=1)
     qualifier: str | None = field(compare=False, default=None)
+    send: Callable[[], None] | None = field(compare=False, default=None)
 
 
 class CloudFormation:
@@ -193,7 +225,25 @@ class CloudFormation:
         self.invocations: list[Invocation] = []
         self.timeouts: dict[str, float] = {}
         self.sent: dict[str, float] = {}
+        """RequestId -> the (virtual) send time of its current delivery, planned or past."""
         self.events: dict[str, dict[str, Any]] = {}
+        """RequestId -> the event of its current delivery."""
+        self.deliveries: dict[str, list[Delivery]] = {}
+        """RequestId -> every delivery CloudFormation sent for it (a ResponseURL each), in order."""
+        self.cancelled: set[str] = set()
+        """Requests CloudFormation stopped waiting for (until they are resent)."""
+        self.read: dict[str, Answer] = {}
+        """RequestId -> the answer CloudFormation read for its current delivery."""
+        self.stale_answers: list[Answer] = []
+        """Answers CloudFormation read for a delivery that came through an OLDER delivery's URL of the
+        same key (a stale chain's late answer overwrote the object)."""
+        self._pending: set[str] = set()
+        """Requests whose send is scheduled and not yet done."""
+        self._operation_failed = False
+        self.manage_stack_status = True
+        """Whether this driver moves the stack's status in :attr:`LoopbackAws.stacks` (the stack player,
+        which plays whole stack operations, sets its own and turns this off)."""
+        self.aws.stacks.register(stack_id, at=clock.now())
         self._queue: list[_Due] = []
         self._seq = itertools.count()
         self._rule_fired: dict[str, float] = {}
@@ -211,14 +261,17 @@ class CloudFormation:
         defaults: bool = True,
     ) -> dict[str, Any]:
         """A request as CloudFormation sends it; ``defaults`` adds this driver's ServiceToken and
-        ServiceTimeout to the properties (a template's resolved properties already carry theirs)."""
+        ServiceTimeout to the properties (a template's resolved properties already carry theirs).
+
+        Its ResponseURL is a placeholder signed now: :meth:`submit` replaces it with the URL signed at
+        the time the request is actually sent."""
         request_id = str(uuid.uuid4())
         base = {"ServiceToken": self.service_token, "ServiceTimeout": self.service_timeout_s} if defaults else {}
         props = {**base, **properties}
         event: dict[str, Any] = {
             "RequestType": request_type,
             "ServiceToken": props.get("ServiceToken", self.service_token),
-            "ResponseURL": self.receiver.url_for(request_id),
+            "ResponseURL": self.receiver.url_for(request_id, self.stack_id, logical_id),
             "StackId": self.stack_id,
             "RequestId": request_id,
             "LogicalResourceId": logical_id,
@@ -250,59 +303,264 @@ class CloudFormation:
         self.submit(event, deliveries=deliveries)
         return self.run([event["RequestId"]])[event["RequestId"]]
 
-    def submit(self, event: dict[str, Any], *, deliveries: int = 1, delay_s: float = 0.0) -> None:
+    def submit(
+        self,
+        event: dict[str, Any],
+        *,
+        delay_s: float = 0.0,
+        queued_s: float = 0.0,
+        rollback: bool = False,
+        deliveries: int = 1,
+    ) -> None:
         """Send ``event`` ``delay_s`` seconds from now (virtual time) without waiting for its answer: with
         a delay, e.g. the rollback CloudFormation sends while a request it cancelled still runs.
+
+        At the send time the event gets its ResponseURL (``X-Amz-Date`` = the send time; ``event`` is
+        updated in place), the resource goes ``<TYPE>_IN_PROGRESS`` (PhysicalResourceId: the event's, if
+        any) and the stack: ``UPDATE_ROLLBACK_IN_PROGRESS`` with ``rollback``; otherwise it keeps a
+        ``*_IN_PROGRESS`` status it is in (the request belongs to the operation under way), else
+        ``CREATE_IN_PROGRESS`` for a Create into a stack that has no status yet (``REVIEW_IN_PROGRESS``),
+        ``DELETE_IN_PROGRESS`` for a Delete, and ``UPDATE_IN_PROGRESS`` otherwise. Lambda runs the first
+        invocation ``queued_s`` after the send (``deliveries`` > 1: it delivers the same event again).
 
         Assumed (the User Guide does not describe it for custom resources): when a sibling fails while a
         custom resource's Update is in progress, CloudFormation does not wait for that Update's answer; it
         sends the rollback Update with the physical id it last heard of and ignores the late answer, while
-        the cancelled request's Lambda chain runs on. A test plays this with two ``submit`` calls and
-        ``run`` on the rollback's RequestId only.
+        the cancelled request's Lambda chain runs on. A test plays this with ``submit``, :meth:`cancel`
+        and ``run`` on the rollback's RequestId only.
         """
+        rid = event["RequestId"]
         at = self.clock.now() + delay_s
-        self.sent[event["RequestId"]] = at
-        self.events[event["RequestId"]] = event
+        self.sent[rid] = at
+        self.events[rid] = event
+        self.cancelled.discard(rid)
+        self.read.pop(rid, None)
         timeout = str(event["ResourceProperties"].get("ServiceTimeout", DEFAULT_SERVICE_TIMEOUT_S))
-        self.timeouts[event["RequestId"]] = float(timeout) if timeout.isdigit() else DEFAULT_SERVICE_TIMEOUT_S
+        self.timeouts[rid] = float(timeout) if timeout.isdigit() else DEFAULT_SERVICE_TIMEOUT_S
+        send = functools.partial(self._send, event, at, queued_s, rollback, deliveries)
+        if delay_s <= 0:
+            send()
+            return
+        with self._lock:
+            self._pending.add(rid)
+            heapq.heappush(self._queue, _Due(at, next(self._seq), event, "send", send=send))
+
+    def _send(self, event: dict[str, Any], at: float, queued_s: float, rollback: bool, deliveries: int) -> None:
+        """CloudFormation sends ``event`` at ``at``: a new ResponseURL, the registry, Lambda's queue."""
+        rid = event["RequestId"]
+        self._pending.discard(rid)
+        delivery = self.receiver.deliver(rid, event["StackId"], event["LogicalResourceId"], sent_at=at)
+        event["ResponseURL"] = delivery.url
+        self.deliveries.setdefault(rid, []).append(delivery)
+        self._stack_in_progress(event, at, rollback)
+        self.aws.stacks.set_resource_status(
+            event["StackId"],
+            event["LogicalResourceId"],
+            f"{OPERATION[event['RequestType']]}_IN_PROGRESS",
+            at=at,
+            physical_id=event.get("PhysicalResourceId"),
+            resource_type=event.get("ResourceType"),
+        )
         # CloudFormation invokes the ServiceToken: an alias ARN carries its qualifier as 8th field.
         token_parts = str(event.get("ServiceToken", "")).split(":")
         qualifier = token_parts[7] if len(token_parts) > 7 else None
         for _ in range(deliveries):
-            self._push(at, event, "cloudformation", qualifier=qualifier)
+            self._push(at + queued_s, event, "cloudformation", qualifier=qualifier)
+
+    def _stack_in_progress(self, event: dict[str, Any], at: float, rollback: bool) -> None:
+        if not self.manage_stack_status:
+            return
+        stacks, stack_id = self.aws.stacks, event["StackId"]
+        stacks.register(stack_id, at=at)
+        current = stacks.status(stack_id)
+        if rollback:
+            status = "UPDATE_ROLLBACK_IN_PROGRESS"
+        elif current.endswith("_IN_PROGRESS") and current != "REVIEW_IN_PROGRESS":
+            status = current
+        elif event["RequestType"] == "Create" and current == "REVIEW_IN_PROGRESS":
+            status = "CREATE_IN_PROGRESS"
+        elif event["RequestType"] == "Delete":
+            status = "DELETE_IN_PROGRESS"
+        else:
+            status = "UPDATE_IN_PROGRESS"
+        if status != current:
+            self._operation_failed = False
+            stacks.set_stack_status(stack_id, status, at=at)
+
+    def cancel(self, request_id: str, reason: str | None = None) -> None:
+        """CloudFormation stops waiting for ``request_id``: its resource goes ``<TYPE>_FAILED`` now with
+        ``reason`` (default "Resource creation cancelled" for a Create, else "Resource update
+        cancelled"). Its Lambda chain runs on (queued invocations, continuations, retries); an answer it
+        writes later is recorded by the receiver, never read as the request's answer. The stack's status
+        is left to what CloudFormation does next (typically a rollback sent with ``rollback=True``)."""
+        event = self.events[request_id]
+        with self._lock:
+            if request_id in self._pending:  # not sent yet: it never will be
+                self._pending.discard(request_id)
+                self._queue = [d for d in self._queue if not (d.kind == "send" and d.event is event)]
+                heapq.heapify(self._queue)
+        self.cancelled.add(request_id)
+        self.read.pop(request_id, None)
+        self._operation_failed = True
+        self.aws.stacks.set_resource_status(
+            event["StackId"],
+            event["LogicalResourceId"],
+            f"{OPERATION[event['RequestType']]}_FAILED",
+            at=self.clock.now(),
+            reason=reason or CANCELLED.get(event["RequestType"], "Resource update cancelled"),
+        )
+
+    def resend(
+        self, request_id: str, *, delay_s: float = 0.0, queued_s: float = 0.0, rollback: bool = False
+    ) -> dict[str, Any]:
+        """CloudFormation sends the SAME request again (same RequestId and properties: a retried
+        deployment, a continued rollback) ``delay_s`` from now: a new delivery with a new ResponseURL
+        (new ``X-Amz-Date``, same S3 key), the resource ``*_IN_PROGRESS`` again. Returns the new event
+        (its ResponseURL is set when it is sent). :meth:`run` then waits for an answer written at or after
+        the new send time; the older deliveries' chains run on."""
+        event: dict[str, Any] = json.loads(json.dumps(self.events[request_id]))
+        self.submit(event, delay_s=delay_s, queued_s=queued_s, rollback=rollback)
+        return event
 
     # -- the loop --------------------------------------------------------------------------------
-    def run(self, request_ids: Iterable[str]) -> dict[str, Answer]:
-        """Run invocations until every request is answered; then drain what is still queued for them."""
+    def run(self, request_ids: Iterable[str], *, drain: bool = True) -> dict[str, Answer]:
+        """Run the world on the virtual clock until CloudFormation has read an answer for the current
+        delivery of every request in ``request_ids`` (cancelled ones are not waited for); then, with
+        ``drain``, run what is still queued (:meth:`drain`). Without ``drain`` it returns at once, leaving
+        other chains queued for a later ``run``/``drain`` to interleave in time order. Returns the
+        answers read, by RequestId; :class:`CloudFormationTimeout` when a delivery's ServiceTimeout
+        passes first, :class:`Stuck` when nothing is left to run."""
         ids = list(request_ids)
         while True:
             self._collect_async()
-            unanswered = [rid for rid in ids if self.receiver.first(rid) is None]
-            if not unanswered:
+            self._read_answers()
+            waiting = [rid for rid in ids if rid not in self.cancelled and rid not in self.read]
+            if not waiting:
                 break
-            for rid in unanswered:
-                if self.clock.now() > self.sent[rid] + self.timeouts[rid]:
-                    raise CloudFormationTimeout(f"request {rid} not answered within {self.timeouts[rid]:.0f} s")
+            for rid in waiting:
+                if rid not in self._pending and self.clock.now() > self.sent[rid] + self.timeouts[rid]:
+                    self._timed_out(rid)
             if self._queue:
-                due = [heapq.heappop(self._queue)]
+                due = [self._pop()]
                 self.clock.advance_to(due[0].at)
+                if due[0].send is not None:
+                    due[0].send()
+                    continue
                 while self.concurrent and self._queue and self._queue[0].at <= self.clock.now():
-                    due.append(heapq.heappop(self._queue))
+                    item = self._pop()
+                    if item.send is not None:
+                        item.send()
+                    else:
+                        due.append(item)
                 self._run_batch(due)
             elif not self._fire_rules():
-                raise Stuck(f"no answer for {unanswered} and nothing scheduled")
-        # Lambda still runs queued duplicates (retries) after CloudFormation has its answer.
+                raise Stuck(f"no answer for {waiting} and nothing scheduled")
+        if drain:
+            self.drain()
+        answers = {rid: self.read[rid] for rid in ids if rid in self.read}
+        for rid, answer in answers.items():
+            check_response(self.events[rid], answer.body)
+        return answers
+
+    def drain(self) -> None:
+        """Run everything still queued (Lambda still runs queued duplicates, retries and the chains of
+        cancelled requests after CloudFormation has its answers), one at a time in time order, reading
+        answers as they come. EventBridge schedules are not fired."""
         while self._queue:
             self._collect_async()
-            item = heapq.heappop(self._queue)
+            item = self._pop()
             self.clock.advance_to(item.at)
-            self._run_batch([item])
+            if item.send is not None:
+                item.send()
+            else:
+                self._run_batch([item])
             self._collect_async()
-        answers = {rid: self.receiver.first(rid) for rid in ids}
-        for rid, answer in answers.items():
-            if answer is not None:
-                check_response(self.events[rid], answer.body)
-        return {rid: a for rid, a in answers.items() if a is not None}
+            self._read_answers()
+
+    def run_until(self, when: float) -> None:
+        """Run the world up to virtual time ``when``: every queued item (send, invocation) due BEFORE
+        ``when`` and every EventBridge schedule that fires before it, in time order, reading answers as
+        they come; then move the clock to ``when`` (an invocation started before ``when`` may end after
+        it: the clock never goes back). Nothing due at or after ``when`` is started."""
+        while True:
+            self._collect_async()
+            self._read_answers()
+            if self._queue and self._queue[0].at < when:
+                item = self._pop()
+                self.clock.advance_to(item.at)
+                if item.send is not None:
+                    item.send()
+                else:
+                    self._run_batch([item])
+                continue
+            fire = self._next_rule_fire()
+            if fire is None or fire >= when:
+                break
+            self._fire_rules()
+        self.clock.advance_to(when)
+
+    def _pop(self) -> _Due:
+        with self._lock:
+            return heapq.heappop(self._queue)
+
+    def _timed_out(self, rid: str) -> None:
+        event = self.events[rid]
+        self.aws.stacks.set_resource_status(
+            event["StackId"],
+            event["LogicalResourceId"],
+            f"{OPERATION[event['RequestType']]}_FAILED",
+            at=self.sent[rid] + self.timeouts[rid],
+            reason="CloudFormation did not receive a response from your Custom Resource before the timeout",
+        )
+        raise CloudFormationTimeout(f"request {rid} not answered within {self.timeouts[rid]:.0f} s")
+
+    def _read_answers(self) -> None:
+        """CloudFormation reads, for every request it still waits for, the first answer written to the
+        request's key at or after the current delivery's send time and within its ServiceTimeout."""
+        waiting = [
+            rid
+            for rid in self.events
+            if rid not in self.read and rid not in self.cancelled and rid not in self._pending
+        ]
+        for rid in waiting:
+            answer = self.receiver.first(rid, since=self.sent[rid])
+            if answer is None or answer.at > self.sent[rid] + self.timeouts[rid]:
+                continue
+            self.read[rid] = answer
+            current = self.deliveries[rid][-1] if self.deliveries.get(rid) else None
+            if answer.delivery is not None and current is not None and answer.delivery != current:
+                self.stale_answers.append(answer)
+            self._resource_done(self.events[rid], answer)
+
+    def _resource_done(self, event: dict[str, Any], answer: Answer) -> None:
+        operation = OPERATION[event["RequestType"]]
+        stacks, stack_id = self.aws.stacks, event["StackId"]
+        if answer.body.get("Status") == "SUCCESS":
+            stacks.set_resource_status(
+                stack_id,
+                event["LogicalResourceId"],
+                f"{operation}_COMPLETE",
+                at=answer.at,
+                physical_id=str(answer.body.get("PhysicalResourceId", "")),
+            )
+        else:
+            self._operation_failed = True
+            stacks.set_resource_status(
+                stack_id,
+                event["LogicalResourceId"],
+                f"{operation}_FAILED",
+                at=answer.at,
+                reason=str(answer.body.get("Reason", "")),
+            )
+        in_flight = [
+            rid
+            for rid, other in self.events.items()
+            if other["StackId"] == stack_id and rid not in self.read and rid not in self.cancelled
+        ]
+        current = stacks.status(stack_id)
+        if self.manage_stack_status and not in_flight and current.endswith("_IN_PROGRESS"):
+            outcome = "FAILED" if self._operation_failed else "COMPLETE"
+            stacks.set_stack_status(stack_id, current.removesuffix("IN_PROGRESS") + outcome, at=answer.at)
 
     def _run_batch(self, items: list[_Due]) -> None:
         if len(items) == 1:
@@ -360,6 +618,11 @@ class CloudFormation:
     def _collect_async(self) -> None:
         for item in self.aws.take_invocations(self.function_name):
             self._push(self.clock.now(), item["payload"], "continuation", qualifier=item["qualifier"])
+
+    def _next_rule_fire(self) -> float | None:
+        with self.aws.lock:
+            fires = [self._next_fire(r.name, r.created, r.schedule) for r in self.aws.rules.values() if r.targets]
+        return min(fires, default=None)
 
     def _fire_rules(self) -> bool:
         """Run the earliest due EventBridge schedule (crhelper's poller); False if there is none."""

@@ -12,6 +12,11 @@ registered with :meth:`LoopbackAws.register_principal` is held to its identity p
 ``iam:PassRole`` of a data-access role; a refused call answers ``AccessDeniedException`` before the
 service looks at anything, as IAM does. Keys nobody registered (the request-level tests' default)
 are not restricted.
+
+CloudFormation's ``DescribeStacks`` and ``DescribeStackResource`` (query protocol, ``POST /`` with a
+form-encoded body; see :mod:`comprehend_loopback.cfnquery`) read :attr:`LoopbackAws.stacks`, the
+registry the request driver and the stack player keep (:mod:`comprehend_loopback.stacks`); each is
+authorized on the stack's ARN first and refused with ``AccessDenied`` (HTTP 403) as IAM does.
 """
 
 from __future__ import annotations
@@ -26,10 +31,11 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from comprehend_loopback import iam
+from comprehend_loopback import cfnquery, iam
 from comprehend_loopback.clock import VirtualClock
 from comprehend_loopback.comprehend import ACCOUNT, REGION, ApiError, FakeComprehend
 from comprehend_loopback.loopback import HOST, BackgroundServer, QuietHandler
+from comprehend_loopback.stacks import CloudFormationState
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 _FUNCTION_ARN = re.compile(
@@ -120,6 +126,8 @@ class LoopbackAws:
         self.principals: dict[str, Principal] = {}
         self.rules: dict[str, Rule] = {}
         self.permissions: dict[str, dict[str, Any]] = {}
+        self.stacks = CloudFormationState()
+        """CloudFormation's view of its stacks, which DescribeStacks and DescribeStackResource read."""
         self.lock = threading.RLock()
         self._server = BackgroundServer(self._handler_class())
 
@@ -291,6 +299,22 @@ class LoopbackAws:
             self.calls["lambda:Invoke"] += 1
             function.queue.append({"function": function.name, "qualifier": qualifier, "payload": payload})
 
+    def cloudformation_call(self, params: dict[str, str], access_key: str = "") -> bytes:
+        """A CloudFormation query-protocol call (``Action`` and its parameters): counted as
+        ``cloudformation:<Action>``, authorized on the stack's ARN before anything is looked up (refused:
+        ``AccessDenied``, HTTP 403), then answered from :attr:`stacks` (see :mod:`.cfnquery`)."""
+        action = params.get("Action", "")
+        if action not in cfnquery.ACTIONS:
+            raise cfnquery.QueryError("InvalidAction", f"The action {action} is not valid for this web service.")
+        resource = cfnquery.resource_arn(params.get("StackName", ""), self.comprehend.region, self.comprehend.account)
+        with self.lock:
+            self.calls[f"cloudformation:{action}"] += 1
+            try:
+                self.authorize(access_key, f"cloudformation:{action}", [iam.Resource(resource)])
+            except ApiError as exc:
+                raise cfnquery.QueryError("AccessDenied", exc.message, 403) from None
+        return cfnquery.answer(self.stacks, action, params)
+
     def events_call(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             self.calls[f"events:{operation}"] += 1
@@ -331,6 +355,13 @@ class LoopbackAws:
                 raw = self.read_body()
                 target = self.headers.get("X-Amz-Target", "")
                 url = urlsplit(self.path)
+                if (
+                    not target
+                    and url.path == "/"
+                    and self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded")
+                ):
+                    self._query(raw)
+                    return
                 try:
                     if target.startswith("Comprehend_20171127."):
                         operation = target.split(".", 1)[1]
@@ -356,6 +387,14 @@ class LoopbackAws:
                         self._reply(404, error=ApiError("UnknownOperationException", self.path, 404))
                 except ApiError as exc:
                     self._reply(400, error=exc)
+
+            def _query(self, raw: bytes) -> None:
+                params = {k: v[0] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
+                headers = {"Content-Type": "text/xml", "x-amzn-RequestId": "loopback"}
+                try:
+                    self.reply(200, aws.cloudformation_call(params, self._access_key()), headers)
+                except cfnquery.QueryError as exc:
+                    self.reply(exc.status, cfnquery.error_document(exc), headers)
 
             def do_DELETE(self) -> None:
                 self.read_body()

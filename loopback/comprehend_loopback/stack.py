@@ -26,6 +26,27 @@ order, so a test can show a handler works either way); and that every custom-res
 an Update with the current physical id. CloudFormation works in parallel where dependencies allow;
 the player runs one valid serial order.
 
+Real timing, on request (``deploy(..., cancel_after_s=..., rollback_delay_s=..., disable_rollback=...)``;
+the defaults keep the serial play above, where CloudFormation waits for every custom-resource answer):
+
+- ``cancel_after_s``: during an update, a resource named in ``fail`` fails ``cancel_after_s`` virtual
+  seconds after the update's FIRST custom-resource request was sent, while that request is still in
+  flight (a slow custom resource beside a failing sibling). CloudFormation then stops waiting: the
+  request is cancelled (``UPDATE_FAILED``/``CREATE_FAILED`` "Resource update cancelled"/"Resource
+  creation cancelled"), its Lambda chain runs on, and the rollback starts. If the request is answered
+  before that moment, the sibling fails when the serial order reaches it, as without the option;
+- ``rollback_delay_s``: the rollback Update of the cancelled resource is sent that long after the
+  rollback started (a slow sibling rolled back first), with ``OldResourceProperties`` = the properties
+  of the cancelled update. Requests after a cancellation do not wait for the cancelled chain: it
+  interleaves with them on the virtual clock and is run to its end before ``deploy`` returns;
+- ``disable_rollback``: a failure leaves ``UPDATE_FAILED``/``CREATE_FAILED`` and no rollback; deploying
+  the same template again re-sends the failed custom resource's request with the SAME RequestId (a new
+  delivery, as a retried deployment does; aws-cdk issue 35957).
+
+The registry ``world.aws.stacks`` follows the stack's and its resources' statuses as the events
+record them, with their virtual times (the stack is ``REVIEW_IN_PROGRESS`` from its first deploy, as
+a change set's stack is, until it is created).
+
 Native resources are applied at once, with the effects the loopback world needs: a role becomes a
 principal, a policy is attached to its roles (so every request is authorized against the policy
 CloudFormation would have in place at that moment), a function is registered with its staged code
@@ -42,12 +63,14 @@ from pathlib import Path
 from typing import Any
 
 from comprehend_loopback.cloudformation import (
+    CANCELLED,
     LAMBDA_RETRY_DELAYS,
     CloudFormation,
     CloudFormationTimeout,
     Stuck,
     cfn_strings,
 )
+from comprehend_loopback.receiver import Answer
 from comprehend_loopback.template import Conditions, Resolver, StackTemplate, TemplateError
 from comprehend_loopback.world import World
 
@@ -120,6 +143,26 @@ class _Failed(Exception):
         self.physical_id = physical_id
 
 
+class _Cancelled(_Failed):
+    """CloudFormation stopped waiting for a custom resource's request (a sibling failed meanwhile)."""
+
+
+@dataclass
+class _Timing:
+    """How one ``deploy`` plays CloudFormation's timing (see the module docstring)."""
+
+    cancel_after_s: float | None = None
+    rollback_delay_s: float = 0.0
+    disable_rollback: bool = False
+    fail: set[str] = field(default_factory=set)
+    watching: bool = False
+    """Whether the next custom-resource request is the update's first (the one a failure may cancel)."""
+    cancelled: tuple[str, dict[str, Any]] | None = None
+    """(logical id, properties of the cancelled request) once a request was cancelled."""
+    visited: set[str] = field(default_factory=set)
+    rollback_started: float | None = None
+
+
 class _Generated(Mapping[str, str]):
     """Attributes of a resource type the player does not model: any attribute, a stable made-up value."""
 
@@ -174,15 +217,38 @@ class StackPlayer:
         """(request type, logical id, response body) of every custom-resource request, in order."""
         self._drivers: dict[tuple[str, Path | None], CloudFormation] = {}
         self._serial = 0
+        self._timing = _Timing()
+        self._failed_requests: dict[str, tuple[CloudFormation, str]] = {}
+        """Logical id -> (driver, RequestId) of a custom-resource request that failed in this deploy."""
+        self._retry: dict[str, tuple[CloudFormation, str]] = {}
+        """Requests a deploy with rollback disabled left failed: the next deploy re-sends them."""
 
     # ------------------------------------------------------------------------------ public
 
-    def deploy(self, template: StackTemplate, *, fail: Collection[str] = ()) -> str:
-        if self.template is None:
-            return self._create_stack(template, set(fail))
-        if self.status in ("ROLLBACK_COMPLETE", "DELETE_COMPLETE"):
+    def deploy(
+        self,
+        template: StackTemplate,
+        *,
+        fail: Collection[str] = (),
+        cancel_after_s: float | None = None,
+        rollback_delay_s: float = 0.0,
+        disable_rollback: bool = False,
+    ) -> str:
+        """Create the stack or update it to ``template``; returns the final stack status. ``fail``,
+        ``cancel_after_s``, ``rollback_delay_s`` and ``disable_rollback``: see the module docstring."""
+        if self.template is not None and self.status in ("ROLLBACK_COMPLETE", "DELETE_COMPLETE"):
             raise RuntimeError(f"stack {self.name} is {self.status}: it can only be deleted")
-        return self._update_stack(template, set(fail))
+        self._timing = _Timing(cancel_after_s, rollback_delay_s, disable_rollback, set(fail))
+        self._failed_requests = {}
+        try:
+            if self.template is None:
+                self.world.aws.stacks.register(self.stack_id, at=self.world.clock.now())
+                return self._create_stack(template, set(fail))
+            return self._update_stack(template, set(fail))
+        finally:
+            self._retry = dict(self._failed_requests) if self.status.endswith("_FAILED") and disable_rollback else {}
+            for driver in self._drivers.values():  # cancelled chains run to their end
+                driver.drain()
 
     def destroy(self) -> str:
         if self.template is None:
@@ -207,6 +273,11 @@ class StackPlayer:
         self._stack_event(self.status)
         return self.status
 
+    @property
+    def drivers(self) -> list[CloudFormation]:
+        """The request-level drivers that played this stack's custom-resource requests, one per function."""
+        return list(self._drivers.values())
+
     def endpoints(self) -> dict[str, str]:
         """Logical id -> physical id of the stack's ``Custom::ComprehendEndpoint`` resources."""
         return {lid: r.physical_id for lid, r in self.resources.items() if r.type == ENDPOINT_TYPE}
@@ -224,6 +295,10 @@ class StackPlayer:
                 continue
             if lid in self.resources:
                 created.append(lid)  # failed, but holds a physical id the rollback must delete
+            if self._timing.disable_rollback:
+                self.status = "CREATE_FAILED"
+                self._stack_event(self.status)
+                return self.status
             self.status = "ROLLBACK_IN_PROGRESS"
             self._stack_event(self.status)
             ok = all([self._delete_if_owned(self.resources[c]) for c in reversed(created) if c in self.resources])
@@ -245,7 +320,9 @@ class StackPlayer:
         touched: list[str] = []
         seen_ids: dict[str, list[Deployed]] = {}
         failed = False
+        self._timing.watching = self._timing.cancel_after_s is not None
         for lid in new.creation_order(self._parameters(new)):
+            self._timing.visited.add(lid)
             resource_type = new.resources[lid]["Type"]
             current = self.resources.get(lid)
             if current is None or current.type != resource_type:
@@ -295,8 +372,16 @@ class StackPlayer:
             self._finish()
             return self.status
 
+        if self._timing.cancelled is not None:  # the siblings that failed meanwhile are rolled back too
+            touched += [lid for lid in sorted(self._timing.fail) if lid in before and lid not in touched]
+        if self._timing.disable_rollback:
+            self.template = old  # what the stack was last deployed with: a later deploy starts from it
+            self.status = "UPDATE_FAILED"
+            self._stack_event(self.status)
+            return self.status
         self.status = "UPDATE_ROLLBACK_IN_PROGRESS"
         self._stack_event(self.status)
+        self._timing.rollback_started = self.world.clock.now()
         self.template = old
         order = old.creation_order(self._parameters(old))
         if self.rollback_order == "reverse":
@@ -394,12 +479,19 @@ class StackPlayer:
         return updated
 
     def _roll_back(self, old: StackTemplate, lid: str, current: Deployed, before: Deployed) -> bool:
+        cancelled = self._timing.cancelled
+        previous = current.properties
+        if cancelled is not None and cancelled[0] == lid and self._timing.rollback_started is not None:
+            previous = cancelled[1]  # CloudFormation rolls back from the properties it tried to apply
+            send_at = self._timing.rollback_started + self._timing.rollback_delay_s
+            for driver in list(self._drivers.values()):  # the cancelled chain runs on meanwhile
+                driver.run_until(send_at)
         self._event(current, "UPDATE_IN_PROGRESS", "rollback")
         try:
             props = self._resolve(old, lid)
             if is_custom(current.type):
                 physical_id, attributes = self._custom(
-                    "Update", lid, current.type, props, physical_id=current.physical_id, old=current.properties
+                    "Update", lid, current.type, props, physical_id=current.physical_id, old=previous
                 )
             else:
                 physical_id = before.physical_id
@@ -445,21 +537,66 @@ class StackPlayer:
         physical_id: str | None = None,
         old: dict[str, Any] | None = None,
     ) -> tuple[str, Mapping[str, str]]:
-        driver = self._driver(str(props.get("ServiceToken", "")))
-        event = driver.event(request_type, lid, props, physical_id=physical_id, old_properties=old, defaults=False)
-        event["ResourceType"] = resource_type
+        retry = self._retry.pop(lid, None)
+        if retry is not None and retry[0].events[retry[1]]["RequestType"] == request_type:
+            driver, event = retry[0], retry[0].resend(retry[1])  # the same RequestId, a new delivery
+        else:
+            driver = self._driver(str(props.get("ServiceToken", "")))
+            event = driver.event(request_type, lid, props, physical_id=physical_id, old_properties=old, defaults=False)
+            event["ResourceType"] = resource_type
+            driver.submit(event)
         try:
-            answer = driver.send(event)
+            answer = self._wait(driver, event, lid, props)
+        except _Cancelled:
+            self._failed_requests[lid] = (driver, event["RequestId"])
+            raise
         except (CloudFormationTimeout, Stuck) as exc:
+            self._failed_requests[lid] = (driver, event["RequestId"])
             invented = physical_id or f"{self.name}-{lid}-{self._next_serial():012X}"
             raise _Failed(f"no answer: {exc}", invented if request_type == "Create" else "") from None
         body = answer.body
         self.answers.append((request_type, lid, body))
         if body.get("Status") != "SUCCESS":
+            self._failed_requests[lid] = (driver, event["RequestId"])
             answered = str(body.get("PhysicalResourceId") or "")
             raise _Failed(str(body.get("Reason", "")), answered if request_type == "Create" else "")
         data = {k: str(v) for k, v in (body.get("Data") or {}).items()}
         return str(body["PhysicalResourceId"]), data
+
+    def _wait(self, driver: CloudFormation, event: dict[str, Any], lid: str, props: dict[str, Any]) -> Answer:
+        """CloudFormation's wait for the answer to ``event`` (already submitted). The update's first
+        custom-resource request, with ``cancel_after_s``, is cancelled if it is not answered by then (the
+        siblings named in ``fail`` fail at that moment). After a cancellation, the wait does not run the
+        cancelled chain to its end."""
+        rid = event["RequestId"]
+        timing = self._timing
+        if timing.watching and timing.cancel_after_s is not None:
+            timing.watching = False
+            deadline = driver.sent[rid] + timing.cancel_after_s
+            driver.run_until(deadline)
+            answer = driver.read.get(rid)
+            if answer is None or answer.at > deadline:
+                self._fail_siblings(lid)
+                reason = CANCELLED.get(event["RequestType"], CANCELLED["Update"])
+                driver.cancel(rid, reason)
+                timing.cancelled = (lid, props)
+                raise _Cancelled(reason)
+        return driver.run([rid], drain=timing.cancelled is None)[rid]
+
+    def _fail_siblings(self, lid: str) -> None:
+        """The resources named in ``fail`` that the serial order has not reached fail now."""
+        assert self.template is not None
+        for sibling in sorted(self._timing.fail - self._timing.visited - {lid}):
+            if sibling not in self.template.resources:
+                continue
+            self._timing.visited.add(sibling)
+            reason = "injected failure (the test asked this resource to fail)"
+            existing = self.resources.get(sibling)
+            if existing is not None:
+                self._event(existing, "UPDATE_FAILED", reason)
+            else:
+                placeholder = Deployed(sibling, self.template.resources[sibling]["Type"], "", {}, {})
+                self._event(placeholder, "CREATE_FAILED", reason)
 
     def _driver(self, service_token: str) -> CloudFormation:
         parts = service_token.split(":")
@@ -489,6 +626,7 @@ class StackPlayer:
                 memory_mb=function.memory_mb,
                 log_group_name=function.log_group_name,
             )
+            driver.manage_stack_status = False  # the player moves the stack's status itself
             self._drivers[key] = driver
         # The alias's asynchronous-invoke limits may have been applied after the driver was made.
         driver.retry_delays = LAMBDA_RETRY_DELAYS[: function.retries.get(qualifier, len(LAMBDA_RETRY_DELAYS))]
@@ -641,6 +779,19 @@ class StackPlayer:
             self.world.clock.now(), self.name, resource.logical_id, resource.type, status, reason, resource.physical_id
         )
         self.events.append(event)
+        stacks = self.world.aws.stacks
+        if resource.type == "AWS::CloudFormation::Stack":
+            stacks.set_stack_status(self.stack_id, status, at=event.at, reason=reason)
+        else:
+            stacks.set_resource_status(
+                self.stack_id,
+                resource.logical_id,
+                status,
+                at=event.at,
+                reason=reason,
+                physical_id=resource.physical_id or None,
+                resource_type=resource.type,
+            )
         if self.on_event is not None:
             self.on_event(event)
 

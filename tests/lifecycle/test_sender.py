@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import ssl
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -69,7 +70,7 @@ def test_an_answer_is_sent_only_over_https():
 
 
 def test_the_answer_is_put_to_the_exact_path_and_query_the_url_was_signed_for(receiver):
-    # GIVEN the receiver refuses (403) a PUT to any other request target, or with a Content-Type, as S3 does
+    # GIVEN the receiver refuses (403) a PUT to any other request target, as S3 does
     # WHEN the answer is sent, THEN it is accepted at once and recorded whole
     assert deliver(receiver, Sleeps()) is True
     first = receiver.first("r")
@@ -91,24 +92,47 @@ def test_an_url_that_never_answers_is_given_up_on_after_each_attempts_timeout(re
     assert receiver.puts == 5 and clock.slept == [1.0, 2.0, 4.0, 8.0]
 
 
+def signed_target(receiver, request_id="r"):
+    url = urlsplit(receiver.url_for(request_id))
+    return url.path, url.query
+
+
 @pytest.mark.parametrize(
-    ("target", "headers"),
+    "target",
     [
-        ("/cloudformation-custom-resource-response/r", {}),
-        ("/cloudformation-custom-resource-response/r?X-Amz-Signature=OTHER&X-Amz-Expires=7200", {}),
-        (ResponseReceiver.path_for("r"), {"Content-Type": "application/json"}),
+        lambda path, query: path,
+        lambda path, query: f"{path}?{query.replace('SECRET-SIGNATURE', 'OTHER-SIGNATURE')}",
+        lambda path, query: f"{path}?{query.replace('X-Amz-Expires=7200', 'X-Amz-Expires=9999')}",
+        lambda path, query: f"{path.replace('/r', '/other')}?{query}",
     ],
-    ids=["no query", "another signature", "a content type"],
+    ids=["no query", "another signature", "another expiry", "another key"],
 )
-def test_the_world_refuses_a_put_the_url_was_not_signed_for_without_counting_it(receiver, target, headers):
-    # GIVEN a PUT that differs from what the URL was signed for: its query string, or a content type
+def test_the_world_refuses_a_put_the_url_was_not_signed_for_without_counting_it(receiver, target):
+    # GIVEN a PUT that differs from what the URL was signed for: its path or its query string
+    path, query = signed_target(receiver)
     trust = ssl.create_default_context(cafile=str(receiver.ca_file))
     host, port = receiver.url_for("r").split("/")[2].split(":")
     connection = http.client.HTTPSConnection(host, int(port), context=trust, timeout=5)
     # WHEN it is sent
-    connection.request("PUT", target, body=b'{"Status": "SUCCESS"}', headers=headers)
+    connection.request("PUT", target(path, query), body=b'{"Status": "SUCCESS"}')
     reply = connection.getresponse()
     # THEN S3's refusal comes back, and nothing is recorded or counted
-    assert (reply.status, reply.read()) == (403, b"SignatureDoesNotMatch")
+    assert (reply.status, b"<Code>SignatureDoesNotMatch</Code>" in reply.read()) == (403, True)
     connection.close()
     assert receiver.first("r") is None and receiver.puts == 0
+
+
+def test_a_content_type_is_accepted_as_a_sigv4_url_signs_only_the_host(receiver):
+    # GIVEN a URL signed with X-Amz-SignedHeaders=host
+    path, query = signed_target(receiver)
+    trust = ssl.create_default_context(cafile=str(receiver.ca_file))
+    host, port = receiver.url_for("r").split("/")[2].split(":")
+    connection = http.client.HTTPSConnection(host, int(port), context=trust, timeout=5)
+    # WHEN the answer is PUT with a Content-Type
+    connection.request("PUT", f"{path}?{query}", body=b'{"Status": "SUCCESS"}', headers={"Content-Type": "x/y"})
+    reply = connection.getresponse()
+    # THEN it is written
+    assert reply.status == 200
+    connection.close()
+    first = receiver.first("r")
+    assert receiver.puts == 1 and first is not None and first.body == {"Status": "SUCCESS"}

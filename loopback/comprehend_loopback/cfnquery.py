@@ -1,0 +1,130 @@
+"""CloudFormation's query protocol for the loopback server: ``DescribeStacks`` and ``DescribeStackResource``.
+
+Requests are ``POST /`` with a form-encoded body (``Action``, ``Version=2010-05-15``, ``StackName``,
+``LogicalResourceId``); answers are the XML documents botocore parses for those operations
+(``<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">`` ...), with
+timestamps in ISO 8601 UTC with milliseconds. Errors are ``<ErrorResponse>`` documents: an unknown
+stack or logical id is a ``ValidationError`` (HTTP 400) with CloudFormation's messages ("Stack with id
+X does not exist", "Resource X does not exist for stack Y"), where X and Y are the ``StackName`` as the
+caller gave it.
+
+Authorization (done by the server before anything is looked up): the action is
+``cloudformation:<Action>`` and the resource the stack's ARN; for a ``StackName`` that is a name, the
+ARN pattern ``arn:aws:cloudformation:<region>:<account>:stack/<name>/*`` (IAM's AccessDenied messages
+for these calls name that resource), and ``*`` for ``DescribeStacks`` without a StackName.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from xml.sax.saxutils import escape
+
+from comprehend_loopback.stacks import (
+    STACK_ARN_PREFIX,
+    CloudFormationState,
+    ResourceNotFound,
+    ResourceState,
+    StackNotFound,
+    StackState,
+)
+
+NAMESPACE = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
+ACTIONS = ("DescribeStacks", "DescribeStackResource")
+
+
+class QueryError(Exception):
+    """An error CloudFormation answers with an ``<ErrorResponse>``: code, message, HTTP status, fault type."""
+
+    def __init__(self, code: str, message: str, status: int = 400, fault: str = "Sender") -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message, self.status, self.fault = code, message, status, fault
+
+
+def timestamp(at: float) -> str:
+    """``at`` (epoch seconds) as CloudFormation writes it: ``2026-12-03T13:26:23.120Z``."""
+    moment = datetime.fromtimestamp(at, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def resource_arn(stack_name: str, region: str, account: str) -> str:
+    """The resource IAM authorizes a call on ``stack_name`` against (see the module docstring)."""
+    if not stack_name:
+        return "*"
+    if stack_name.startswith(STACK_ARN_PREFIX):
+        return stack_name
+    return f"arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/*"
+
+
+def answer(state: CloudFormationState, action: str, params: Mapping[str, str]) -> bytes:
+    """The XML answer to one call, or :class:`QueryError`."""
+    name = params.get("StackName", "")
+    try:
+        if action == "DescribeStacks":
+            stacks = [state.stack(name)] if name else state.stacks()
+            return _document(action, "<Stacks>" + "".join(_stack(s) for s in stacks) + "</Stacks>")
+        if action == "DescribeStackResource":
+            logical_id = params.get("LogicalResourceId", "")
+            if not name or not logical_id:
+                raise QueryError("ValidationError", "StackName and LogicalResourceId are required")
+            stack, resource = state.resource(name, logical_id)
+            return _document(action, _resource(stack, resource))
+    except StackNotFound:
+        raise QueryError("ValidationError", f"Stack with id {name} does not exist") from None
+    except ResourceNotFound:
+        raise QueryError(
+            "ValidationError", f"Resource {params.get('LogicalResourceId', '')} does not exist for stack {name}"
+        ) from None
+    raise QueryError("InvalidAction", f"The action {action} is not valid for this web service.")
+
+
+def error_document(error: QueryError) -> bytes:
+    return (
+        f'<ErrorResponse xmlns="{NAMESPACE}"><Error><Type>{error.fault}</Type><Code>{escape(error.code)}</Code>'
+        f"<Message>{escape(error.message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+    ).encode()
+
+
+def _document(action: str, result: str) -> bytes:
+    return (
+        f'<{action}Response xmlns="{NAMESPACE}"><{action}Result>{result}</{action}Result>'
+        f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata></{action}Response>"
+    ).encode()
+
+
+def _element(tag: str, value: str | None) -> str:
+    return "" if value is None or value == "" else f"<{tag}>{escape(value)}</{tag}>"
+
+
+def _stack(stack: StackState) -> str:
+    updated = None if stack.last_updated_at is None else timestamp(stack.last_updated_at)
+    return (
+        "<member>"
+        + _element("StackId", stack.stack_id)
+        + _element("StackName", stack.name)
+        + _element("CreationTime", timestamp(stack.created_at))
+        + _element("LastUpdatedTime", updated)
+        + _element("StackStatus", stack.status)
+        + _element("StackStatusReason", stack.reason)
+        + "<DisableRollback>false</DisableRollback><NotificationARNs/><Tags/>"
+        + "<EnableTerminationProtection>false</EnableTerminationProtection>"
+        + "<DriftInformation><StackDriftStatus>NOT_CHECKED</StackDriftStatus></DriftInformation>"
+        + "</member>"
+    )
+
+
+def _resource(stack: StackState, resource: ResourceState) -> str:
+    return (
+        "<StackResourceDetail>"
+        + _element("StackName", stack.name)
+        + _element("StackId", stack.stack_id)
+        + _element("LogicalResourceId", resource.logical_id)
+        + _element("PhysicalResourceId", resource.physical_id)
+        + _element("ResourceType", resource.resource_type)
+        + _element("LastUpdatedTimestamp", timestamp(resource.updated_at))
+        + _element("ResourceStatus", resource.status)
+        + _element("ResourceStatusReason", resource.reason)
+        + "<DriftInformation><StackResourceDriftStatus>NOT_CHECKED</StackResourceDriftStatus></DriftInformation>"
+        + "</StackResourceDetail>"
+    )
