@@ -546,14 +546,22 @@ class Lifecycle:
         return None
 
     def _delete_keeps(self, request: Request, is_arn: bool) -> set[str] | None:
-        """What a Delete's sweep must keep; None: no sweep (the stack's current physical id is unknown)."""
+        """What a Delete's sweep must keep; None: no sweep.
+
+        A failed or abandoned Create's Delete (no endpoint ARN) sweeps: the resource has no endpoint
+        CloudFormation knows. An endpoint ARN's Delete sweeps only when the stack shows the resource itself
+        being deleted with this physical id (the stack is deleted, or the resource left the template): the
+        resource's last request. The cleanup of a replaced physical id (the resource lives on with another),
+        or a stack that cannot be read, sweeps nothing: the resource's next request will.
+        """
         if not is_arn:
-            return set()  # a failed or abandoned Create: the resource has no endpoint CloudFormation knows
+            return set()
         view = self._read_stack(request)
-        if view is None:
+        if view is None or view.stack_status is None:
             return None
-        held = view.physical_id if view.stack_status is not None else ""
-        return {held} - {request.physical_id} if held else set()
+        if view.resource_status != "DELETE_IN_PROGRESS" or view.physical_id != request.physical_id:
+            return None
+        return set()
 
     # ------------------------------------------------------------------------------ CloudFormation
 

@@ -353,19 +353,34 @@ class CloudFormation:
         event["ResponseURL"] = delivery.url
         self.deliveries.setdefault(rid, []).append(delivery)
         self._stack_in_progress(event, at, rollback)
-        self.aws.stacks.set_resource_status(
-            event["StackId"],
-            event["LogicalResourceId"],
-            f"{OPERATION[event['RequestType']]}_IN_PROGRESS",
-            at=at,
-            physical_id=event.get("PhysicalResourceId"),
-            resource_type=event.get("ResourceType"),
-        )
+        if not self._replaced_id_cleanup(event):
+            self.aws.stacks.set_resource_status(
+                event["StackId"],
+                event["LogicalResourceId"],
+                f"{OPERATION[event['RequestType']]}_IN_PROGRESS",
+                at=at,
+                physical_id=event.get("PhysicalResourceId"),
+                resource_type=event.get("ResourceType"),
+            )
         # CloudFormation invokes the ServiceToken: an alias ARN carries its qualifier as 8th field.
         token_parts = str(event.get("ServiceToken", "")).split(":")
         qualifier = token_parts[7] if len(token_parts) > 7 else None
         for _ in range(deliveries):
             self._push(at + queued_s, event, "cloudformation", qualifier=qualifier)
+
+    def _replaced_id_cleanup(self, event: dict[str, Any]) -> bool:
+        """A Delete of a physical id the resource no longer has: the cleanup of a replaced endpoint, which
+        leaves the resource as it is (assumed: ``DescribeStackResource`` shows the resource's current physical id
+        and status while CloudFormation deletes an old one; the User Guide shows only the stack events)."""
+        if event["RequestType"] != "Delete":
+            return False
+        with self.aws.stacks.lock:
+            try:
+                _, resource = self.aws.stacks.resource(event["StackId"], event["LogicalResourceId"])
+            except LookupError:
+                return False
+            current = resource.physical_id
+        return bool(current) and current != event.get("PhysicalResourceId")
 
     def _stack_in_progress(self, event: dict[str, Any], at: float, rollback: bool) -> None:
         if not self.manage_stack_status:
@@ -535,7 +550,9 @@ class CloudFormation:
     def _resource_done(self, event: dict[str, Any], answer: Answer) -> None:
         operation = OPERATION[event["RequestType"]]
         stacks, stack_id = self.aws.stacks, event["StackId"]
-        if answer.body.get("Status") == "SUCCESS":
+        if self._replaced_id_cleanup(event):
+            pass  # the resource keeps its current physical id and status
+        elif answer.body.get("Status") == "SUCCESS":
             stacks.set_resource_status(
                 stack_id,
                 event["LogicalResourceId"],

@@ -145,6 +145,7 @@ class World:
             )
             clients["comprehend"] = session.client("comprehend", config=index.BOTO_CONFIG)
             clients["lambda_client"] = session.client("lambda", config=index.BOTO_CONFIG)
+            clients["cloudformation"] = session.client("cloudformation", config=index.BOTO_CONFIG)
         built: Callable[[dict[str, Any], Any], Any] = index.build_handler(clock=self.clock, **clients)
         return built
 

