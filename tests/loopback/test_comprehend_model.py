@@ -94,8 +94,10 @@ def test_every_rule_has_the_bounds_and_pattern_of_its_shape_in_the_service_model
 def test_every_checked_member_has_its_operations_shape_and_required_flag(operation):
     # GIVEN the operation's input shape in the service model
     model = SERVICE_MODEL.operation_model(operation)
-    members = model.input_shape.members
-    required = set(model.input_shape.required_members)
+    input_shape = model.input_shape
+    assert input_shape is not None
+    members = input_shape.members
+    required = set(input_shape.required_members)
     # THEN each member the fake checks is the model's, with the model's shape and required flag
     for key, rule in fake._MEMBERS[operation].items():
         name = key.lstrip("*")
