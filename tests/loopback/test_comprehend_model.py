@@ -290,6 +290,29 @@ def test_a_missing_or_mistyped_member_is_invalid_not_a_python_error(service, ope
     assert error.code == "InvalidRequestException"
 
 
+@pytest.mark.parametrize(
+    ("operation", "request_"),
+    [("DescribeEndpoint", ["EndpointArn", ENDPOINT]), ("ListEndpoints", {"Filter": "ModelArn"})],
+)
+def test_a_request_or_filter_that_is_not_an_object_is_invalid(service, operation, request_):
+    # GIVEN a request body (or an EndpointFilter) that is not a JSON object
+    # WHEN the operation is called with it
+    error = refused(getattr(service, operation), request_)
+    # THEN it is refused as invalid, not a Python error
+    assert error.code == "InvalidRequestException"
+
+
+def test_the_authorizer_learns_no_endpoint_arn_from_a_mistyped_create(service):
+    # GIVEN CreateEndpoint requests whose name or model is not a string (the server authorizes before
+    # the operation validates)
+    # WHEN the authorizer asks which endpoint ARN they would create
+    # THEN there is none, rather than a Python error
+    assert service.arn_for_create({"EndpointName": 7, "ModelArn": CLASSIFIER}) is None
+    assert service.arn_for_create({"EndpointName": "news", "ModelArn": ["x"]}) is None
+    assert service.arn_for_create({"EndpointName": "news", "ModelArn": CLASSIFIER}) == ENDPOINT
+    assert service.tag_keys(["not", "hashable"]) == {}
+
+
 def test_an_endpoint_name_outside_its_shape_is_refused_as_invalid(service):
     # GIVEN a name over ComprehendEndpointName's 40 characters
     # WHEN CreateEndpoint is called with it
@@ -324,6 +347,19 @@ def test_a_token_reused_for_another_endpoint_is_refused_and_creates_nothing(serv
     assert error.code == "InvalidRequestException"
     assert service.creates == [ENDPOINT]
     assert set(service.endpoints) == {ENDPOINT}
+
+
+def test_a_token_reused_with_an_unknown_flywheel_is_answered_as_a_new_request_would_be(service):
+    # GIVEN an endpoint created with a token
+    create(service, ClientRequestToken="tok-1")
+    # WHEN the token comes back naming a well-formed flywheel that does not exist (its type unknown)
+    missing = "arn:aws:comprehend:us-east-1:111122223333:flywheel/missing"
+    error = refused(
+        lambda r: create(service, ClientRequestToken="tok-1", **r), {"ModelArn": None, "FlywheelArn": missing}
+    )
+    # THEN the flywheel is not found, and nothing is created
+    assert error.code == "ResourceNotFoundException"
+    assert service.creates == [ENDPOINT]
 
 
 def test_a_deleted_endpoints_token_is_forgotten_and_creates_a_new_endpoint(service, clock):
