@@ -58,7 +58,6 @@ LIST_PAGE = 100
 """ListEndpoints page size when MaxResults is not given (assumed; the API reference gives no default)."""
 INVALID = "InvalidRequestException"
 """The code of every refusal of a request that breaks the service model (see the module doc)."""
-NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 _NEXT_TOKEN = re.compile(r"loopback-page-(0|[1-9][0-9]{0,8})")
 """The NextToken ListEndpoints hands out (opaque to callers; anything else is refused)."""
 
