@@ -7,9 +7,29 @@ conflicts (ResourceInUseException); busy endpoints refusing updates and deletes;
 units per endpoint, 10 endpoints and 100 units per region); unknown models and flywheels; tag rules;
 deletions and other changes made outside the stack (``delete_outside``, ``at``).
 
+Every request is first held to botocore's service model (``comprehend/2017-11-27/service-2.json``):
+the members each operation requires, and the type, length bounds and pattern of every member's shape
+(``Text`` and ``Integer`` below name the shape each rule comes from). botocore checks the same on the
+client side, but a caller with ``parameter_validation=False`` (or another SDK) reaches the service
+with whatever it sends, and the service refuses it; so does the loopback, instead of accepting it or
+failing with a Python error.
+
 Assumed where the API reference and the developer guide are silent (each is also marked where it is
 implemented, and listed in the README's "What was, and was not, verified"):
 
+- a request that breaks the service model (a pattern, a length, a range, a missing member, a
+  NextToken the service did not hand out) is refused with InvalidRequestException, which every
+  modelled operation declares; the real service may answer such wire-protocol violations with
+  ValidationException, which botocore does not list per operation (the loopback uses one code for all);
+- the model's patterns are matched against the whole value (the model does not anchor most of them);
+- TagKey is 1-128 and TagValue 0-256 characters, as in the model (the developer guide says 127 and
+  255); the model gives neither a pattern, so no character set is enforced;
+- a ClientRequestToken stands for one endpoint while that endpoint exists: a CreateEndpoint with it
+  naming the same endpoint (name and type) gets that endpoint back and creates nothing; one naming
+  another endpoint creates nothing and is refused with InvalidRequestException; once the endpoint is
+  deleted (gone), the token is forgotten and a new CreateEndpoint with it creates a new endpoint;
+- UpdateEndpoint with a FlywheelArn makes that flywheel's active model the desired model, unless the
+  request also gives DesiredModelArn (then that model is the desired one);
 - endpoint names conflict per endpoint type: the ARN (type and name) is the identity;
 - an endpoint keeps its model type for life: UpdateEndpoint with a model of the other type is refused
   (InvalidRequestException);
@@ -36,11 +56,153 @@ REGION = "us-east-1"
 MAX_TAGS = 50
 LIST_PAGE = 100
 """ListEndpoints page size when MaxResults is not given (assumed; the API reference gives no default)."""
-MODEL_ARN = re.compile(
-    r"^arn:aws(-[a-z]+)*:comprehend:[a-z0-9-]+:\d{12}:(document-classifier|entity-recognizer)/"
-    r"[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?$"
+INVALID = "InvalidRequestException"
+"""The code of every refusal of a request that breaks the service model (see the module doc)."""
+_NEXT_TOKEN = re.compile(r"loopback-page-(0|[1-9][0-9]{0,8})")
+"""The NextToken ListEndpoints hands out (opaque to callers; anything else is refused)."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string shape of botocore's ``comprehend/2017-11-27/service-2.json``: its length bounds (in
+    characters) and its pattern, matched against the whole value (see the module doc)."""
+
+    shape: str
+    min: int = 0
+    max: int | None = None
+    pattern: str | None = None
+
+    def problem(self, value: Any) -> str | None:
+        if not isinstance(value, str):
+            return f"must be a string ({self.shape})"
+        if len(value) < self.min or (self.max is not None and len(value) > self.max):
+            bound = f"at most {self.max}" if len(value) >= self.min else f"at least {self.min}"
+            return f"must be {bound} characters long ({self.shape}), got {len(value)}"
+        if self.pattern is not None and re.fullmatch(self.pattern, value) is None:
+            return f"must match {self.pattern} ({self.shape})"
+        return None
+
+
+@dataclass(frozen=True)
+class Integer:
+    """An integer shape of the service model and its range."""
+
+    shape: str
+    min: int | None = None
+    max: int | None = None
+
+    def problem(self, value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"must be an integer ({self.shape})"
+        if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
+            return f"must be between {self.min} and {self.max} ({self.shape}), got {value}"
+        return None
+
+
+_ARN_PREFIX = r"arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:"
+_ID = r"[a-zA-Z0-9](-*[a-zA-Z0-9])*"
+# Each shape below is copied from service-2.json (shape name first); only the anchoring is ours.
+ENDPOINT_NAME = Text("ComprehendEndpointName", 0, 40, r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+MODEL_ARN = Text(
+    "ComprehendModelArn", 0, 256, _ARN_PREFIX + rf"(document-classifier|entity-recognizer)/{_ID}(/version/{_ID})?"
 )
-NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+ENDPOINT_ARN = Text(
+    "ComprehendEndpointArn", 0, 256, _ARN_PREFIX + rf"(document-classifier-endpoint|entity-recognizer-endpoint)/{_ID}"
+)
+FLYWHEEL_ARN = Text("ComprehendFlywheelArn", 0, 256, _ARN_PREFIX + rf"flywheel/{_ID}")
+RESOURCE_ARN = Text(
+    "ComprehendArn", 0, 256, _ARN_PREFIX + rf"[a-zA-Z0-9-]{{1,64}}/{_ID}((/dataset/{_ID})|(/version/{_ID}))?"
+)
+ROLE_ARN = Text("IamRoleArn", 20, 2048, r"arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")
+CLIENT_REQUEST_TOKEN = Text("ClientRequestTokenString", 1, 64, r"^[a-zA-Z0-9-]+$")
+NEXT_TOKEN = Text("String", 1)
+TAG_KEY = Text("TagKey", 1, 128)
+"""The model's 1-128 characters. The developer guide says 127 for keys (and 255 for values): the loopback
+keeps the model's bounds, which botocore also enforces on the client side."""
+TAG_VALUE = Text("TagValue", 0, 256)
+INFERENCE_UNITS = Integer("InferenceUnitsInteger", 1)
+MAX_RESULTS = Integer("MaxResultsInteger", 1, 500)
+Shape = Text | Integer
+
+# The members each operation takes (``*`` = required), from the operation's input shape in service-2.json.
+# Tags (TagList), TagKeys (TagKeyList) and Filter (EndpointFilter) are checked member by member.
+_MEMBERS: dict[str, dict[str, Shape]] = {
+    "CreateEndpoint": {
+        "*EndpointName": ENDPOINT_NAME,
+        "ModelArn": MODEL_ARN,
+        "*DesiredInferenceUnits": INFERENCE_UNITS,
+        "ClientRequestToken": CLIENT_REQUEST_TOKEN,
+        "DataAccessRoleArn": ROLE_ARN,
+        "FlywheelArn": FLYWHEEL_ARN,
+    },
+    "DescribeEndpoint": {"*EndpointArn": ENDPOINT_ARN},
+    "UpdateEndpoint": {
+        "*EndpointArn": ENDPOINT_ARN,
+        "DesiredModelArn": MODEL_ARN,
+        "DesiredInferenceUnits": INFERENCE_UNITS,
+        "DesiredDataAccessRoleArn": ROLE_ARN,
+        "FlywheelArn": FLYWHEEL_ARN,
+    },
+    "DeleteEndpoint": {"*EndpointArn": ENDPOINT_ARN},
+    "ListEndpoints": {"NextToken": NEXT_TOKEN, "MaxResults": MAX_RESULTS},
+    "ListTagsForResource": {"*ResourceArn": RESOURCE_ARN},
+    "TagResource": {"*ResourceArn": RESOURCE_ARN},
+    "UntagResource": {"*ResourceArn": RESOURCE_ARN},
+    "DescribeFlywheel": {"*FlywheelArn": FLYWHEEL_ARN},
+}
+
+
+def model_problem(operation: str, req: Any) -> str | None:
+    """What in ``req`` breaks ``operation``'s input shape in the service model, or None if nothing."""
+    if not isinstance(req, dict):
+        return "the request must be a JSON object"
+    for key, shape in _MEMBERS.get(operation, {}).items():
+        member = key.lstrip("*")
+        if member not in req or req[member] is None:
+            if key.startswith("*"):
+                return f"{member} is required"
+            continue
+        problem = shape.problem(req[member])
+        if problem is not None:
+            return f"{member}: {problem}"
+    if operation in ("CreateEndpoint", "TagResource"):
+        return _tag_list_problem(req.get("Tags"), required=operation == "TagResource")
+    if operation == "UntagResource":
+        return _tag_keys_problem(req.get("TagKeys"))
+    if operation == "ListEndpoints" and req.get("Filter") is not None:
+        flt = req["Filter"]
+        if not isinstance(flt, dict):
+            return "Filter: must be an object (EndpointFilter)"
+        if flt.get("ModelArn") is not None and (problem := MODEL_ARN.problem(flt["ModelArn"])) is not None:
+            return f"Filter.ModelArn: {problem}"
+    return None
+
+
+def _tag_list_problem(tags: Any, *, required: bool) -> str | None:
+    """TagList: a list of Tag, each with a Key (TagKey, required) and a Value (TagValue)."""
+    if tags is None:
+        return "Tags is required" if required else None
+    if not isinstance(tags, list):
+        return "Tags: must be a list (TagList)"
+    for tag in tags:
+        if not isinstance(tag, dict) or "Key" not in tag:
+            return "Tags: every Tag needs a Key (Tag)"
+        problem = TAG_KEY.problem(tag["Key"]) or (TAG_VALUE.problem(tag["Value"]) if "Value" in tag else None)
+        if problem is not None:
+            return f"Tags: {problem}"
+    return None
+
+
+def _tag_keys_problem(keys: Any) -> str | None:
+    """TagKeyList: a list of TagKey."""
+    if keys is None:
+        return "TagKeys is required"
+    if not isinstance(keys, list):
+        return "TagKeys: must be a list (TagKeyList)"
+    for key in keys:
+        if (problem := TAG_KEY.problem(key)) is not None:
+            return f"TagKeys: {problem}"
+    return None
 
 
 class ApiError(Exception):
@@ -182,6 +344,8 @@ class FakeComprehend:
                 self._notify(arn, ep.status, ep.until)
             elif ep.status == "DELETING" and now >= ep.until:
                 del self.endpoints[arn]
+                for token in [t for t, a in self.tokens.items() if a == arn]:
+                    del self.tokens[token]  # assumed: a deleted endpoint's token is forgotten (see _replay)
                 self.deleted.append(arn)
                 ep.reached_at["GONE"] = ep.until
                 self.gone[arn] = ep.reached_at
@@ -203,13 +367,13 @@ class FakeComprehend:
 
     # -- operations ----------------------------------------------------------------------------
     def CreateEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:
-        name = req.get("EndpointName", "")
-        if not NAME.match(name) or len(name) > 40:
-            raise ApiError("ValidationException", f"1 validation error detected: Value '{name}' at 'endpointName'")
-        units = int(req["DesiredInferenceUnits"])
-        token = req.get("ClientRequestToken") or f"auto-{len(self.creates)}"
-        if token in self.tokens:
-            return {"EndpointArn": self.tokens[token], "ModelArn": req.get("ModelArn", "")}
+        self.validate("CreateEndpoint", req)
+        name: str = req["EndpointName"]
+        units: int = req["DesiredInferenceUnits"]
+        token: str = req.get("ClientRequestToken") or ""
+        replay = self._replay(token, req)
+        if replay is not None:
+            return replay
         model_arn = req.get("ModelArn")
         flywheel = req.get("FlywheelArn")
         if flywheel:
@@ -220,11 +384,9 @@ class FakeComprehend:
             raise ApiError("InvalidRequestException", "ModelArn or FlywheelArn is required")
         if model_arn not in self.models:
             raise ApiError("ResourceNotFoundException", f"Could not find the specified model: {model_arn}")
-        tags = _checked_tags(req.get("Tags", []))
+        tags = _checked_tags(req.get("Tags") or [])
         if len(tags) > MAX_TAGS:
             raise ApiError("TooManyTagsException", f"A resource can have at most {MAX_TAGS} tags")
-        if units < 1:
-            raise ApiError("InvalidRequestException", "DesiredInferenceUnits must be >= 1")
         if units > self.max_units:
             raise ApiError(
                 "ResourceLimitExceededException", f"Inference units {units} exceed the limit {self.max_units}"
@@ -256,12 +418,39 @@ class FakeComprehend:
             desired_role=req.get("DataAccessRoleArn"),
             tags=tags,
         )
-        self.tokens[token] = arn
+        if token:
+            self.tokens[token] = arn
         self.creates.append(arn)
         self._notify(arn, "CREATING", now)
         return {"EndpointArn": arn, "ModelArn": model_arn}
 
+    def _replay(self, token: str, req: dict[str, Any]) -> dict[str, Any] | None:
+        """The answer to a CreateEndpoint that repeats ``token``, or None when the token is new.
+
+        Assumed (the API reference only calls the token an idempotency token): a token stands for one
+        endpoint while that endpoint exists; a request with it that names the same endpoint (name and
+        type, i.e. the same ARN) gets that endpoint back and creates nothing; one that names another
+        endpoint is refused (InvalidRequestException) and creates nothing. A deleted endpoint's token
+        is forgotten (see ``advance``), so a later request with it creates a new endpoint.
+        """
+        arn = self.tokens.get(token) if token else None
+        if arn is None or arn not in self.endpoints:
+            return None
+        named = self.arn_for_create(req)
+        if named is None:  # the type cannot be known (an unknown flywheel): refused as a new request would be
+            return None
+        if named != arn:
+            raise ApiError(INVALID, f"ClientRequestToken {token} was already used to create {arn}, not {named}")
+        return {"EndpointArn": arn, "ModelArn": self.endpoints[arn].model_arn}
+
+    def validate(self, operation: str, req: Any) -> None:
+        """Refuse (InvalidRequestException, see the module doc) a request that breaks the service model."""
+        problem = model_problem(operation, req)
+        if problem is not None:
+            raise ApiError(INVALID, f"1 validation error detected: {problem}")
+
     def DescribeEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:
+        self.validate("DescribeEndpoint", req)
         ep = self._get(req["EndpointArn"])
         props: dict[str, Any] = {
             "EndpointArn": ep.arn,
@@ -284,17 +473,26 @@ class FakeComprehend:
         return {"EndpointProperties": props}
 
     def UpdateEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:
+        self.validate("UpdateEndpoint", req)
         ep = self._get(req["EndpointArn"])
         if ep.status in ("CREATING", "UPDATING", "DELETING") or ep.pending_at is not None:
             # assumed: busy endpoints refuse updates; a FAILED one accepts them (see module doc)
             raise ApiError("ResourceInUseException", f"Endpoint is {ep.status}")
-        model = req.get("DesiredModelArn", ep.model_arn)
+        model = req.get("DesiredModelArn")
+        flywheel = req.get("FlywheelArn")
+        if flywheel is not None:
+            if flywheel not in self.flywheels:
+                raise ApiError("ResourceNotFoundException", f"Flywheel {flywheel} not found")
+            # The flywheel's active model is the one the endpoint serves; DesiredModelArn, when also
+            # given, wins (assumed, see the module doc).
+            model = model or self.flywheels[flywheel]["ActiveModelArn"]
+        model = model or ep.model_arn
         if model not in self.models:
             raise ApiError("ResourceNotFoundException", f"Could not find the specified model: {model}")
         if _kind(model) != _kind(ep.model_arn):
             # Assumed (the API reference does not say): an endpoint serves one model type for life.
             raise ApiError("InvalidRequestException", f"Model {model} is not of the endpoint's type")
-        units = int(req.get("DesiredInferenceUnits", ep.units))
+        units: int = req.get("DesiredInferenceUnits") or ep.units
         if units > self.max_units:
             raise ApiError("ResourceLimitExceededException", f"Inference units {units} exceed the limit")
         if self.total_units() - max(ep.units, ep.desired_units) + units > self.max_total_units:
@@ -304,8 +502,8 @@ class FakeComprehend:
         change = {
             "model": model,
             "units": units,
-            "role": req.get("DesiredDataAccessRoleArn", ep.role),
-            "flywheel": req.get("FlywheelArn", ep.flywheel),
+            "role": req.get("DesiredDataAccessRoleArn") or ep.role,
+            "flywheel": flywheel or ep.flywheel,
         }
         if self.timing.status_lag_s > 0:
             ep.pending_at, ep.pending = self._now() + self.timing.status_lag_s, change
@@ -320,6 +518,7 @@ class FakeComprehend:
         self._notify(ep.arn, "UPDATING", when)
 
     def DeleteEndpoint(self, req: dict[str, Any]) -> dict[str, Any]:
+        self.validate("DeleteEndpoint", req)
         ep = self._get(req["EndpointArn"])
         if ep.status in ("CREATING", "UPDATING") or ep.pending_at is not None:
             raise ApiError("ResourceInUseException", f"Endpoint is {ep.status}")
@@ -329,23 +528,32 @@ class FakeComprehend:
         return {}
 
     def ListEndpoints(self, req: dict[str, Any]) -> dict[str, Any]:
-        """Pages of ``MaxResults`` (default ``LIST_PAGE``), continued by an opaque ``NextToken``."""
+        """Pages of ``MaxResults`` (1-500, default ``LIST_PAGE``), continued by an opaque ``NextToken``;
+        a NextToken this service did not hand out is refused (InvalidRequestException)."""
+        self.validate("ListEndpoints", req)
         arns = sorted(self.endpoints)
-        start = int(req.get("NextToken") or 0)
-        size = int(req.get("MaxResults") or LIST_PAGE)
+        start = 0
+        if req.get("NextToken") is not None:
+            match = _NEXT_TOKEN.fullmatch(req["NextToken"])
+            if match is None:
+                raise ApiError(INVALID, f"Invalid NextToken: {req['NextToken']!r}")
+            start = int(match[1])
+        size: int = req.get("MaxResults") or LIST_PAGE
         page = arns[start : start + size]
         response: dict[str, Any] = {
             "EndpointPropertiesList": [self.DescribeEndpoint({"EndpointArn": a})["EndpointProperties"] for a in page]
         }
         if start + size < len(arns):
-            response["NextToken"] = str(start + size)
+            response["NextToken"] = f"loopback-page-{start + size}"
         return response
 
     def ListTagsForResource(self, req: dict[str, Any]) -> dict[str, Any]:
+        self.validate("ListTagsForResource", req)
         ep = self._get(req["ResourceArn"])
         return {"ResourceArn": ep.arn, "Tags": [{"Key": k, "Value": v} for k, v in sorted(ep.tags.items())]}
 
     def TagResource(self, req: dict[str, Any]) -> dict[str, Any]:
+        self.validate("TagResource", req)
         ep = self._get(req["ResourceArn"])
         new = _checked_tags(req["Tags"])
         if len({**ep.tags, **new}) > MAX_TAGS:
@@ -354,6 +562,7 @@ class FakeComprehend:
         return {}
 
     def UntagResource(self, req: dict[str, Any]) -> dict[str, Any]:
+        self.validate("UntagResource", req)
         ep = self._get(req["ResourceArn"])
         for key in req["TagKeys"]:
             if key.lower().startswith("aws:"):
@@ -363,6 +572,7 @@ class FakeComprehend:
         return {}
 
     def DescribeFlywheel(self, req: dict[str, Any]) -> dict[str, Any]:
+        self.validate("DescribeFlywheel", req)
         flywheel = self.flywheels.get(req["FlywheelArn"])
         if flywheel is None:
             raise ApiError("ResourceNotFoundException", f"Flywheel {req['FlywheelArn']} not found")
@@ -375,15 +585,17 @@ class FakeComprehend:
     # -- for the authorizer ----------------------------------------------------------------------
     def tag_keys(self, arn: str) -> dict[str, str]:
         """``aws:ResourceTag/<key>`` condition keys of an existing endpoint; none for anything else."""
-        ep = self.endpoints.get(arn)
+        ep = self.endpoints.get(arn) if isinstance(arn, str) else None
         return {f"aws:ResourceTag/{k}": v for k, v in ep.tags.items()} if ep else {}
 
     def arn_for_create(self, req: dict[str, Any]) -> str | None:
         """The ARN CreateEndpoint would give the endpoint (None when the model type cannot be known)."""
-        model_arn = req.get("ModelArn")
-        if not model_arn and req.get("FlywheelArn") in self.flywheels:
-            model_arn = self.flywheels[req["FlywheelArn"]]["ActiveModelArn"]
-        return self._endpoint_arn(model_arn, req.get("EndpointName", "")) if model_arn else None
+        model_arn, flywheel, name = req.get("ModelArn"), req.get("FlywheelArn"), req.get("EndpointName")
+        if not model_arn and isinstance(flywheel, str) and flywheel in self.flywheels:
+            model_arn = self.flywheels[flywheel]["ActiveModelArn"]
+        if not isinstance(model_arn, str) or not model_arn or not isinstance(name, str):
+            return None
+        return self._endpoint_arn(model_arn, name)
 
     # -- helpers -------------------------------------------------------------------------------
     def _notify(self, arn: str, status: str, when: float) -> None:
@@ -405,12 +617,10 @@ def _kind(model_arn: str) -> str:
 
 
 def _checked_tags(tags: list[dict[str, str]]) -> dict[str, str]:
-    """Tags as the service validates them: keys 1-128 characters, not ``aws:``; values up to 256."""
+    """Tags (already held to TagKey and TagValue, see ``model_problem``) as a dict; ``aws:`` keys refused."""
     checked: dict[str, str] = {}
     for tag in tags:
         key, value = tag["Key"], tag.get("Value", "")
-        if not 1 <= len(key) <= 128 or len(value) > 256:
-            raise ApiError("InvalidRequestException", f"Invalid tag {key!r}")
         if key.lower().startswith("aws:"):  # assumed error code (see module doc)
             raise ApiError("InvalidRequestException", f"Tag keys starting with aws: are reserved: {key}")
         checked[key] = value
