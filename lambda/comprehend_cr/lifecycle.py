@@ -629,7 +629,9 @@ class Lifecycle:
             except Withdrawn as exc:
                 logger.warning({"message": "CloudFormation no longer waits for this request", "Why": str(exc)})
                 state.phase, state.reason = Phase.WITHDRAW, str(exc)
-                continue
+                if not (state.created and state.arn):
+                    return Outcome.silent(physical_id())
+                outcome = None  # the next round (paced like any other) removes what this request created
             except Transient as exc:
                 logger.warning({"message": "transient error, will retry", "Error": str(exc)})
                 outcome = None
@@ -643,7 +645,9 @@ class Lifecycle:
                     outcome = self._finish(request, state, Outcome.failed(physical_id(), str(exc)), spec)
                 except Withdrawn as withdrawn:
                     state.phase, state.reason = Phase.WITHDRAW, str(withdrawn)
-                    continue
+                    if not (state.created and state.arn):
+                        return Outcome.silent(physical_id())
+                    outcome = None
                 except (Transient, OutOfTime, Abandoned, Rejected):
                     outcome = Outcome.failed(physical_id(), str(exc))
             state.polled_at = self._clock.now()

@@ -227,6 +227,9 @@ class CloudFormation:
         self.sent: dict[str, float] = {}
         """RequestId -> the (virtual) send time of its current delivery, planned or past."""
         self.events: dict[str, dict[str, Any]] = {}
+        self._written_before: dict[str, int] = {}
+        """RequestId -> how many answers its key held when its current delivery was sent: CloudFormation reads
+        the first one written after that (an answer written at the same virtual instant, before, is older)."""
         """RequestId -> the event of its current delivery."""
         self.deliveries: dict[str, list[Delivery]] = {}
         """RequestId -> every delivery CloudFormation sent for it (a ResponseURL each), in order."""
@@ -349,6 +352,8 @@ class CloudFormation:
         """CloudFormation sends ``event`` at ``at``: a new ResponseURL, the registry, Lambda's queue."""
         rid = event["RequestId"]
         self._pending.discard(rid)
+        with self.receiver.lock:
+            self._written_before[rid] = len(self.receiver.answers.get(rid, []))
         delivery = self.receiver.deliver(rid, event["StackId"], event["LogicalResourceId"], sent_at=at)
         event["ResponseURL"] = delivery.url
         self.deliveries.setdefault(rid, []).append(delivery)
@@ -538,7 +543,9 @@ class CloudFormation:
             if rid not in self.read and rid not in self.cancelled and rid not in self._pending
         ]
         for rid in waiting:
-            answer = self.receiver.first(rid, since=self.sent[rid])
+            with self.receiver.lock:
+                written = self.receiver.answers.get(rid, [])[self._written_before.get(rid, 0) :]
+            answer = written[0] if written else None
             if answer is None or answer.at > self.sent[rid] + self.timeouts[rid]:
                 continue
             self.read[rid] = answer

@@ -57,6 +57,9 @@ class Faults:
     in_use: dict[str, int] = field(default_factory=dict)
     """Operation -> how many of its next calls answer ResourceInUseException (someone else's change
     in progress) without being carried out."""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    """Operation -> error codes its next calls answer with (HTTP 400), one per call, without being carried out
+    (e.g. ``ConcurrentModificationException``, which TagResource and UntagResource declare)."""
     hang_real_s: dict[str, list[float]] = field(default_factory=dict)
     """Operation -> real seconds each of its next calls blocks before it is served (one entry per call):
     a call still in flight when Lambda kills the invocation (virtual time does not move meanwhile)."""
@@ -217,7 +220,8 @@ class LoopbackAws:
     @staticmethod
     def _request_keys(operation: str, body: dict[str, Any]) -> dict[str, iam.ConditionValue]:
         if operation == "TagResource":
-            tags = body.get("Tags", [])
+            # A malformed tag is the service's to refuse (InvalidRequestException), after IAM: skip it here.
+            tags = [t for t in body.get("Tags") or [] if isinstance(t, dict) and isinstance(t.get("Key"), str)]
             keys: dict[str, iam.ConditionValue] = {f"aws:RequestTag/{t['Key']}": t.get("Value", "") for t in tags}
             keys["aws:TagKeys"] = [t["Key"] for t in tags]
             return keys
@@ -227,6 +231,8 @@ class LoopbackAws:
 
     # -- dispatch --------------------------------------------------------------------------------
     def comprehend_call(self, operation: str, body: dict[str, Any], access_key: str = "") -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise ApiError("InvalidRequestException", "the request body must be a JSON object")
         with self.lock:
             delays = self.faults.hang_real_s.get(operation)
             delay = delays.pop(0) if delays else 0.0
@@ -248,6 +254,11 @@ class LoopbackAws:
             method = getattr(self.comprehend, operation, None)
             if method is None:
                 raise ApiError("UnknownOperationException", operation)
+            queued_errors = self.faults.errors.get(operation)
+            if queued_errors:
+                code = queued_errors.pop(0)
+                self.calls[f"{operation}:{code}"] += 1
+                raise ApiError(code, "injected by the test")
             if self.faults.in_use.get(operation, 0) > 0:
                 self.faults.in_use[operation] -= 1
                 self.calls[f"{operation}:ResourceInUseException"] += 1
