@@ -15,14 +15,16 @@ import re
 import subprocess
 from pathlib import Path, PurePosixPath
 
+from tests.conftest import ROOT
+
 HERE = Path(__file__).resolve().parent
 REPO = Path(
     subprocess.run(
         ["git", "-C", str(HERE), "rev-parse", "--show-toplevel"], check=True, capture_output=True, text=True
     ).stdout.strip()
 )
-THIS_FILE = PurePosixPath(Path(__file__).resolve().relative_to(REPO).as_posix())
-"""This module names the references it looks for."""
+THIS_FILE = PurePosixPath(Path(__file__).resolve().relative_to(ROOT).as_posix())
+"""This module names the references it looks for (its path in the checkout that holds the tests)."""
 
 REFERENCES = {
     "the shared design notes' directory": re.compile(r"\.\./shared\b"),
