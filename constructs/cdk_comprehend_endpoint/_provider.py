@@ -6,7 +6,7 @@ limits of both (event age within the ServiceTimeout, two retries). Each endpoint
 exact ARNs it needs to the policy's create statement, so an extra endpoint costs one resource (its
 custom resource).
 
-The policy (DESIGN §4b): ``CreateEndpoint`` on the exact endpoint names, models and flywheels of the
+The policy (docs/design.md §4b): ``CreateEndpoint`` on the exact endpoint names, models and flywheels of the
 current template (the API has no request-tag condition key, so names are all there is); every later
 call (Describe, Update, Delete, ListTags, Tag, Untag) on this account and region's endpoints whose
 ownership tag names this stack, so that CloudFormation's cleanup and rollback, which run under a

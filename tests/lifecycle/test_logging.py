@@ -1,4 +1,4 @@
-"""Lifecycle tier: what the handler writes to its log (DESIGN §5: structured logs, no secrets).
+"""Lifecycle tier: what the handler writes to its log (docs/design.md §4: structured logs, no secrets).
 
 Every record is one JSON object that carries the request's identifiers, so an operator can follow one
 request across its invocations in CloudWatch Logs Insights; the function's ``LOG_LEVEL`` (INFO, as the

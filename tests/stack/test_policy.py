@@ -1,5 +1,5 @@
 """Stack tier: the policy a template synthesizes, as CloudFormation would put it in place, evaluated by
-the loopback IAM for the calls the handler may and may not make (DESIGN §3, §4b)."""
+the loopback IAM for the calls the handler may and may not make (docs/design.md §3, §4b)."""
 
 from __future__ import annotations
 

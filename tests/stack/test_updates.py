@@ -1,4 +1,4 @@
-"""Stack tier: every stack change ends with exactly the stack's endpoints billing (DESIGN §4b).
+"""Stack tier: every stack change ends with exactly the stack's endpoints billing (docs/design.md §4b).
 
 Each test plays real ``cdk synth`` output of several app versions through the loopback
 CloudFormation (update, cleanup, rollback, rollback cleanup, delete), with the handler from the

@@ -1,4 +1,4 @@
-"""Synth tier: what ComprehendEndpoint puts in the template (DESIGN §3)."""
+"""Synth tier: what ComprehendEndpoint puts in the template (docs/design.md §3)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Synth tier: the handler's policy, alias and invoke limits, compared whole against golden documents.
 
-Each statement of the policy is a promise of DESIGN §4b (create by exact name, every later call by
+Each statement of the policy is a promise of docs/design.md §4b (create by exact name, every later call by
 ownership tag, never the ownership keys, PassRole only to Comprehend); a statement that gained an
 action, lost a condition or moved to another sid would still pass the property tests that look for one
 fact each. So the whole document of a stack with a model endpoint (passing a data-access role) and a

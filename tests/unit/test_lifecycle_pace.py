@@ -1,6 +1,6 @@
 """Contract tier: when the lifecycle polls, on the virtual clock.
 
-DescribeEndpoint is paced (DESIGN §3: at most one call per 5 s per endpoint): the first poll 5 s after
+DescribeEndpoint is paced (docs/design.md §4: at most one call per 5 s per endpoint): the first poll 5 s after
 the request, then every 1.5 times longer, up to every 10 s. A continuation keeps the pace of the
 invocation before it, and an invocation hands over rather than start a wait it could not finish.
 """
