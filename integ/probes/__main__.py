@@ -74,7 +74,8 @@ def refusal(args: argparse.Namespace) -> str | None:
     return None
 
 
-def main(argv: Sequence[str] | None = None, *, world: Any = None, out: TextIO = sys.stdout) -> int:
+def main(argv: Sequence[str] | None = None, *, world: Any = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     args = parse_args(argv)
     why = refusal(args)
     if why is not None:

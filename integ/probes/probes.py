@@ -343,11 +343,13 @@ def probe_tag_limits(target: Target) -> ProbeResult:
     ]
     shared = target.shared_endpoint()
     key_max, value_max = TAG_LIMITS
+    below, at_limit = f"key {key_max - 1}, value {value_max - 1}", f"key {key_max}, value {value_max}"
+    long_key, long_value = f"key {key_max + 1}", f"value {value_max + 1}"
     attempts = {
-        "key 127, value 255": ("k" * (key_max - 1), "v" * (value_max - 1)),
-        "key 128, value 256": ("K" * key_max, "v" * value_max),
-        "key 129": ("q" * (key_max + 1), "v"),
-        "value 257": ("w", "v" * (value_max + 1)),
+        below: ("k" * (key_max - 1), "v" * (value_max - 1)),
+        at_limit: ("K" * key_max, "v" * value_max),
+        long_key: ("q" * (key_max + 1), "v"),
+        long_value: ("w", "v" * (value_max + 1)),
     }
     answers: dict[str, Answer] = {}
     try:
@@ -358,13 +360,13 @@ def probe_tag_limits(target: Target) -> ProbeResult:
     finally:
         call(target.comprehend.untag_resource, ResourceArn=shared.arn, TagKeys=[k for k, _ in attempts.values()])
     checks = {
-        "127/255 accepted": answers["key 127, value 255"].ok,
-        "128/256 accepted": answers["key 128, value 256"].ok,
-        "key 129 refused": not answers["key 129"].ok,
-        "value 257 refused": not answers["value 257"].ok,
+        f"{below} accepted": answers[below].ok,
+        f"{at_limit} accepted": answers[at_limit].ok,
+        f"{long_key} refused": not answers[long_key].ok,
+        f"{long_value} refused": not answers[long_value].ok,
     }
     evidence = {label: a.brief() for label, a in answers.items()} | {"checks": checks}
-    return _result("tag_limits", _verdict(checks), evidence, depends_on, "tag key/value limits 128/256")
+    return _result("tag_limits", _verdict(checks), evidence, depends_on, f"tag key/value limits {key_max}/{value_max}")
 
 
 # -- ListEndpoints ---------------------------------------------------------------------------------
