@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import boto3
+from botocore.exceptions import BotoCoreError
 
 from integ.probes.probes import PROBES
 from integ.probes.runner import Report, estimate, run
@@ -66,7 +67,11 @@ def refusal(args: argparse.Namespace) -> str | None:
             return f"{label} is not a Comprehend model ARN: {value!r}"
     if args.failing_model_arn and not MODEL.match(args.failing_model_arn):
         return f"FAILING_MODEL_ARN is not a Comprehend model ARN: {args.failing_model_arn!r}"
-    if boto3.session.Session().get_credentials() is None:
+    try:
+        credentials = boto3.session.Session().get_credentials()
+    except BotoCoreError as exc:
+        return f"AWS credentials could not be read: {exc}"
+    if credentials is None:
         return (
             "no AWS credentials found: botocore found none in the environment, the shared files, SSO or an "
             "instance role; configure them (e.g. AWS_PROFILE=...) for the account of MODEL_ARN"

@@ -267,13 +267,19 @@ class Target:
         self, label: str, policy: policies.Policy, warm_up: Callable[[Any], Any] | None = None
     ) -> Iterator[Any]:
         """A Comprehend client held to ``policy`` alone, removed afterwards. ``warm_up`` (a call the policy
-        allows) is retried while it is refused, for up to ``PROPAGATION_S``: IAM is eventually consistent."""
+        allows) is retried while it is refused, for up to ``PROPAGATION_S`` (IAM is eventually consistent);
+        still refused then, the role is not usable and this raises (the probe is inconclusive)."""
         name = f"{self.prefix}-{label}"[:64]
         try:
             client = self.principals.make(name, policy)
             if warm_up is not None:
                 deadline = self.clock.now() + PROPAGATION_S
-                while call(warm_up, client=client).code in DENIED and self.clock.now() < deadline:
+                while (answer := call(warm_up, client=client)).code in DENIED:
+                    if self.clock.now() >= deadline:
+                        raise RuntimeError(
+                            f"the role {name} was still refused a call its policy allows after {PROPAGATION_S:.0f} s "
+                            f"({answer.code}): its policy is not in effect, so its refusals would prove nothing"
+                        )
                     self.clock.sleep(5)
             yield client
         finally:

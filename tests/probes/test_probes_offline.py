@@ -251,3 +251,23 @@ def test_the_estimate_counts_each_endpoint_the_models_allow():
     assert (alone.endpoints, two.endpoints, three.endpoints) == (1, 2, 3)
     assert alone.dollars < two.dollars < three.dollars
     assert alone.dollars == round(alone.unit_seconds * 0.0005, 2)
+
+
+def test_a_role_whose_policy_never_takes_effect_makes_the_probe_inconclusive_not_confirmed(world, monkeypatch):
+    # GIVEN principals that stay refused everything (as a role whose policy IAM has not propagated)
+    make = LoopbackPrincipals.make
+
+    def never_effective(self, name, policy):
+        client = make(self, name, policy)
+        world.aws.principals[name].policies = {}
+        return client
+
+    monkeypatch.setattr(LoopbackPrincipals, "make", never_effective)
+    # WHEN the tag-condition probe runs (its "other stack" refusals would otherwise look like a confirmation)
+    report = run_probes(world, [probes.probe_tag_condition_enforced])
+    # THEN it is inconclusive with the reason, and the session still removed the endpoint and the principals
+    (result,) = report.results
+    assert result.verdict == "inconclusive"
+    assert "still refused" in result.evidence["error"]
+    assert report.left == {"endpoints": [], "roles": []}
+    assert probe_endpoints(world) == []
