@@ -39,6 +39,10 @@ Probe = Callable[[Target], ProbeResult]
 
 
 def _result(name: str, verdict: Verdict, evidence: dict[str, Any], depends_on: list[str], summary: str) -> ProbeResult:
+    """The result; the summary names the checks that failed, if any."""
+    failed = [check for check, held in evidence.get("checks", {}).items() if not held]
+    if failed:
+        summary = f"{summary}; not as assumed: {', '.join(failed)}"
     return ProbeResult(name, verdict, evidence, depends_on, summary)
 
 
@@ -361,8 +365,10 @@ def probe_tag_limits(target: Target) -> ProbeResult:
             answers[label] = call(
                 target.comprehend.tag_resource, ResourceArn=shared.arn, Tags=[{"Key": key, "Value": value}]
             )
-    finally:
-        call(target.comprehend.untag_resource, ResourceArn=shared.arn, TagKeys=[k for k, _ in attempts.values()])
+    finally:  # only the keys that were accepted: an over-long key could make the whole untag invalid
+        accepted = [attempts[label][0] for label, answer in answers.items() if answer.ok]
+        if accepted:
+            call(target.comprehend.untag_resource, ResourceArn=shared.arn, TagKeys=accepted)
     checks = {
         f"{below} accepted": answers[below].ok,
         f"{at_limit} accepted": answers[at_limit].ok,

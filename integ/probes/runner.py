@@ -7,12 +7,15 @@ in the report.
 
 from __future__ import annotations
 
+import datetime
 import json
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import botocore
 
 from integ.probes.probes import Probe
 from integ.probes.target import ProbeResult, Target
@@ -67,6 +70,9 @@ class Report:
     estimate: Estimate
     results: list[ProbeResult] = field(default_factory=list)
     left: dict[str, list[str]] = field(default_factory=dict)
+    started: str = ""
+    finished: str = ""
+    """Wall-clock UTC times of the run (ISO 8601)."""
 
     @property
     def ok(self) -> bool:
@@ -76,6 +82,9 @@ class Report:
     def as_json(self) -> dict[str, Any]:
         return {
             "prefix": self.prefix,
+            "started": self.started,
+            "finished": self.finished,
+            "botocore": botocore.__version__,
             "region": self.region,
             "models": self.models,
             "estimate": {**asdict(self.estimate), "dollars": self.estimate.dollars},
@@ -89,6 +98,7 @@ class Report:
         lines = [
             "# cdk-comprehend-endpoint: probes of AWS behaviour",
             "",
+            f"{self.started} to {self.finished}, botocore {botocore.__version__}. "
             f"Region `{self.region}`, prefix `{self.prefix}`; models: "
             + ", ".join(f"{k} `{v}`" for k, v in self.models.items() if v),
             "",
@@ -124,6 +134,7 @@ class Report:
 
 def run(target: Target, probes: Sequence[Probe], report: Report, progress: Callable[[str], None]) -> Report:
     """Run ``probes`` in order on ``target`` (progress line per probe), then clean up the session."""
+    report.started = _utc()
     try:
         for index, probe in enumerate(probes, 1):
             name = probe.__name__.removeprefix("probe_")
@@ -145,4 +156,9 @@ def run(target: Target, probes: Sequence[Probe], report: Report, progress: Calla
             )
     finally:
         report.left = target.close()
+        report.finished = _utc()
     return report
+
+
+def _utc() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")

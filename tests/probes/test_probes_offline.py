@@ -203,6 +203,19 @@ def test_the_cli_refuses_to_start_without_credentials_and_makes_no_call(world, t
     assert not (tmp_path / "out").exists()
 
 
+def test_make_probe_refuses_without_model_arn_before_any_set_up():
+    # GIVEN no MODEL_ARN in the environment or on the command line
+    env = {k: v for k, v in os.environ.items() if k not in ("MODEL_ARN", "MAKEFLAGS", "MAKELEVEL")}
+    # WHEN the Makefile target runs
+    done = subprocess.run(
+        ["make", "--no-print-directory", "probe"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    # THEN it stops at once, naming what is missing
+    assert done.returncode == 2
+    assert "make probe needs MODEL_ARN" in done.stderr
+    assert "integ.probes" not in done.stdout
+
+
 def test_the_cli_refuses_to_start_without_a_model(world, tmp_path, capsys):
     # GIVEN credentials (the loopback's) but no MODEL_ARN
     # WHEN the CLI runs
