@@ -63,9 +63,10 @@ def construct_policy(partition: str, region: str, account: str, stack_id: str) -
     return {"Version": "2012-10-17", "Statement": construct_statements(partition, region, account, stack_id)}
 
 
-def create_only(endpoint_arn: str, model_arn: str) -> Policy:
-    """The construct's ``CreateEndpointsOfTheTemplate`` statement alone: CreateEndpoint on one endpoint ARN
-    and one model, and nothing else (no TagResource)."""
+def create_only(*resources: str) -> Policy:
+    """The construct's ``CreateEndpointsOfTheTemplate`` statement on ``resources`` (endpoint ARNs, models),
+    and ListEndpoints, which grants nothing on an endpoint but shows when the role's policy is in effect
+    (no TagResource, nothing else)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -73,7 +74,18 @@ def create_only(endpoint_arn: str, model_arn: str) -> Policy:
                 "Sid": "CreateEndpointsOfTheTemplate",
                 "Effect": "Allow",
                 "Action": "comprehend:CreateEndpoint",
-                "Resource": [endpoint_arn, model_arn],
-            }
+                "Resource": list(resources),
+            },
+            {
+                "Sid": "ShowsThePolicyIsInEffect",
+                "Effect": "Allow",
+                "Action": "comprehend:ListEndpoints",
+                "Resource": "*",
+            },
         ],
     }
+
+
+def listed(client: Any) -> Any:
+    """A call every probe role may make whatever the tags (its warm-up: IAM is eventually consistent)."""
+    return client.list_endpoints(MaxResults=1)

@@ -123,10 +123,7 @@ def probe_tag_condition_enforced(target: Target) -> ProbeResult:
             ),
         }
 
-    def listed(client: Any) -> Any:  # allowed whatever the tags: proves the other role's policy is in effect
-        return client.list_endpoints(MaxResults=1)
-
-    with target.restricted("other-stack", target.construct_policy(other_stack), listed) as other:
+    with target.restricted("other-stack", target.construct_policy(other_stack), policies.listed) as other:
         theirs = actions(other, busy)
     checks = {f"own stack: {a} allowed": r.code not in DENIED for a, r in mine.items()}
     checks |= {f"own stack: {a} refused": r.code in DENIED for a, r in ownership.items()}
@@ -191,6 +188,57 @@ def probe_missing_endpoint_access_denied(target: Target) -> ProbeResult:
         depends_on,
         f"missing endpoint under the condition: {restricted['DescribeEndpoint'].code}",
     )
+
+
+def probe_create_authorized_per_resource(target: Target) -> ProbeResult:
+    """CreateEndpoint is authorized on the endpoint's ARN and on the model's, each on its own: a role allowed
+    only one of them is refused (AccessDenied), a role allowed both is let through to the service. The
+    request names the shared endpoint's name (with a new token), so a request let through is refused by the
+    service (ResourceInUseException) and nothing is created."""
+    depends_on = [
+        f"{README}: 'a request that touches several resources is authorized resource by resource, each with "
+        "its own tags'",
+        "loopback/comprehend_loopback/iam.py: 'A request that touches several resources (CreateEndpoint names "
+        "the endpoint, the model and the flywheel) is allowed only when each resource is allowed on its own' "
+        "(the IAM documentation does not spell it out)",
+        f"{SERVER}: LoopbackAws.authorization_checks — CreateEndpoint on the endpoint, model and flywheel ARNs",
+        "constructs/cdk_comprehend_endpoint/_provider.py: CreateEndpointsOfTheTemplate names the exact endpoint "
+        "ARNs and the models and flywheels (README 'Permissions' table)",
+    ]
+    shared = target.shared_endpoint()
+    request = {**shared.request, "ClientRequestToken": f"{target.prefix}-per-resource"}
+    grants = {
+        "endpoint and model": (shared.arn, target.model_arn),
+        "endpoint only": (shared.arn,),
+        "model only": (target.model_arn,),
+    }
+    answers: dict[str, Answer] = {}
+    made: list[str] = []
+    evidence: dict[str, Any] = {}
+    try:
+        for label, resources in grants.items():
+            role = f"create-{label.split()[0]}-{len(answers)}"
+            with target.restricted(role, policies.create_only(*resources), policies.listed) as client:
+                answers[label] = call(client.create_endpoint, **request)
+            if answers[label].ok and answers[label].response.get("EndpointArn") != shared.arn:
+                made.append(str(answers[label].response["EndpointArn"]))
+        checks = {
+            "endpoint and model: let through (ResourceInUse)": answers["endpoint and model"].code
+            == "ResourceInUseException",
+            "endpoint only: AccessDenied": answers["endpoint only"].code in DENIED,
+            "model only: AccessDenied": answers["model only"].code in DENIED,
+        }
+        evidence |= {label: a.brief() for label, a in answers.items()} | {"checks": checks}
+        return _result(
+            "create_authorized_per_resource",
+            _verdict(checks),
+            evidence,
+            depends_on,
+            ", ".join(f"{label}: {a.code}" for label, a in answers.items()),
+        )
+    finally:
+        if made:
+            evidence["cleanup"] = target.remove_endpoints(made)
 
 
 # -- busy endpoints -------------------------------------------------------------------------------
@@ -619,6 +667,7 @@ PROBES: list[Probe] = [
     probe_busy_refusals_while_creating,
     probe_tag_condition_enforced,
     probe_missing_endpoint_access_denied,
+    probe_create_authorized_per_resource,
     probe_token_replay_same_name,
     probe_token_replay_other_name,
     probe_aws_tag_keys_refused,

@@ -327,7 +327,7 @@ class Target:
             "Tags": self.owner_tags(),
         }
         creation: dict[str, Any] = {"attempts": []}
-        with self.restricted("create-only", policies.create_only(arn, self.model_arn)) as client:
+        with self.restricted("create-only", policies.create_only(arn, self.model_arn), policies.listed) as client:
             deadline = self.clock.now() + PROPAGATION_S
             while True:
                 answer = call(client.create_endpoint, **request)

@@ -284,3 +284,18 @@ def test_a_role_whose_policy_never_takes_effect_makes_the_probe_inconclusive_not
     assert "still refused" in result.evidence["error"]
     assert report.left == {"endpoints": [], "roles": []}
     assert probe_endpoints(world) == []
+
+
+def test_the_cli_runs_only_the_probes_named_with_only(world, tmp_path, capsys):
+    # GIVEN the loopback world
+    # WHEN the CLI is asked for one probe
+    code = main(
+        ["--model-arn", CLASSIFIER, "--endpoint-url", world.aws.url, "--out", str(tmp_path), "--only", "tag_limits"],
+        world=world,
+    )
+    # THEN only that probe ran, and the shared endpoint it needed is gone afterwards
+    report = json.loads((tmp_path / "probe-report.json").read_text())
+    assert code == 0
+    assert [r["name"] for r in report["results"]] == ["tag_limits"]
+    assert report["left_behind"] == {"endpoints": [], "roles": []}
+    assert [arn for arn in world.comprehend.endpoints if "probe-" in arn] == []
