@@ -224,6 +224,8 @@ class Target:
     """A model whose endpoints end FAILED: the FAILED-endpoint probe needs it."""
     poll_s: float = POLL_S
     shared: SharedEndpoint | None = None
+    shared_error: str = ""
+    """Why the shared endpoint could not be created (the probes that need it then stop at once)."""
     observed: list[tuple[str, list[str]]] = field(default_factory=list)
     """(Status, sorted field names) of every DescribeEndpoint answer the probes received."""
 
@@ -317,6 +319,8 @@ class Target:
         client when that role is refused, noted in ``creation``)."""
         if self.shared is not None:
             return self.shared
+        if self.shared_error:
+            raise RuntimeError(f"the shared endpoint could not be created earlier: {self.shared_error}")
         name = f"{self.prefix}-shared"
         arn = self.endpoint_arn(name)
         request = {
@@ -341,6 +345,7 @@ class Target:
             creation["by"] = "caller"
             answer = call(self.comprehend.create_endpoint, **request)
             if not answer.ok:
+                self.shared_error = f"{answer.code} {answer.message}"
                 raise RuntimeError(f"CreateEndpoint of the shared endpoint: {answer.code} {answer.message}")
         self.shared = SharedEndpoint(
             str(answer.response["EndpointArn"]),

@@ -299,3 +299,18 @@ def test_the_cli_runs_only_the_probes_named_with_only(world, tmp_path, capsys):
     assert [r["name"] for r in report["results"]] == ["tag_limits"]
     assert report["left_behind"] == {"endpoints": [], "roles": []}
     assert [arn for arn in world.comprehend.endpoints if "probe-" in arn] == []
+
+
+def test_without_the_model_every_probe_is_inconclusive_and_the_endpoint_is_tried_once(world, tmp_path):
+    # GIVEN a model ARN the account does not have
+    missing = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-nowhere"
+    # WHEN the CLI runs every probe
+    code = main(["--model-arn", missing, "--endpoint-url", world.aws.url, "--out", str(tmp_path)], world=world)
+    # THEN nothing is refuted (nothing could be seen), each probe says why, and CreateEndpoint of the shared
+    # endpoint was tried once by the restricted role and once by the caller, not again by every probe
+    report = json.loads((tmp_path / "probe-report.json").read_text())
+    assert code == 0
+    assert report["counts"]["refuted"] == 0
+    assert report["counts"]["confirmed"] == 0
+    assert world.aws.calls["CreateEndpoint"] == 2
+    assert "could not be created" in (tmp_path / "probe-report.md").read_text()
