@@ -54,13 +54,7 @@ def _verdict(checks: dict[str, bool]) -> Verdict:
 def probe_create_with_tags_needs_no_tag_permission(target: Target) -> ProbeResult:
     """CreateEndpoint with Tags succeeds for a role allowed only comprehend:CreateEndpoint (on the endpoint
     and the model), and the endpoint carries the tags. Creates the shared endpoint."""
-    depends_on = [
-        f"{README}: 'CreateEndpoint with Tags needs no comprehend:TagResource permission'",
-        f"{SERVER}: LoopbackAws.authorization_checks — CreateEndpoint is checked as comprehend:CreateEndpoint "
-        "on the endpoint and model ARNs only (no TagResource)",
-        "constructs/cdk_comprehend_endpoint/_provider.py: statement CreateEndpointsOfTheTemplate grants no "
-        "TagResource; the handler's CreateEndpoint writes the ownership tags (lifecycle.py _create_endpoint)",
-    ]
+    depends_on = DEPENDS_ON["create_with_tags_needs_no_tag_permission"]
     shared = target.shared_endpoint()
     tags = call(target.comprehend.list_tags_for_resource, ResourceArn=shared.arn)
     got = {t["Key"]: t.get("Value", "") for t in tags.response.get("Tags", [])} if tags.ok else {}
@@ -84,14 +78,7 @@ def probe_tag_condition_enforced(target: Target) -> ProbeResult:
     one tagged for another stack, and the ownership keys cannot be tagged or untagged. Update and Delete
     are tried while the shared endpoint is CREATING, so an allowed one is refused by the service
     (ResourceInUseException) and changes nothing; if it is no longer busy they are left out (inconclusive)."""
-    depends_on = [
-        f"{README}: the handler reaches its endpoints by the ownership tag (section 'Permissions')",
-        "constructs/cdk_comprehend_endpoint/_provider.py: statements ManageEndpointsThisStackOwns and "
-        "TagEndpointsThisStackOwnsButNotTheirOwnership (aws:ResourceTag/cdk-comprehend-endpoint:stack-id, "
-        "aws:TagKeys)",
-        f"{SERVER}: LoopbackAws.authorization_checks gives every endpoint action its aws:ResourceTag keys",
-        "loopback/comprehend_loopback/iam.py: conditions evaluated per resource",
-    ]
+    depends_on = DEPENDS_ON["tag_condition_enforced"]
     shared = target.shared_endpoint()
     other_stack = target.stack_id.replace(f"stack/{target.prefix}/", f"stack/{target.prefix}-other/")
     key = f"{target.prefix}-probe"
@@ -152,14 +139,7 @@ def probe_missing_endpoint_access_denied(target: Target) -> ProbeResult:
     """Under the construct's tag condition a call on an endpoint that does not exist answers
     AccessDeniedException (IAM decides before the service looks it up), while the caller's own client
     gets ResourceNotFoundException for it."""
-    depends_on = [
-        f"{README}: 'under an aws:ResourceTag condition, a call on a missing endpoint answers "
-        "AccessDeniedException (IAM decides before the service looks the endpoint up)'",
-        f"{LIFECYCLE}: Lifecycle._describe and _delete_endpoint tell 'gone' from 'not ours' with ListEndpoints "
-        "when AccessDenied comes back",
-        f"{SERVER}: LoopbackAws.comprehend_call authorizes before the fake service runs (a missing endpoint has "
-        "no tags, so the condition fails)",
-    ]
+    depends_on = DEPENDS_ON["missing_endpoint_access_denied"]
     shared = target.shared_endpoint()
     missing = target.endpoint_arn(f"{target.prefix}-missing")
 
@@ -195,16 +175,7 @@ def probe_create_authorized_per_resource(target: Target) -> ProbeResult:
     only one of them is refused (AccessDenied), a role allowed both is let through to the service. The
     request names the shared endpoint's name (with a new token), so a request let through is refused by the
     service (ResourceInUseException) and nothing is created."""
-    depends_on = [
-        f"{README}: 'a request that touches several resources is authorized resource by resource, each with "
-        "its own tags'",
-        "loopback/comprehend_loopback/iam.py: 'A request that touches several resources (CreateEndpoint names "
-        "the endpoint, the model and the flywheel) is allowed only when each resource is allowed on its own' "
-        "(the IAM documentation does not spell it out)",
-        f"{SERVER}: LoopbackAws.authorization_checks — CreateEndpoint on the endpoint, model and flywheel ARNs",
-        "constructs/cdk_comprehend_endpoint/_provider.py: CreateEndpointsOfTheTemplate names the exact endpoint "
-        "ARNs and the models and flywheels (README 'Permissions' table)",
-    ]
+    depends_on = DEPENDS_ON["create_authorized_per_resource"]
     shared = target.shared_endpoint()
     request = {**shared.request, "ClientRequestToken": f"{target.prefix}-per-resource"}
     grants = {
@@ -243,14 +214,7 @@ def probe_create_authorized_per_resource(target: Target) -> ProbeResult:
 
 # -- busy endpoints -------------------------------------------------------------------------------
 def _busy_refusals(target: Target, name: str, status: str) -> ProbeResult:
-    depends_on = [
-        f"{README}: 'UpdateEndpoint is ... refused (ResourceInUseException), like DeleteEndpoint, while the "
-        "endpoint is CREATING or UPDATING'",
-        f"{COMPREHEND}: FakeComprehend.UpdateEndpoint and DeleteEndpoint — Assumed: 'UpdateEndpoint and "
-        "DeleteEndpoint are refused with ResourceInUseException while the endpoint is CREATING or UPDATING'",
-        f"{LIFECYCLE}: _delete_endpoint waits for a later round on ResourceInUseException; an update waits out "
-        "a busy endpoint before converging",
-    ]
+    depends_on = DEPENDS_ON[name]
     shared = target.shared_endpoint()
     seen = target.status(shared.arn)
     if seen != status:
@@ -281,13 +245,6 @@ def probe_busy_refusals_while_updating(target: Target) -> ProbeResult:
 
 
 # -- ClientRequestToken ---------------------------------------------------------------------------
-TOKEN_DEPENDS = [
-    f"{COMPREHEND}: FakeComprehend.CreateEndpoint — a known ClientRequestToken returns the endpoint it made "
-    "and creates nothing (FakeComprehend.tokens, never forgotten)",
-    "lambda/comprehend_cr/arns.py: client_request_token — one token per CloudFormation request, so a "
-    "re-delivered request reaches the same endpoint",
-    "README.md (What the custom resource does): 'The same request delivered twice reaches the same endpoint.'",
-]
 
 
 def probe_token_replay_same_name(target: Target) -> ProbeResult:
@@ -368,13 +325,7 @@ def probe_token_replay_after_delete(target: Target) -> ProbeResult:
 # -- tags -----------------------------------------------------------------------------------------
 def probe_aws_tag_keys_refused(target: Target) -> ProbeResult:
     """TagResource and UntagResource refuse keys starting ``aws:`` with InvalidRequestException."""
-    depends_on = [
-        f"{README}: 'TagResource/UntagResource refuse keys starting aws: (InvalidRequestException)'",
-        f"{COMPREHEND}: _checked_tags and FakeComprehend.UntagResource — Assumed: 'keys starting aws: are "
-        "refused by TagResource and UntagResource with InvalidRequestException'",
-        "constructs/cdk_comprehend_endpoint/_validation.py and lambda/comprehend_cr/properties.py refuse "
-        "aws: tag keys before any call",
-    ]
+    depends_on = DEPENDS_ON["aws_tag_keys_refused"]
     shared = target.shared_endpoint()
     tag = call(target.comprehend.tag_resource, ResourceArn=shared.arn, Tags=[{"Key": "aws:probe", "Value": "x"}])
     untag = call(target.comprehend.untag_resource, ResourceArn=shared.arn, TagKeys=["aws:probe"])
@@ -391,12 +342,7 @@ def probe_aws_tag_keys_refused(target: Target) -> ProbeResult:
 def probe_tag_limits(target: Target) -> ProbeResult:
     """Tag keys of 128 and values of 256 characters are accepted, 129 and 257 refused (the API model's
     limits; the developer guide says 127/255)."""
-    depends_on = [
-        f"{COMPREHEND}: _checked_tags — keys 1-128 characters, values up to 256",
-        "constructs/cdk_comprehend_endpoint/_validation.py and lambda/comprehend_cr/properties.py: the tag "
-        "length limits checked at synth and in the handler",
-        "README.md (Properties): the tag limits stated for `tags`",
-    ]
+    depends_on = DEPENDS_ON["tag_limits"]
     shared = target.shared_endpoint()
     key_max, value_max = TAG_LIMITS
     below, at_limit = f"key {key_max - 1}, value {value_max - 1}", f"key {key_max}, value {value_max}"
@@ -432,12 +378,7 @@ def probe_list_endpoints_default_page(target: Target) -> ProbeResult:
     """ListEndpoints without MaxResults returns pages of 100 endpoints. Only an account or region holding
     more than 100 endpoints can show the size; with fewer, the probe is inconclusive unless a smaller page
     comes with a NextToken (refuted)."""
-    depends_on = [
-        f"{README}: 'ListEndpoints pages hold 100 endpoints when MaxResults is not given'",
-        f"{COMPREHEND}: LIST_PAGE (FakeComprehend.ListEndpoints)",
-        f"{LIFECYCLE}: Lifecycle._endpoints follows NextToken whatever the page size (a wrong size matters only "
-        "to the loopback's paging tests)",
-    ]
+    depends_on = DEPENDS_ON["list_endpoints_default_page"]
     target.shared_endpoint()
     page = call(target.comprehend.list_endpoints)
     count = len(page.response.get("EndpointPropertiesList", []))
@@ -462,13 +403,7 @@ def probe_names_conflict_per_type(target: Target) -> ProbeResult:
     """An endpoint of the other type may take the shared endpoint's name (names conflict per type), while
     another endpoint of the same type and name is refused with ResourceInUseException. Needs a model of
     each type; creates (and deletes) one endpoint of the other type."""
-    depends_on = [
-        f"{README}: 'endpoint names conflict per endpoint type (ARN)'",
-        f"{COMPREHEND}: FakeComprehend.CreateEndpoint — Assumed: 'endpoint names conflict per endpoint type: "
-        "the ARN (type and name) is the identity'",
-        f"{LIFECYCLE}: a name held by another endpoint is recognised by the ARN of the model's type; the "
-        "construct's CreateEndpoint statement names exact ARNs of one type",
-    ]
+    depends_on = DEPENDS_ON["names_conflict_per_type"]
     shared = target.shared_endpoint()
     other = target.other_model_arn
     if other is None or kind(other) == kind(target.model_arn):
@@ -510,13 +445,7 @@ def probe_names_conflict_per_type(target: Target) -> ProbeResult:
 def probe_model_type_for_life(target: Target) -> ProbeResult:
     """UpdateEndpoint of an IN_SERVICE endpoint to a model of the other type is refused
     (InvalidRequestException): an endpoint keeps its model type for life. Needs a model of each type."""
-    depends_on = [
-        f"{README}: 'an endpoint keeps its model type for life (UpdateEndpoint with a model of the other type "
-        "is refused)'",
-        f"{COMPREHEND}: FakeComprehend.UpdateEndpoint — Assumed: 'an endpoint keeps its model type for life: "
-        "UpdateEndpoint with a model of the other type is refused (InvalidRequestException)'",
-        f"{LIFECYCLE}: a model of the other type replaces the endpoint instead of updating it",
-    ]
+    depends_on = DEPENDS_ON["model_type_for_life"]
     shared = target.shared_endpoint()
     other = target.other_model_arn
     if other is None or kind(other) == kind(target.model_arn):
@@ -540,13 +469,7 @@ def probe_update_status_lag(target: Target) -> ProbeResult:
     """After an accepted UpdateEndpoint (1 -> 2 inference units on the IN_SERVICE shared endpoint),
     DescribeEndpoint shows UPDATING within ``LAG_LIMIT_S``; the lag is measured (every ``LAG_POLL_S``).
     Leaves the shared endpoint UPDATING for ``probe_busy_refusals_while_updating``."""
-    depends_on = [
-        f"{README}: 'an accepted UpdateEndpoint may show as UPDATING only a moment later (the handler compares "
-        "values, not only statuses, and a test makes the lag a minute long)'",
-        f"{COMPREHEND}: Timing.status_lag_s — Assumed: 'an accepted UpdateEndpoint may show as UPDATING only "
-        "after a lag' (0 by default)",
-        f"{LIFECYCLE}: an update is answered only once the endpoint is IN_SERVICE with the new values",
-    ]
+    depends_on = DEPENDS_ON["update_status_lag"]
     shared = target.shared_endpoint()
     status = target.wait_while(shared.arn, BUSY)
     if status != "IN_SERVICE":
@@ -584,11 +507,7 @@ def probe_update_on_failed_endpoint(target: Target) -> ProbeResult:
     """UpdateEndpoint is accepted on a FAILED endpoint. A FAILED endpoint comes from FAILING_MODEL_ARN (a
     model whose endpoints fail); without one, or when its endpoint does not fail, the probe is
     inconclusive. Creates (and deletes) one endpoint."""
-    depends_on = [
-        f"{README}: 'UpdateEndpoint is accepted on a FAILED endpoint'",
-        f"{COMPREHEND}: FakeComprehend.UpdateEndpoint — Assumed: 'UpdateEndpoint is accepted on a FAILED endpoint'",
-        f"{LIFECYCLE}: an endpoint left FAILED by an update is re-applied with UpdateEndpoint",
-    ]
+    depends_on = DEPENDS_ON["update_on_failed_endpoint"]
     failing = target.failing_model_arn
     good = target.model_arn if failing is None or kind(failing) == kind(target.model_arn) else target.other_model_arn
     if failing is None or good is None or kind(good) != kind(failing):
@@ -631,13 +550,7 @@ def probe_update_on_failed_endpoint(target: Target) -> ProbeResult:
 def probe_describe_fields(target: Target) -> ProbeResult:
     """Every DescribeEndpoint answer the probes received (CREATING, IN_SERVICE, UPDATING, FAILED...) had
     CurrentInferenceUnits, as the loopback always answers it."""
-    depends_on = [
-        f"{README}: 'DescribeEndpoint may leave out CurrentInferenceUnits ...: the handler then counts the "
-        "desired units as served'",
-        f"{COMPREHEND}: FakeComprehend.DescribeEndpoint always answers CurrentInferenceUnits, so only "
-        "tests/unit/test_lifecycle_optional_fields.py exercises its absence",
-        f"{LIFECYCLE}: served units fall back to DesiredInferenceUnits",
-    ]
+    depends_on = DEPENDS_ON["describe_fields"]
     shared = target.shared_endpoint()
     target.describe(shared.arn)
     by_status: dict[str, dict[str, Any]] = {}
@@ -661,6 +574,119 @@ def probe_describe_fields(target: Target) -> ProbeResult:
         f"statuses seen {sorted(by_status)}; without CurrentInferenceUnits: {lacking or 'none'}",
     )
 
+
+TOKEN_DEPENDS = [
+    f"{COMPREHEND}: FakeComprehend.CreateEndpoint — a known ClientRequestToken returns the endpoint it made "
+    "and creates nothing (FakeComprehend.tokens, never forgotten)",
+    "lambda/comprehend_cr/arns.py: client_request_token — one token per CloudFormation request, so a "
+    "re-delivered request reaches the same endpoint",
+    "README.md (What the custom resource does): 'The same request delivered twice reaches the same endpoint.'",
+]
+
+BUSY_DEPENDS = [
+    f"{README}: 'UpdateEndpoint is ... refused (ResourceInUseException), like DeleteEndpoint, while the "
+    "endpoint is CREATING or UPDATING'",
+    f"{COMPREHEND}: FakeComprehend.UpdateEndpoint and DeleteEndpoint — Assumed: 'UpdateEndpoint and "
+    "DeleteEndpoint are refused with ResourceInUseException while the endpoint is CREATING or UPDATING'",
+    f"{LIFECYCLE}: _delete_endpoint waits for a later round on ResourceInUseException; an update waits out "
+    "a busy endpoint before converging",
+]
+
+DEPENDS_ON: dict[str, list[str]] = {
+    "create_with_tags_needs_no_tag_permission": [
+        f"{README}: 'CreateEndpoint with Tags needs no comprehend:TagResource permission'",
+        f"{SERVER}: LoopbackAws.authorization_checks — CreateEndpoint is checked as comprehend:CreateEndpoint "
+        "on the endpoint and model ARNs only (no TagResource)",
+        "constructs/cdk_comprehend_endpoint/_provider.py: statement CreateEndpointsOfTheTemplate grants no "
+        "TagResource; the handler's CreateEndpoint writes the ownership tags (lifecycle.py _create_endpoint)",
+    ],
+    "tag_condition_enforced": [
+        "README.md (section: the handler permissions): 'no statement lets the "
+        "function change, tag or delete an endpoint another stack (or nobody) owns, nor remove or rewrite the "
+        "ownership tags'",
+        "constructs/cdk_comprehend_endpoint/_provider.py: statements ManageEndpointsThisStackOwns and "
+        "TagEndpointsThisStackOwnsButNotTheirOwnership (aws:ResourceTag/cdk-comprehend-endpoint:stack-id, "
+        "aws:TagKeys)",
+        f"{SERVER}: LoopbackAws.authorization_checks gives every endpoint action its aws:ResourceTag keys",
+        "loopback/comprehend_loopback/iam.py: conditions evaluated per resource",
+    ],
+    "missing_endpoint_access_denied": [
+        f"{README}: 'under an aws:ResourceTag condition, a call on a missing endpoint answers "
+        "AccessDeniedException (IAM decides before the service looks the endpoint up)'",
+        f"{LIFECYCLE}: Lifecycle._describe and _delete_endpoint tell 'gone' from 'not ours' with ListEndpoints "
+        "when AccessDenied comes back",
+        f"{SERVER}: LoopbackAws.comprehend_call authorizes before the fake service runs (a missing endpoint has "
+        "no tags, so the condition fails)",
+    ],
+    "create_authorized_per_resource": [
+        f"{README}: 'a request that touches several resources is authorized resource by resource, each with "
+        "its own tags'",
+        "loopback/comprehend_loopback/iam.py: 'A request that touches several resources (CreateEndpoint names "
+        "the endpoint, the model and the flywheel) is allowed only when each resource is allowed on its own' "
+        "(the IAM documentation does not spell it out)",
+        f"{SERVER}: LoopbackAws.authorization_checks — CreateEndpoint on the endpoint, model and flywheel ARNs",
+        "constructs/cdk_comprehend_endpoint/_provider.py: CreateEndpointsOfTheTemplate names the exact endpoint "
+        "ARNs and the models and flywheels (README section on the handler permissions)",
+    ],
+    "busy_refusals_while_creating": BUSY_DEPENDS,
+    "busy_refusals_while_updating": BUSY_DEPENDS,
+    "aws_tag_keys_refused": [
+        f"{README}: 'TagResource/UntagResource refuse keys starting aws: (InvalidRequestException)'",
+        f"{COMPREHEND}: _checked_tags and FakeComprehend.UntagResource — Assumed: 'keys starting aws: are "
+        "refused by TagResource and UntagResource with InvalidRequestException'",
+        "constructs/cdk_comprehend_endpoint/_validation.py and lambda/comprehend_cr/properties.py refuse "
+        "aws: tag keys before any call",
+    ],
+    "tag_limits": [
+        f"{COMPREHEND}: _checked_tags — keys 1-128 characters, values up to 256",
+        "constructs/cdk_comprehend_endpoint/_validation.py and lambda/comprehend_cr/properties.py: the tag "
+        "length limits checked at synth and in the handler",
+        "README.md (Properties): the tag limits stated for `tags`",
+    ],
+    "list_endpoints_default_page": [
+        f"{README}: 'ListEndpoints pages hold 100 endpoints when MaxResults is not given'",
+        f"{COMPREHEND}: LIST_PAGE (FakeComprehend.ListEndpoints)",
+        f"{LIFECYCLE}: Lifecycle._endpoints follows NextToken whatever the page size (a wrong size matters only "
+        "to the loopback's paging tests)",
+    ],
+    "names_conflict_per_type": [
+        f"{README}: 'endpoint names conflict per endpoint type (ARN)'",
+        f"{COMPREHEND}: FakeComprehend.CreateEndpoint — Assumed: 'endpoint names conflict per endpoint type: "
+        "the ARN (type and name) is the identity'",
+        f"{LIFECYCLE}: a name held by another endpoint is recognised by the ARN of the model's type; the "
+        "construct's CreateEndpoint statement names exact ARNs of one type",
+    ],
+    "model_type_for_life": [
+        f"{README}: 'an endpoint keeps its model type for life (UpdateEndpoint with a model of the other type "
+        "is refused)'",
+        f"{COMPREHEND}: FakeComprehend.UpdateEndpoint — Assumed: 'an endpoint keeps its model type for life: "
+        "UpdateEndpoint with a model of the other type is refused (InvalidRequestException)'",
+        f"{LIFECYCLE}: a model of the other type replaces the endpoint instead of updating it",
+    ],
+    "update_status_lag": [
+        f"{README}: 'an accepted UpdateEndpoint may show as UPDATING only a moment later (the handler compares "
+        "values, not only statuses, and a test makes the lag a minute long)'",
+        f"{COMPREHEND}: Timing.status_lag_s — Assumed: 'an accepted UpdateEndpoint may show as UPDATING only "
+        "after a lag' (0 by default)",
+        f"{LIFECYCLE}: an update is answered only once the endpoint is IN_SERVICE with the new values",
+    ],
+    "update_on_failed_endpoint": [
+        f"{README}: 'UpdateEndpoint is accepted on a FAILED endpoint'",
+        f"{COMPREHEND}: FakeComprehend.UpdateEndpoint — Assumed: 'UpdateEndpoint is accepted on a FAILED endpoint'",
+        f"{LIFECYCLE}: an endpoint left FAILED by an update is re-applied with UpdateEndpoint",
+    ],
+    "describe_fields": [
+        f"{README}: 'DescribeEndpoint may leave out CurrentInferenceUnits ...: the handler then counts the "
+        "desired units as served'",
+        f"{COMPREHEND}: FakeComprehend.DescribeEndpoint always answers CurrentInferenceUnits, so only "
+        "tests/unit/test_lifecycle_optional_fields.py exercises its absence",
+        f"{LIFECYCLE}: served units fall back to DesiredInferenceUnits",
+    ],
+    "token_replay_same_name": TOKEN_DEPENDS,
+    "token_replay_other_name": TOKEN_DEPENDS,
+    "token_replay_after_delete": TOKEN_DEPENDS,
+}
+"""What relies on each probe's assumption (loopback rule, handler behaviour, README line), by probe name."""
 
 PROBES: list[Probe] = [
     probe_create_with_tags_needs_no_tag_permission,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -314,3 +315,32 @@ def test_without_the_model_every_probe_is_inconclusive_and_the_endpoint_is_tried
     assert report["counts"]["confirmed"] == 0
     assert world.aws.calls["CreateEndpoint"] == 2
     assert "could not be created" in (tmp_path / "probe-report.md").read_text()
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.replace("`", "").split())
+
+
+def test_every_probe_says_what_depends_on_it():
+    # GIVEN the probes and the table of what depends on each
+    names = [p.__name__.removeprefix("probe_") for p in probes.PROBES]
+    # THEN every probe has entries, naming a loopback file, and the table has no entry for a probe that is gone
+    assert set(probes.DEPENDS_ON) == set(names)
+    for name in names:
+        assert any(d.startswith("loopback/comprehend_loopback/") for d in probes.DEPENDS_ON[name]), name
+
+
+def test_every_quoted_assumption_a_probe_depends_on_is_still_where_it_says():
+    # GIVEN every depends_on entry that quotes a file ('...' at its end; "..." marks a cut)
+    quoted = [
+        (match[1], match[2])
+        for entries in probes.DEPENDS_ON.values()
+        for entry in entries
+        if (match := re.match(r"^(\S+\.(?:py|md))[^']*'(.+)'$", entry))
+    ]
+    # THEN each quoted passage is still in the file it names, word for word (backticks and line breaks aside)
+    assert len(quoted) >= 10
+    for path, quote in quoted:
+        text = _plain((ROOT / path).read_text())
+        for fragment in quote.split("..."):
+            assert _plain(fragment.strip(" :")) in text, f"{path} no longer says {fragment.strip()!r}"
