@@ -155,9 +155,20 @@ def run(target: Target, probes: Sequence[Probe], report: Report, progress: Calla
                 f"[{index}/{len(probes)}] {result.name}: {result.verdict} ({result.summary}; {result.seconds:.0f} s)"
             )
     finally:
-        report.left = target.close()
+        try:
+            report.left = target.close()
+        except Exception as exc:  # the report must still be written, saying the clean-up did not finish
+            report.left = {"clean_up_failed": [f"{type(exc).__name__}: {exc}"], **target_leftovers(target)}
         report.finished = _utc()
     return report
+
+
+def target_leftovers(target: Target) -> dict[str, list[str]]:
+    """What is known to be left when the clean-up itself failed (best effort: may fail too)."""
+    try:
+        return target.leftovers()
+    except Exception as exc:  # the account may be unreachable: say so instead
+        return {"unknown": [f"could not list what is left: {type(exc).__name__}: {exc}"]}
 
 
 def _utc() -> str:

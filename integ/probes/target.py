@@ -331,14 +331,18 @@ class Target:
             "Tags": self.owner_tags(),
         }
         creation: dict[str, Any] = {"attempts": []}
-        with self.restricted("create-only", policies.create_only(arn, self.model_arn), policies.listed) as client:
-            deadline = self.clock.now() + PROPAGATION_S
-            while True:
-                answer = call(client.create_endpoint, **request)
-                creation["attempts"].append(answer.brief())
-                if answer.code not in DENIED or self.clock.now() >= deadline:
-                    break
-                self.clock.sleep(10)
+        try:
+            with self.restricted("create-only", policies.create_only(arn, self.model_arn), policies.listed) as client:
+                deadline = self.clock.now() + PROPAGATION_S
+                while True:
+                    answer = call(client.create_endpoint, **request)
+                    creation["attempts"].append(answer.brief())
+                    if answer.code not in DENIED or self.clock.now() >= deadline:
+                        break
+                    self.clock.sleep(10)
+        except Exception as exc:  # no role, no endpoint: the probes that need it stop at once
+            self.shared_error = f"the create-only role could not be used: {type(exc).__name__}: {exc}"
+            raise
         creation["by"] = "create-only role"
         if not answer.ok:
             creation["restricted_refusal"] = answer.brief()

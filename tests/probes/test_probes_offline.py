@@ -344,3 +344,21 @@ def test_every_quoted_assumption_a_probe_depends_on_is_still_where_it_says():
         text = _plain((ROOT / path).read_text())
         for fragment in quote.split("..."):
             assert _plain(fragment.strip(" :")) in text, f"{path} no longer says {fragment.strip()!r}"
+
+
+def test_a_failed_clean_up_is_reported_with_what_is_left(world, monkeypatch):
+    # GIVEN a session whose final clean-up fails (the account became unreachable, say)
+    def broken_close(self):
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(Target, "close", broken_close)
+    # WHEN a probe that needs the shared endpoint runs
+    report = run_probes(world, [probes.probe_aws_tag_keys_refused])
+    # THEN the report still comes back, not ok, naming the failure and the endpoint still there
+    assert report.results[0].verdict == "confirmed"
+    assert report.left["clean_up_failed"] == ["RuntimeError: connection lost"]
+    assert report.left["endpoints"] == [
+        f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier-endpoint/{PREFIX}-shared"
+    ]
+    assert not report.ok
+    assert "connection lost" in report.as_markdown()
