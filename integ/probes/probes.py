@@ -93,6 +93,7 @@ def probe_tag_condition_enforced(target: Target) -> ProbeResult:
         if busy:
             answers["UpdateEndpoint"] = call(client.update_endpoint, EndpointArn=shared.arn, DesiredInferenceUnits=1)
             answers["DeleteEndpoint"] = call(client.delete_endpoint, EndpointArn=shared.arn)
+            target.lost_if_deleted(answers["DeleteEndpoint"])
         return answers
 
     def warm_up(client: Any) -> Any:
@@ -223,6 +224,7 @@ def _busy_refusals(target: Target, name: str, status: str) -> ProbeResult:
         )
     update = call(target.comprehend.update_endpoint, EndpointArn=shared.arn, DesiredInferenceUnits=1)
     delete = call(target.comprehend.delete_endpoint, EndpointArn=shared.arn)
+    target.lost_if_deleted(delete)
     checks = {
         "UpdateEndpoint ResourceInUse": update.code == "ResourceInUseException",
         "DeleteEndpoint ResourceInUse": delete.code == "ResourceInUseException",

@@ -224,6 +224,8 @@ class Target:
     """A model whose endpoints end FAILED: the FAILED-endpoint probe needs it."""
     poll_s: float = POLL_S
     shared: SharedEndpoint | None = None
+    lost: list[str] = field(default_factory=list)
+    """Shared endpoints a probe deleted by surprise (see ``lost_if_deleted``)."""
     shared_error: str = ""
     """Why the shared endpoint could not be created (the probes that need it then stop at once)."""
     observed: list[tuple[str, list[str]]] = field(default_factory=list)
@@ -321,13 +323,13 @@ class Target:
             return self.shared
         if self.shared_error:
             raise RuntimeError(f"the shared endpoint could not be created earlier: {self.shared_error}")
-        name = f"{self.prefix}-shared"
+        name = f"{self.prefix}-shared{len(self.lost) or ''}"
         arn = self.endpoint_arn(name)
         request = {
             "EndpointName": name,
             "ModelArn": self.model_arn,
             "DesiredInferenceUnits": 1,
-            "ClientRequestToken": f"{self.prefix}-shared-token",
+            "ClientRequestToken": f"{name}-token",
             "Tags": self.owner_tags(),
         }
         creation: dict[str, Any] = {"attempts": []}
@@ -360,6 +362,14 @@ class Target:
             creation,
         )
         return self.shared
+
+    def lost_if_deleted(self, answer: Answer) -> None:
+        """After a DeleteEndpoint of the shared endpoint that a probe expected to be refused: when it was
+        accepted, the next probe gets a new shared endpoint (another name and token) instead of a deleted
+        one, which would refute the later probes for the wrong reason (the old one is removed at the end)."""
+        if answer.ok and self.shared is not None:
+            self.lost.append(self.shared.arn)
+            self.shared = None
 
     def release_shared(self) -> dict[str, Any]:
         """Delete the shared endpoint (waiting out any change first) and wait until it is gone."""

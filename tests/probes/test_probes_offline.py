@@ -362,3 +362,20 @@ def test_a_failed_clean_up_is_reported_with_what_is_left(world, monkeypatch):
     ]
     assert not report.ok
     assert "connection lost" in report.as_markdown()
+
+
+def test_a_shared_endpoint_deleted_by_surprise_is_replaced_for_the_next_probes(world, monkeypatch):
+    # GIVEN a loopback that lets a CREATING endpoint be deleted (as if the assumption were wrong)
+    def delete_whenever(self, req):
+        endpoint = self._get(req["EndpointArn"])
+        endpoint.status, endpoint.until = "DELETING", self._now() + self.timing.delete_s
+        return {}
+
+    monkeypatch.setattr(fake.FakeComprehend, "DeleteEndpoint", delete_whenever)
+    # WHEN the busy probe runs, then a probe that needs the shared endpoint
+    report = run_probes(world, [probes.probe_busy_refusals_while_creating, probes.probe_aws_tag_keys_refused])
+    # THEN the first is refuted, the second still confirmed (on a new shared endpoint), and both are removed
+    assert [r.verdict for r in report.results] == ["refuted", "confirmed"]
+    assert [arn.rsplit("/", 1)[1] for arn in world.comprehend.creates] == [f"{PREFIX}-shared", f"{PREFIX}-shared1"]
+    assert report.left == {"endpoints": [], "roles": []}
+    assert probe_endpoints(world) == []
