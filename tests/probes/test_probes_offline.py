@@ -379,3 +379,13 @@ def test_a_shared_endpoint_deleted_by_surprise_is_replaced_for_the_next_probes(w
     assert [arn.rsplit("/", 1)[1] for arn in world.comprehend.creates] == [f"{PREFIX}-shared", f"{PREFIX}-shared1"]
     assert report.left == {"endpoints": [], "roles": []}
     assert probe_endpoints(world) == []
+
+
+def test_the_cost_table_in_the_docs_is_the_estimate_the_cli_prints():
+    # GIVEN the table of docs/probes.md (one row per set of models given)
+    rows = re.findall(
+        r"\| (\d) \| about (\d+) minutes \| about \$(\d+\.\d\d) \|", (ROOT / "docs/probes.md").read_text()
+    )
+    # THEN each row is what estimate() prints for that many models
+    printed = [estimate(other_model=o, failing_model=f) for o, f in ((False, False), (True, False), (True, True))]
+    assert rows == [(str(e.endpoints), str(e.minutes), f"{e.dollars:.2f}") for e in printed]
