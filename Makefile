@@ -13,7 +13,7 @@ export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup synth lint test test-fast mutate bench demo dist integ-snapshot integ-deploy clean
+.PHONY: help setup synth lint test test-fast mutate bench demo dist integ-snapshot integ-deploy probe clean
 
 help:
 	@echo "make setup   - .venv (project + dev tools) and node_modules (Node 22, CDK CLI)"
@@ -26,6 +26,8 @@ help:
 	@echo "make dist    - build the sdist and the wheel into dist/ (python -m build) and twine-check them"
 	@echo "make integ-snapshot - rewrite the committed snapshot of integ/integ_comprehend_endpoint.py (offline)"
 	@echo "make integ-deploy MODEL_ARN=arn:... - deploy, assert, rename, assert, destroy on a real account (costs money)"
+	@echo "make probe MODEL_ARN=arn:... [OTHER_MODEL_ARN=...] [FAILING_MODEL_ARN=...] [ENDPOINT_URL=...] - check the"
+	@echo "               project's assumptions about AWS on a real account, report in probe-report/ (costs money)"
 	@echo "make clean   - remove everything the targets create"
 
 setup: $(VENV)/.installed node_modules/.installed
@@ -98,6 +100,19 @@ integ-deploy:
 	@$(MAKE) --no-print-directory setup
 	MODEL_ARN='$(strip $(MODEL_ARN))' $(PY) -m integ.deploy
 
+# Never run by CI: the probes of docs/probes.md on a real account (about $1.35-$4.95 a run, printed first).
+# Refuses (exit 2) without MODEL_ARN or without credentials, before any call; writes probe-report/.
+probe:
+	@if [ -z "$(strip $(MODEL_ARN))" ]; then \
+	  echo "make probe needs MODEL_ARN, the ARN of a trained Comprehend model in the region to probe, e.g." >&2; \
+	  echo "  make probe MODEL_ARN=arn:aws:comprehend:us-east-1:123456789012:document-classifier/my-model" >&2; \
+	  exit 2; \
+	fi
+	@$(MAKE) --no-print-directory setup
+	MODEL_ARN='$(strip $(MODEL_ARN))' OTHER_MODEL_ARN='$(strip $(OTHER_MODEL_ARN))' \
+	  FAILING_MODEL_ARN='$(strip $(FAILING_MODEL_ARN))' ENDPOINT_URL='$(strip $(ENDPOINT_URL))' \
+	  $(PY) -m integ.probes --out probe-report
+
 clean:
-	rm -rf $(VENV) node_modules cdk.out integ/cdk-integ.out build dist .mypy_cache .pytest_cache .ruff_cache .coverage
+	rm -rf $(VENV) node_modules cdk.out integ/cdk-integ.out probe-report build dist .mypy_cache .pytest_cache .ruff_cache .coverage
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

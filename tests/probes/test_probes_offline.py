@@ -1,0 +1,391 @@
+"""The probes of AWS behaviour (integ/probes), run against the loopback world: every probe comes out
+"confirmed" there (each loopback assumption is tied to the probe that would refute it), a loopback made
+to behave otherwise refutes them, and the CLI refuses to start without credentials or a model and runs
+end to end, leaving nothing behind. The loopback's virtual clock makes every wait free."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+
+from comprehend_loopback import comprehend as fake
+from comprehend_loopback.comprehend import ACCOUNT, REGION
+from comprehend_loopback.world import World
+from integ.probes import policies, probes
+from integ.probes.__main__ import main
+from integ.probes.runner import Report, estimate, run
+from integ.probes.target import LoopbackPrincipals, Target, admin_target
+
+ROOT = Path(__file__).resolve().parents[2]
+CLASSIFIER = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-news"
+RECOGNIZER = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:entity-recognizer/probe-people"
+FAILING = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-broken"
+PREFIX = "probe-test"
+
+
+@pytest.fixture
+def world(tmp_path):
+    """A loopback world with a model of each type, one whose endpoints fail, and more than a page of
+    other people's endpoints (so that ListEndpoints' page size shows)."""
+    with World.start(tmp_path) as w:
+        w.comprehend.add_model(CLASSIFIER)
+        w.comprehend.add_model(RECOGNIZER)
+        w.comprehend.add_model(FAILING, fails_with="The model could not be loaded")
+        w.comprehend.max_endpoints = 1000
+        w.comprehend.max_total_units = 1000
+        for index in range(fake.LIST_PAGE + 1):
+            w.comprehend.put_foreign_endpoint(f"someone-{index:03d}", CLASSIFIER)
+        yield w
+
+
+def target_in(world) -> Target:
+    return admin_target(
+        boto3.session.Session(region_name=REGION),
+        model_arn=CLASSIFIER,
+        prefix=PREFIX,
+        clock=world.clock,
+        principals=LoopbackPrincipals(world.aws, REGION, ACCOUNT),
+        other_model_arn=RECOGNIZER,
+        failing_model_arn=FAILING,
+    )
+
+
+def run_probes(world, selected) -> Report:
+    report = Report(PREFIX, REGION, {"model": CLASSIFIER}, estimate(other_model=True, failing_model=True))
+    return run(target_in(world), selected, report, lambda line: None)
+
+
+def probe_endpoints(world) -> list[str]:
+    return [arn for arn in world.comprehend.endpoints if arn.rsplit("/", 1)[1].startswith(PREFIX)]
+
+
+def test_every_probe_is_confirmed_on_the_loopback_and_leaves_nothing(world):
+    # GIVEN the loopback world, which models every assumption the probes check
+    # WHEN every probe runs, in the runner's order
+    report = run_probes(world, probes.PROBES)
+    # THEN each is confirmed, and no endpoint or principal of the probes is left
+    verdicts = {r.name: r.verdict for r in report.results}
+    assert verdicts == {p.__name__.removeprefix("probe_"): "confirmed" for p in probes.PROBES}, [
+        (r.name, r.evidence) for r in report.results if r.verdict != "confirmed"
+    ]
+    assert report.left == {"endpoints": [], "roles": []}
+    assert probe_endpoints(world) == []
+    assert [key for key in world.aws.principals if key.startswith(PREFIX)] == []
+    # AND the probes made the endpoints they say, the restricted roles were really held to their policy
+    made = [arn.rsplit("/", 1)[1] for arn in world.comprehend.creates]
+    assert made == [f"{PREFIX}-shared", f"{PREFIX}-shared", f"{PREFIX}-failed"]
+    assert {action for _, action, _ in world.aws.denied} >= {
+        "comprehend:DescribeEndpoint",
+        "comprehend:UpdateEndpoint",
+        "comprehend:DeleteEndpoint",
+        "comprehend:TagResource",
+        "comprehend:UntagResource",
+        "comprehend:ListTagsForResource",
+    }
+
+
+def test_a_status_lag_beyond_a_minute_refutes_the_lag_probe_and_names_what_depends_on_it(world, tmp_path):
+    # GIVEN a loopback whose accepted updates show as UPDATING only after five minutes
+    world.comprehend.timing.status_lag_s = 300
+    # WHEN the lag probe runs
+    report = run_probes(world, [probes.probe_update_status_lag])
+    # THEN it is refuted, and the report says which loopback rule, handler behaviour and README line rely on it
+    (result,) = report.results
+    assert result.verdict == "refuted"
+    assert result.evidence["lag_s"] is None
+    markdown = report.as_markdown()
+    assert "## Refuted: what must change" in markdown
+    assert "Timing.status_lag_s" in markdown
+    assert "README.md" in markdown
+    assert report.left == {"endpoints": [], "roles": []}
+
+
+def test_a_smaller_list_page_refutes_the_page_size_probe(world, monkeypatch):
+    # GIVEN a loopback whose ListEndpoints pages hold 50 endpoints
+    monkeypatch.setattr(fake, "LIST_PAGE", 50)
+    # WHEN the page-size probe runs
+    (result,) = run_probes(world, [probes.probe_list_endpoints_default_page]).results
+    # THEN it is refuted with the size seen
+    assert (result.verdict, result.evidence["count"], result.evidence["next_token"]) == ("refuted", 50, True)
+
+
+def test_a_probe_expecting_the_developer_guides_tag_limits_is_refuted(world, monkeypatch):
+    # GIVEN the tag-limit probe made to expect 127/255 (the developer guide) while the loopback takes 128/256
+    monkeypatch.setattr(probes, "TAG_LIMITS", (127, 255))
+    # WHEN it runs
+    (result,) = run_probes(world, [probes.probe_tag_limits]).results
+    # THEN it is refuted: a 128-character key was accepted
+    assert result.verdict == "refuted"
+    assert result.evidence["checks"]["key 128 refused"] is False
+
+
+def test_the_tag_condition_probe_is_refuted_when_a_role_ignores_the_condition(world, monkeypatch):
+    # GIVEN the construct's policy without its aws:ResourceTag condition (as if IAM did not enforce it)
+    def unconditioned(partition, region, account, stack_id):
+        statements = policies.construct_statements(partition, region, account, stack_id)
+        return {
+            "Version": "2012-10-17",
+            "Statement": [{k: v for k, v in s.items() if k != "Condition"} for s in statements],
+        }
+
+    monkeypatch.setattr(policies, "construct_policy", unconditioned)
+    # WHEN the tag-condition probe runs
+    (result,) = run_probes(world, [probes.probe_tag_condition_enforced]).results
+    # THEN it is refuted: the other stack's role reached the endpoint
+    assert result.verdict == "refuted"
+    assert result.evidence["other_stack"]["DescribeEndpoint"]["code"] == "OK"
+
+
+def test_the_probe_policy_is_the_policy_the_construct_synthesizes(tmp_path):
+    # GIVEN a stack with one endpoint, synthesized
+    import aws_cdk as cdk
+
+    from cdk_comprehend_endpoint import ComprehendEndpoint
+
+    app = cdk.App(outdir=str(tmp_path / "cdk.out"))
+    stack = cdk.Stack(app, "Probe", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, endpoint_name="news")
+    template = app.synth().get_stack_by_name("Probe").template
+    (policy,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
+    # WHEN its endpoint statements are compared with the probes' policy, pseudo parameters kept as placeholders
+    synthesized = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") in SIDS}
+    ours = {
+        s["Sid"]: s
+        for s in policies.construct_statements("${AWS::Partition}", "${AWS::Region}", "${AWS::AccountId}", "STACK")
+    }
+    # THEN actions, resources and conditions are the same
+    assert set(synthesized) == SIDS
+    for sid, statement in synthesized.items():
+        expected = ours[sid]
+        assert statement["Action"] == expected["Action"]
+        assert statement["Effect"] == "Allow"
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        assert [r["Fn::Sub"] if isinstance(r, dict) else r for r in resources] == (
+            expected["Resource"] if isinstance(expected["Resource"], list) else [expected["Resource"]]
+        )
+        condition = json.loads(json.dumps(statement.get("Condition", {})).replace('{"Ref": "AWS::StackId"}', '"STACK"'))
+        assert condition == expected.get("Condition", {})
+
+
+SIDS = {"ManageEndpointsThisStackOwns", "TagEndpointsThisStackOwnsButNotTheirOwnership", "TellGoneFromNotOurs"}
+
+
+def test_the_cli_refuses_to_start_without_credentials_and_makes_no_call(world, tmp_path):
+    # GIVEN an environment where botocore finds no credentials, and a loopback to notice any call
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env |= {
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "ENDPOINT_URL": world.aws.url,
+        "MODEL_ARN": CLASSIFIER,
+    }
+    # WHEN the CLI runs
+    done = subprocess.run(
+        [sys.executable, "-m", "integ.probes", "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # THEN it exits 2, says what is missing, and made no call and no report
+    assert done.returncode == 2, done.stderr
+    assert "no AWS credentials found" in done.stderr
+    assert sum(world.aws.calls.values()) == 0
+    assert not (tmp_path / "out").exists()
+
+
+def test_make_probe_refuses_without_model_arn_before_any_set_up():
+    # GIVEN no MODEL_ARN in the environment or on the command line
+    env = {k: v for k, v in os.environ.items() if k not in ("MODEL_ARN", "MAKEFLAGS", "MAKELEVEL")}
+    # WHEN the Makefile target runs
+    done = subprocess.run(
+        ["make", "--no-print-directory", "probe"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    # THEN it stops at once, naming what is missing
+    assert done.returncode == 2
+    assert "make probe needs MODEL_ARN" in done.stderr
+    assert "integ.probes" not in done.stdout
+
+
+def test_the_cli_refuses_to_start_without_a_model(world, tmp_path, capsys):
+    # GIVEN credentials (the loopback's) but no MODEL_ARN
+    # WHEN the CLI runs
+    code = main(["--endpoint-url", world.aws.url, "--out", str(tmp_path / "out"), "--model-arn", ""])
+    # THEN it exits 2 naming MODEL_ARN, having made no call
+    assert code == 2
+    assert "MODEL_ARN is missing" in capsys.readouterr().err
+    assert sum(world.aws.calls.values()) == 0
+
+
+def test_the_cli_runs_end_to_end_on_the_loopback_and_writes_the_report(world, tmp_path, capsys):
+    # GIVEN the loopback world and its endpoint URL
+    out = tmp_path / "report"
+    # WHEN the CLI runs every probe there
+    code = main(
+        [
+            "--model-arn", CLASSIFIER,
+            "--other-model-arn", RECOGNIZER,
+            "--failing-model-arn", FAILING,
+            "--endpoint-url", world.aws.url,
+            "--out", str(out),
+            "--prefix", PREFIX,
+        ],
+        world=world,
+    )  # fmt: skip
+    # THEN it printed the cost first and a line per probe, succeeded, and wrote both reports
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("Expected: 3 endpoint(s)") and "$" in printed[0]
+    assert sum(line.startswith("[") for line in printed) == len(probes.PROBES)
+    assert code == 0
+    report = json.loads((out / "probe-report.json").read_text())
+    assert report["counts"] == {"confirmed": len(probes.PROBES), "refuted": 0, "inconclusive": 0}
+    assert "| `tag_condition_enforced` | confirmed |" in (out / "probe-report.md").read_text()
+    # AND nothing is left: no endpoint, no principal ("role")
+    assert report["left_behind"] == {"endpoints": [], "roles": []}
+    assert probe_endpoints(world) == []
+    assert [key for key in world.aws.principals if key.startswith(PREFIX)] == []
+
+
+def test_the_estimate_counts_each_endpoint_the_models_allow():
+    # GIVEN the three ways to run (one model, two types, and a failing model too)
+    alone, two, three = (
+        estimate(other_model=o, failing_model=f) for o, f in ((False, False), (True, False), (True, True))
+    )
+    # THEN more models mean more endpoints, time and money, at the list price
+    assert (alone.endpoints, two.endpoints, three.endpoints) == (1, 2, 3)
+    assert alone.dollars < two.dollars < three.dollars
+    assert alone.dollars == round(alone.unit_seconds * 0.0005, 2)
+
+
+def test_a_role_whose_policy_never_takes_effect_makes_the_probe_inconclusive_not_confirmed(world, monkeypatch):
+    # GIVEN principals that stay refused everything (as a role whose policy IAM has not propagated)
+    make = LoopbackPrincipals.make
+
+    def never_effective(self, name, policy):
+        client = make(self, name, policy)
+        world.aws.principals[name].policies = {}
+        return client
+
+    monkeypatch.setattr(LoopbackPrincipals, "make", never_effective)
+    # WHEN the tag-condition probe runs (its "other stack" refusals would otherwise look like a confirmation)
+    report = run_probes(world, [probes.probe_tag_condition_enforced])
+    # THEN it is inconclusive with the reason, and the session still removed the endpoint and the principals
+    (result,) = report.results
+    assert result.verdict == "inconclusive"
+    assert "still refused" in result.evidence["error"]
+    assert report.left == {"endpoints": [], "roles": []}
+    assert probe_endpoints(world) == []
+
+
+def test_the_cli_runs_only_the_probes_named_with_only(world, tmp_path, capsys):
+    # GIVEN the loopback world
+    # WHEN the CLI is asked for one probe
+    code = main(
+        ["--model-arn", CLASSIFIER, "--endpoint-url", world.aws.url, "--out", str(tmp_path), "--only", "tag_limits"],
+        world=world,
+    )
+    # THEN only that probe ran, and the shared endpoint it needed is gone afterwards
+    report = json.loads((tmp_path / "probe-report.json").read_text())
+    assert code == 0
+    assert [r["name"] for r in report["results"]] == ["tag_limits"]
+    assert report["left_behind"] == {"endpoints": [], "roles": []}
+    assert [arn for arn in world.comprehend.endpoints if "probe-" in arn] == []
+
+
+def test_without_the_model_every_probe_is_inconclusive_and_the_endpoint_is_tried_once(world, tmp_path):
+    # GIVEN a model ARN the account does not have
+    missing = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-nowhere"
+    # WHEN the CLI runs every probe
+    code = main(["--model-arn", missing, "--endpoint-url", world.aws.url, "--out", str(tmp_path)], world=world)
+    # THEN nothing is refuted (nothing could be seen), each probe says why, and CreateEndpoint of the shared
+    # endpoint was tried once by the restricted role and once by the caller, not again by every probe
+    report = json.loads((tmp_path / "probe-report.json").read_text())
+    assert code == 0
+    assert report["counts"]["refuted"] == 0
+    assert report["counts"]["confirmed"] == 0
+    assert world.aws.calls["CreateEndpoint"] == 2
+    assert "could not be created" in (tmp_path / "probe-report.md").read_text()
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.replace("`", "").split())
+
+
+def test_every_probe_says_what_depends_on_it():
+    # GIVEN the probes and the table of what depends on each
+    names = [p.__name__.removeprefix("probe_") for p in probes.PROBES]
+    # THEN every probe has entries, naming a loopback file, and the table has no entry for a probe that is gone
+    assert set(probes.DEPENDS_ON) == set(names)
+    for name in names:
+        assert any(d.startswith("loopback/comprehend_loopback/") for d in probes.DEPENDS_ON[name]), name
+
+
+def test_every_quoted_assumption_a_probe_depends_on_is_still_where_it_says():
+    # GIVEN every depends_on entry that quotes a file ('...' at its end; "..." marks a cut)
+    quoted = [
+        (match[1], match[2])
+        for entries in probes.DEPENDS_ON.values()
+        for entry in entries
+        if (match := re.match(r"^(\S+\.(?:py|md))[^']*'(.+)'$", entry))
+    ]
+    # THEN each quoted passage is still in the file it names, word for word (backticks and line breaks aside)
+    assert len(quoted) >= 10
+    for path, quote in quoted:
+        text = _plain((ROOT / path).read_text())
+        for fragment in quote.split("..."):
+            assert _plain(fragment.strip(" :")) in text, f"{path} no longer says {fragment.strip()!r}"
+
+
+def test_a_failed_clean_up_is_reported_with_what_is_left(world, monkeypatch):
+    # GIVEN a session whose final clean-up fails (the account became unreachable, say)
+    def broken_close(self):
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(Target, "close", broken_close)
+    # WHEN a probe that needs the shared endpoint runs
+    report = run_probes(world, [probes.probe_aws_tag_keys_refused])
+    # THEN the report still comes back, not ok, naming the failure and the endpoint still there
+    assert report.results[0].verdict == "confirmed"
+    assert report.left["clean_up_failed"] == ["RuntimeError: connection lost"]
+    assert report.left["endpoints"] == [
+        f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier-endpoint/{PREFIX}-shared"
+    ]
+    assert not report.ok
+    assert "connection lost" in report.as_markdown()
+
+
+def test_a_shared_endpoint_deleted_by_surprise_is_replaced_for_the_next_probes(world, monkeypatch):
+    # GIVEN a loopback that lets a CREATING endpoint be deleted (as if the assumption were wrong)
+    def delete_whenever(self, req):
+        endpoint = self._get(req["EndpointArn"])
+        endpoint.status, endpoint.until = "DELETING", self._now() + self.timing.delete_s
+        return {}
+
+    monkeypatch.setattr(fake.FakeComprehend, "DeleteEndpoint", delete_whenever)
+    # WHEN the busy probe runs, then a probe that needs the shared endpoint
+    report = run_probes(world, [probes.probe_busy_refusals_while_creating, probes.probe_aws_tag_keys_refused])
+    # THEN the first is refuted, the second still confirmed (on a new shared endpoint), and both are removed
+    assert [r.verdict for r in report.results] == ["refuted", "confirmed"]
+    assert [arn.rsplit("/", 1)[1] for arn in world.comprehend.creates] == [f"{PREFIX}-shared", f"{PREFIX}-shared1"]
+    assert report.left == {"endpoints": [], "roles": []}
+    assert probe_endpoints(world) == []
+
+
+def test_the_cost_table_in_the_docs_is_the_estimate_the_cli_prints():
+    # GIVEN the table of docs/probes.md (one row per set of models given)
+    rows = re.findall(
+        r"\| (\d) \| about (\d+) minutes \| about \$(\d+\.\d\d) \|", (ROOT / "docs/probes.md").read_text()
+    )
+    # THEN each row is what estimate() prints for that many models
+    printed = [estimate(other_model=o, failing_model=f) for o, f in ((False, False), (True, False), (True, True))]
+    assert rows == [(str(e.endpoints), str(e.minutes), f"{e.dollars:.2f}") for e in printed]
