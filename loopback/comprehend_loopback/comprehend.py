@@ -1,4 +1,4 @@
-"""A faithful-enough model of Comprehend real-time endpoints (DESIGN §5), on a virtual clock.
+"""A faithful-enough model of Comprehend real-time endpoints (docs/design.md §5), on a virtual clock.
 
 What it models, and moto does not: endpoint ARNs of the right type for the model; statuses that
 change over time (CREATING -> IN_SERVICE or FAILED with a Message, UPDATING with Desired* values

@@ -35,14 +35,6 @@ REFERENCES = {
 
 # Allowed for now, each for a reason; the integrator empties this list as the owners mend the files.
 ALLOWED: dict[str, set[str]] = {
-    # Owned by the sessions that restructure the handler and the loopback world: they replace their
-    # "DESIGN §N" with "docs/design.md §N" (the same section numbers).
-    "lambda/comprehend_cr/lifecycle.py": {"the design notes' sections (cite docs/design.md §N)"},
-    "lambda/comprehend_cr/runtime.py": {"the design notes' sections (cite docs/design.md §N)"},
-    "loopback/comprehend_loopback/comprehend.py": {"the design notes' sections (cite docs/design.md §N)"},
-    # A synth error recorded by `python -m tools.find_minimum` quotes the temporary virtual environment it
-    # ran in; the tool should shorten such paths when it writes the report.
-    "docs/minimum-versions.md": {"a path under /tmp"},
 }
 
 
