@@ -33,9 +33,8 @@ REFERENCES = {
     "the design notes' sections (cite docs/design.md §N)": re.compile(r"\bDESIGN §"),
 }
 
-# Allowed for now, each for a reason; the integrator empties this list as the owners mend the files.
-ALLOWED: dict[str, set[str]] = {
-}
+# Files allowed one kind of outside reference each, with the reason in a comment (none today).
+ALLOWED: dict[str, set[str]] = {}
 
 
 def tracked_files() -> list[PurePosixPath]:
