@@ -325,8 +325,11 @@ class StackPlayer:
             self._timing.visited.add(lid)
             resource_type = new.resources[lid]["Type"]
             current = self.resources.get(lid)
-            if current is None or current.type != resource_type:
-                if current is not None:  # a type change replaces the resource
+            retry = self._retry.get(lid)
+            # A Create that failed with rollback disabled is sent again (same RequestId) by the retried deployment.
+            recreate = retry is not None and retry[0].events[retry[1]]["RequestType"] == "Create"
+            if current is None or current.type != resource_type or recreate:
+                if current is not None and not recreate:  # a type change replaces the resource
                     seen_ids.setdefault(lid, []).append(current)
                 ok = self._create(new, lid, fail)
                 if ok or lid in self.resources:
