@@ -549,19 +549,24 @@ class Lifecycle:
         """What a Delete's sweep must keep; None: no sweep.
 
         A failed or abandoned Create's Delete (no endpoint ARN) sweeps: the resource has no endpoint
-        CloudFormation knows. An endpoint ARN's Delete sweeps only when the stack shows the resource itself
-        being deleted with this physical id (the stack is deleted, or the resource left the template): the
-        resource's last request. The cleanup of a replaced physical id (the resource lives on with another),
-        or a stack that cannot be read, sweeps nothing: the resource's next request will.
+        CloudFormation knows. An endpoint ARN's Delete sweeps only when the stack proves the resource has no
+        other endpoint CloudFormation knows: the stack itself is being deleted, or the stack holds another
+        physical id for the resource (the cleanup of a replaced endpoint: that id is kept). When the stack shows
+        this very physical id in the cleanup of an update, the Delete may be the resource's removal or the
+        cleanup of its replacement (what DescribeStackResource shows while CloudFormation deletes an old physical
+        id is not documented): nothing is swept, so that the replacement can never be taken for a stray; the
+        resource's next request sweeps instead. A stack that cannot be read sweeps nothing either.
         """
         if not is_arn:
             return set()
         view = self._read_stack(request)
         if view is None or view.stack_status is None:
             return None
-        if view.resource_status != "DELETE_IN_PROGRESS" or view.physical_id != request.physical_id:
-            return None
-        return set()
+        if view.stack_status == "DELETE_IN_PROGRESS":
+            return set()
+        if arns.parse_endpoint_arn(view.physical_id) is not None and view.physical_id != request.physical_id:
+            return {view.physical_id}
+        return None
 
     # ------------------------------------------------------------------------------ CloudFormation
 

@@ -400,7 +400,8 @@ class CloudFormation:
         elif event["RequestType"] == "Create" and current == "REVIEW_IN_PROGRESS":
             status = "CREATE_IN_PROGRESS"
         elif event["RequestType"] == "Delete":
-            status = "DELETE_IN_PROGRESS"
+            # the cleanup of a replaced physical id, else the stack's deletion
+            status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS" if self._replaced_id_cleanup(event) else "DELETE_IN_PROGRESS"
         else:
             status = "UPDATE_IN_PROGRESS"
         if status != current:
