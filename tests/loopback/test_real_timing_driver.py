@@ -25,12 +25,12 @@ def world(tmp_path) -> Iterator[World]:
 
 
 @pytest.fixture
-def function(world) -> FakeFunction:
+def function(world: World) -> FakeFunction:
     return FakeFunction(world)
 
 
 @pytest.fixture
-def cfn(world, function) -> CloudFormation:
+def cfn(world: World, function: FakeFunction) -> CloudFormation:
     return world.cloudformation(lambda: function)
 
 
