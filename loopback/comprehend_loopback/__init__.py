@@ -6,6 +6,9 @@ Reused by the tests, ``make bench`` and ``make demo``. Nothing here talks to rea
 - :mod:`.comprehend`: the endpoint model (statuses over time, tokens, name conflicts, quotas);
 - :mod:`.server`: an HTTP server speaking Comprehend's JSON protocol, Lambda's Invoke and
   AddPermission/RemovePermission, and EventBridge's rule APIs, with injectable throttling/5xx;
-- :mod:`.receiver`: an HTTPS receiver for pre-signed ResponseURLs, with a test CA;
-- :mod:`.cloudformation`: a driver that plays CloudFormation and Lambda's async invocation.
+- :mod:`.receiver`: an HTTPS receiver for pre-signed (SigV4-shaped) ResponseURLs, with a test CA;
+- :mod:`.stacks`: CloudFormation's view of its stacks and resources (statuses and their times), which
+  the server's DescribeStacks/DescribeStackResource (:mod:`.cfnquery`) answer from;
+- :mod:`.cloudformation`: a driver that plays CloudFormation (with its real timing: send times,
+  cancellations, re-sent requests) and Lambda's async invocation.
 """

@@ -20,7 +20,9 @@ What S3 does with a PUT, modelled:
 - A PUT to any still-valid URL of a key writes that key: two deliveries of the same request (the same
   RequestId sent again) share one object, so a stale delivery's late PUT overwrites the answer of a
   newer one. Every PUT is kept (:meth:`ResponseReceiver.puts_to`); CloudFormation reads, for a
-  delivery it sent at T, the first answer written to the key at or after T (:meth:`ResponseReceiver.first`).
+  delivery it sent at T, the first answer written to the key at or after T (:meth:`ResponseReceiver.first`;
+  assumed: an answer written at the very virtual instant T counts, whichever URL it came through).
+  Answers are filed by RequestId (the key's last part, unique per request).
 - A body over 4,096 bytes is refused with 400 (CloudFormation refuses such a response; assumed: the
   refusal reaches the sender as a 400) and recorded as refused.
 

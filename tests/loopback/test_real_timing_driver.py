@@ -25,12 +25,12 @@ def world(tmp_path) -> Iterator[World]:
 
 
 @pytest.fixture
-def function(world) -> FakeFunction:
+def function(world: World) -> FakeFunction:
     return FakeFunction(world)
 
 
 @pytest.fixture
-def cfn(world, function) -> CloudFormation:
+def cfn(world: World, function: FakeFunction) -> CloudFormation:
     return world.cloudformation(lambda: function)
 
 
@@ -231,3 +231,45 @@ def test_the_timeout_counts_from_the_resent_deliverys_send_time(world, cfn, func
     # WHEN it runs, THEN the answer 3,000 s after the first send is read: the deadline is the resend's
     answer = cfn.run([event["RequestId"]], drain=False)[event["RequestId"]]
     assert answer.at == EPOCH + 3000 and answer.delivery == cfn.deliveries[event["RequestId"]][1]
+
+
+def test_a_delete_of_a_complete_stack_puts_it_in_delete_in_progress_then_complete(world, cfn):
+    # GIVEN a created stack
+    cfn.create("Endpoint", {})
+    # WHEN its resource is deleted
+    answer = cfn.delete("Endpoint", "physical-1", {})
+    # THEN the stack went DELETE_IN_PROGRESS at the send and DELETE_COMPLETE at the answer
+    assert [s for _, s in world.aws.stacks.stack(STACK_ID).history][-2:] == ["DELETE_IN_PROGRESS", "DELETE_COMPLETE"]
+    assert (resource(world).status, resource(world).updated_at) == ("DELETE_COMPLETE", answer.at)
+
+
+def test_a_failed_answer_leaves_the_resource_and_the_stack_failed_with_its_reason(world, cfn, function):
+    # GIVEN a created stack and an Update its function answers FAILED
+    cfn.create("Endpoint", {})
+    event = cfn.event("Update", "Endpoint", {}, physical_id="physical-1", old_properties={})
+    function.plans[event["RequestId"]] = [Plan(status="FAILED", physical_id="physical-1")]
+    # WHEN it runs
+    answer = cfn.send(event)
+    # THEN the resource is UPDATE_FAILED with the answer's reason, and the stack UPDATE_FAILED (no rollback
+    # of its own: the request-level driver leaves that to the test)
+    assert (resource(world).status, resource(world).reason, resource(world).updated_at) == (
+        "UPDATE_FAILED",
+        "it failed",
+        answer.at,
+    )
+    assert world.aws.stacks.status(STACK_ID) == "UPDATE_FAILED"
+
+
+def test_a_request_sent_during_a_rollback_keeps_the_stack_rolling_back(world, cfn):
+    # GIVEN a stack rolling back (a rollback Update sent 60 s from now) and another Update sent with it
+    cfn.create("Endpoint", {})
+    first = cfn.event("Update", "Endpoint", {}, physical_id="physical-1", old_properties={})
+    second = cfn.event("Update", "Other", {}, physical_id="physical-9", old_properties={})
+    cfn.submit(first, rollback=True)
+    cfn.submit(second, delay_s=60)
+    # WHEN both are answered
+    cfn.run([first["RequestId"], second["RequestId"]])
+    # THEN the stack stayed UPDATE_ROLLBACK_IN_PROGRESS until the last answer, then completed the rollback
+    statuses = [s for _, s in world.aws.stacks.stack(STACK_ID).history]
+    assert statuses[-2:] == ["UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"]
+    assert world.aws.stacks.stack(STACK_ID).status_at == cfn.read[second["RequestId"]].at

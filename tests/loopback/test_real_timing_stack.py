@@ -41,9 +41,10 @@ def world(tmp_path) -> Iterator[World]:
 
 
 @pytest.fixture
-def function(world) -> FakeFunction:
+def function(world: World, monkeypatch: pytest.MonkeyPatch) -> FakeFunction:
+    """The stack's function runs the fake, whatever code its template stages."""
     fake = FakeFunction(world, "fake-fn")
-    world.handler = lambda code_dir=None, *, access_key=None: fake  # type: ignore[method-assign]
+    monkeypatch.setattr(world, "handler", lambda code_dir=None, *, access_key=None: fake)
     return fake
 
 
