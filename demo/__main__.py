@@ -8,7 +8,10 @@ A thin use of the rehearsal (``comprehend-endpoint-rehearse``, :mod:`comprehend_
 2. the three versions are rehearsed one after the other (create, update, update), then destroyed,
    with the handler from the staged asset and IAM enforced from each template. After the second
    version, traffic makes Application Auto Scaling move the endpoint to 4 units; the third, tag-only
-   deploy leaves the scaler's units alone.
+   deploy leaves the scaler's units alone;
+3. one drill (``comprehend-endpoint-rehearse --drill``): the app synthesized once more with a renamed endpoint,
+   and that rename played again while a sibling fails a minute into it and the rollback comes 25 minutes
+   late, after the new endpoint is in service: the drill reports whether anything is left billing or waiting.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from comprehend_loopback.drill import SCENARIOS
 from comprehend_loopback.rehearse import Rehearsal
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +39,7 @@ VERSIONS = (
     ),
 )
 SCALER_UNITS = 4
+DRILL_RENAME = ("endpoint_name=sample-endpoint-renamed",)
 
 
 class DemoError(Exception):
@@ -73,7 +78,7 @@ def between_versions(index: int, rehearsal: Rehearsal) -> None:
         )
 
 
-def run(outdirs: list[Path]) -> int:
+def run(outdirs: list[Path], renamed: Path) -> int:
     started = time.perf_counter()
     for number, ((what, context), outdir) in enumerate(zip(VERSIONS, outdirs, strict=True), start=1):
         shown = outdir.relative_to(ROOT) if outdir.is_relative_to(ROOT) else outdir
@@ -82,17 +87,26 @@ def run(outdirs: list[Path]) -> int:
     print("\nRehearsing create, two updates and destroy on a loopback AWS (virtual clock) ...", flush=True)
     labels = [f"version {n}: {what}" for n, (what, _) in enumerate(VERSIONS, start=1)]
     report = Rehearsal(outdirs, between=between_versions, labels=labels).run()
+    print(f"\nSynthesizing the sample app with its endpoint renamed, for a drill, into {renamed} ...", flush=True)
+    synth(renamed, DRILL_RENAME)
+    late = next(s for s in SCENARIOS if s.name == "late-rollback")
+    drills = Rehearsal([outdirs[0], renamed], labels=["version 1", "renamed"]).drill([late])
+    ok = report.ok and all(d.ok for d in drills)
     print(
-        f"\nDemo done: {report.virtual_s / 60:.0f} minutes of deployment on the virtual clock in "
-        f"{time.perf_counter() - started:.0f} s of real time, most of it the three syntheses."
+        f"\nDemo done: {report.virtual_s / 60:.0f} minutes of deployment (and one drill) on the virtual clock in "
+        f"{time.perf_counter() - started:.0f} s of real time, most of it the four syntheses."
     )
-    return 0 if report.ok else 1
+    return 0 if ok else 1
 
 
 def main() -> int:
     try:
-        with tempfile.TemporaryDirectory() as second, tempfile.TemporaryDirectory() as third:
-            return run([ROOT / "cdk.out", Path(second), Path(third)])
+        with (
+            tempfile.TemporaryDirectory() as second,
+            tempfile.TemporaryDirectory() as third,
+            tempfile.TemporaryDirectory() as renamed,
+        ):
+            return run([ROOT / "cdk.out", Path(second), Path(third)], Path(renamed))
     except DemoError as exc:
         print(f"\n ❌  demo failed: {exc}", file=sys.stderr)
         return 1

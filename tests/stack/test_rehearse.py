@@ -155,3 +155,46 @@ def test_without_the_rehearse_extra_the_cli_says_what_to_install(tmp_path, capsy
     monkeypatch.setattr(module, "EXTRA", ("boto3", "a_module_that_is_not_installed"))
     assert main([str(tmp_path)]) == 2
     assert 'pip install "cdk-comprehend-endpoint[rehearse]"' in capsys.readouterr().err
+
+
+def test_the_drill_plays_a_rename_at_cloudformations_worst_moments_and_passes(tmp_path, capsys):
+    # GIVEN an app whose next version renames its endpoint
+    first, second = tmp_path / "one", tmp_path / "two"
+    build(Version((Endpoint("Alpha", "alpha"),)), first)
+    build(Version((Endpoint("Alpha", "alpha-2"),)), second)
+    # WHEN rehearsed with --drill
+    status = main([str(first), str(second), "--drill"])
+    printed = capsys.readouterr().out
+    # THEN every drill (a sibling failing mid-rename, a late rollback, a retried deployment) passed: only the
+    # stack's endpoints billed, every request answered, nothing left after destroy
+    assert status == 0, printed
+    for scenario in ("sibling-fails", "late-rollback", "retried"):
+        assert f" ✅  {scenario} (Shop): only the stack's endpoints billed" in printed
+    assert "❌" not in printed
+
+
+def test_a_drill_finding_an_endpoint_left_billing_reports_it(tmp_path):
+    # GIVEN a rename, and a world where no endpoint can ever be deleted (the service refuses every DeleteEndpoint)
+    from comprehend_loopback.drill import SCENARIOS, run_drills
+
+    first, second = tmp_path / "one", tmp_path / "two"
+    template_one = build(Version((Endpoint("Alpha", "alpha"),)), first)
+    template_two = build(Version((Endpoint("Alpha", "alpha-2"),)), second)
+
+    def refusing_deletes(world):
+        world.comprehend.add_model("arn:aws:comprehend:us-east-1:111122223333:document-classifier/news")
+        world.aws.faults.errors["DeleteEndpoint"] = ["ValidationException"] * 1000
+
+    late = [s for s in SCENARIOS if s.name == "late-rollback"]
+    (result,) = run_drills(
+        [template_one], [template_two], refusing_deletes, account="111122223333", region="us-east-1", scenarios=late
+    )
+    # THEN the drill reports the endpoints left billing
+    assert not result.ok
+    assert any("left billing after destroy" in p for p in result.problems)
+
+
+def test_the_drill_needs_the_next_assembly(tmp_path, capsys):
+    build(Version((Endpoint("Alpha", "alpha"),)), tmp_path / "one")
+    assert main([str(tmp_path / "one"), "--drill"]) == 2
+    assert "--drill replays an update: give the next cloud assembly too" in capsys.readouterr().err
