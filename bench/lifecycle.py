@@ -34,6 +34,10 @@ class Sample:
     scenario: str
     latency_s: float
     describes: int
+    stack_reads: int
+    """DescribeStacks + DescribeStackResource: whether CloudFormation still waits (this handler only)."""
+    other_calls: int
+    """Every other Comprehend call but the one that does the work (ListEndpoints, ListTagsForResource, ...)."""
     invocations: int
     gb_seconds: float
     url_logged: bool
@@ -66,6 +70,7 @@ def _one_run(handler_name: str, offset: float) -> list[Sample]:
             arn = ""
             for scenario in SCENARIOS:
                 before = (world.aws.calls["DescribeEndpoint"], len(cfn.invocations), cfn.gb_seconds())
+                calls_before = dict(world.aws.calls)
                 watch.seen = False
                 if scenario == "create":
                     answer = cfn.create("Endpoint", props)
@@ -80,12 +85,18 @@ def _one_run(handler_name: str, offset: float) -> list[Sample]:
                     if scenario == "delete"
                     else world.comprehend.endpoints[arn].reached_at["IN_SERVICE"]
                 )
+                made = {k: v - calls_before.get(k, 0) for k, v in world.aws.calls.items()}
+                stack_reads = sum(v for k, v in made.items() if k.startswith("cloudformation:"))
+                work = {"CreateEndpoint", "UpdateEndpoint", "DeleteEndpoint", "DescribeEndpoint"}
+                others = sum(v for k, v in made.items() if ":" not in k and k not in work)
                 samples.append(
                     Sample(
                         handler_name,
                         scenario,
                         answer.at - reached,
                         world.aws.calls["DescribeEndpoint"] - before[0],
+                        stack_reads,
+                        others,
                         len(cfn.invocations) - before[1],
                         cfn.gb_seconds() - before[2],
                         watch.seen,
@@ -106,6 +117,8 @@ def summary(samples: list[Sample], handler: str, scenario: str) -> dict[str, flo
         "mean": statistics.mean(s.latency_s for s in chosen),
         "worst": max(s.latency_s for s in chosen),
         "describes": statistics.mean(s.describes for s in chosen),
+        "stack_reads": statistics.mean(s.stack_reads for s in chosen),
+        "other_calls": statistics.mean(s.other_calls for s in chosen),
         "invocations": statistics.mean(s.invocations for s in chosen),
         "gb_seconds": statistics.mean(s.gb_seconds for s in chosen),
         "url_logged": float(any(s.url_logged for s in chosen)),
@@ -115,15 +128,16 @@ def summary(samples: list[Sample], handler: str, scenario: str) -> dict[str, flo
 def report(samples: list[Sample]) -> list[str]:
     lines = [
         "| scenario | handler | answer after the state is reached: mean / worst (s) | DescribeEndpoint "
-        "| invocations | GB-s (256 MB) | ResponseURL in logs |",
-        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+        "| stack reads | other lookups | invocations | GB-s (256 MB) | ResponseURL in logs |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for scenario in SCENARIOS:
         for handler in HANDLERS:
             s = summary(samples, handler, scenario)
             lines.append(
                 f"| {scenario} ({_label(scenario)}) | {handler} | {s['mean']:.1f} / {s['worst']:.1f} | "
-                f"{s['describes']:.0f} | {s['invocations']:.1f} | {s['gb_seconds']:.1f} | "
+                f"{s['describes']:.0f} | {s['stack_reads']:.0f} | {s['other_calls']:.0f} | "
+                f"{s['invocations']:.1f} | {s['gb_seconds']:.1f} | "
                 f"{'yes' if s['url_logged'] else 'no'} |"
             )
     verdicts = []

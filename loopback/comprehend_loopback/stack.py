@@ -35,6 +35,7 @@ the defaults keep the serial play above, where CloudFormation waits for every cu
   request is cancelled (``UPDATE_FAILED``/``CREATE_FAILED`` "Resource update cancelled"/"Resource
   creation cancelled"), its Lambda chain runs on, and the rollback starts. If the request is answered
   before that moment, the sibling fails when the serial order reaches it, as without the option;
+  A cancelled Create is deleted in the rollback under a physical id CloudFormation made up (aws-cdk PR 36951);
 - ``rollback_delay_s``: the rollback Update of the cancelled resource is sent that long after the
   rollback started (a slow sibling rolled back first), with ``OldResourceProperties`` = the properties
   of the cancelled update. Requests after a cancellation do not wait for the cancelled chain: it
@@ -583,7 +584,10 @@ class StackPlayer:
                 reason = CANCELLED.get(event["RequestType"], CANCELLED["Update"])
                 driver.cancel(rid, reason)
                 timing.cancelled = (lid, props)
-                raise _Cancelled(reason)
+                # A cancelled Create: the rollback deletes the resource under a physical id CloudFormation makes
+                # up (aws-cdk PR 36951 documents it for custom resources), "<stack>-<logical id>-<suffix>".
+                invented = f"{self.name}-{lid}-{self._next_serial():012X}" if event["RequestType"] == "Create" else ""
+                raise _Cancelled(reason, invented)
         return driver.run([rid], drain=timing.cancelled is None)[rid]
 
     def _fail_siblings(self, lid: str) -> None:

@@ -60,3 +60,20 @@ def test_a_deployment_retried_after_a_failure_without_rollback_is_answered_and_e
     world.settle()
     assert set(stack.endpoints().values()) == {endpoint_arn("alpha"), endpoint_arn("beta")}
     assert_only_the_stacks_endpoints_bill(world, stack)
+
+
+def test_an_endpoint_added_by_an_update_cancelled_mid_creation_is_removed_by_the_rollback(world, synth):
+    # GIVEN "alpha" in service
+    stack = StackPlayer(world, "Shop")
+    stack.deploy(synth(ONE))
+    # WHEN an update adds "beta", and a sibling fails a minute into beta's creation: CloudFormation cancels the
+    # Create and, in the rollback, deletes the resource under a physical id it made up
+    two = Version((Endpoint("Alpha", "alpha"), Endpoint("Beta", "beta")), breaks=True)
+    status = stack.deploy(synth(two), fail={"Breaks"}, cancel_after_s=60)
+    world.settle()
+    # THEN the stack is as before and beta, which CloudFormation never learned of, is gone
+    assert status == "UPDATE_ROLLBACK_COMPLETE"
+    deletes = [e for e in stack.events if e.logical_id.startswith("Beta") and e.status == "DELETE_COMPLETE"]
+    assert deletes and deletes[0].physical_id.startswith("Shop-Beta")
+    assert endpoint_arn("beta") in world.comprehend.deleted
+    assert_only_the_stacks_endpoints_bill(world, stack)
