@@ -14,7 +14,8 @@ from typing import Any
 
 STACK_TAG = "cdk-comprehend-endpoint:stack-id"
 LOGICAL_TAG = "cdk-comprehend-endpoint:logical-id"
-RESERVED_TAG_PATTERN = "cdk-comprehend-endpoint:*"
+PROTECTED_TAG_KEYS = (STACK_TAG, LOGICAL_TAG, "cdk-comprehend-endpoint:request-id")
+"""The reserved keys CreateEndpoint writes, which the policy forbids tagging or untagging afterwards."""
 ENDPOINT_KINDS = ("document-classifier-endpoint", "entity-recognizer-endpoint")
 OWNED_ENDPOINT_ACTIONS = [
     "comprehend:DeleteEndpoint",
@@ -51,7 +52,7 @@ def construct_statements(partition: str, region: str, account: str, stack_id: st
             "Resource": owned,
             "Condition": {
                 **owned_by_stack,
-                "ForAllValues:StringNotLike": {"aws:TagKeys": [RESERVED_TAG_PATTERN]},
+                "ForAllValues:StringNotEquals": {"aws:TagKeys": list(PROTECTED_TAG_KEYS)},
             },
         },
         {"Sid": "TellGoneFromNotOurs", "Effect": "Allow", "Action": "comprehend:ListEndpoints", "Resource": "*"},

@@ -273,8 +273,8 @@ def probe_token_replay_same_name(target: Target) -> ProbeResult:
 
 
 def probe_token_replay_other_name(target: Target) -> ProbeResult:
-    """CreateEndpoint with the shared endpoint's token but another name returns the shared endpoint's ARN
-    and creates nothing (the token, not the request, is the identity)."""
+    """CreateEndpoint with the shared endpoint's token but another name is refused (InvalidRequestException)
+    and creates nothing: a token belongs to the request that first used it."""
     shared = target.shared_endpoint()
     name = f"{target.prefix}-renamed"
     other = target.endpoint_arn(name)
@@ -288,8 +288,7 @@ def probe_token_replay_other_name(target: Target) -> ProbeResult:
         if lookup.ok:
             made.append(other)
         checks = {
-            "accepted": answer.ok,
-            "the shared endpoint's ARN": answer.response.get("EndpointArn") == shared.arn,
+            "refused": answer.code == "InvalidRequestException",
             "no endpoint of the other name": lookup.code == "ResourceNotFoundException",
         }
         evidence |= {"replay": answer.brief(), "arn": answer.response.get("EndpointArn"), "other_name": lookup.brief()}
@@ -302,7 +301,7 @@ def probe_token_replay_other_name(target: Target) -> ProbeResult:
 
 def probe_token_replay_after_delete(target: Target) -> ProbeResult:
     """After the shared endpoint is deleted (this probe deletes it: it runs last), CreateEndpoint with its
-    token and request returns the deleted endpoint's ARN and creates nothing."""
+    token and request creates a new endpoint: the token was forgotten with the endpoint."""
     shared = target.shared_endpoint()
     request = dict(shared.request)
     made: list[str] = []
@@ -314,8 +313,8 @@ def probe_token_replay_after_delete(target: Target) -> ProbeResult:
             made.append(shared.arn)
         checks = {
             "accepted": answer.ok,
-            "the deleted endpoint's ARN": answer.response.get("EndpointArn") == shared.arn,
-            "nothing created": lookup.code == "ResourceNotFoundException",
+            "the same ARN (name and type)": answer.response.get("EndpointArn") == shared.arn,
+            "a new endpoint created": lookup.ok,
         }
         evidence |= {"replay": answer.brief(), "lookup": lookup.brief(), "checks": checks}
         return _result("token_replay_after_delete", _verdict(checks), evidence, TOKEN_DEPENDS, f"replay: {answer.code}")
