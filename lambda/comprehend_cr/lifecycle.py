@@ -53,7 +53,7 @@ from comprehend_cr.outcome import Outcome
 from comprehend_cr.ownership import OWNERSHIP_TAG_KEYS, RETAINED_TAG, Owner, is_retained
 from comprehend_cr.progress import Phase, Progress
 from comprehend_cr.properties import EndpointSpec, PropertyError, parse_properties, service_timeout_or_default
-from comprehend_cr.watch import RECHECK_S, StackReader, StackView, verdict
+from comprehend_cr.watch import FORWARD, RECHECK_S, StackReader, StackView, verdict
 
 logger = logging.getLogger(__name__)
 
@@ -230,6 +230,7 @@ class Lifecycle:
             outcome = decide()
             if outcome is None or outcome.status != "SUCCESS":
                 return outcome
+            self._still_waited(request, state, fresh=True)  # a withdrawn request sweeps nothing
             keep = {old_arn, outcome.physical_id, self._held_physical_id()}
             strays = sweep.find_strays(
                 self._service, request.owner, keep=keep, created_before=self._created_before(request, state)
@@ -589,8 +590,8 @@ class Lifecycle:
         timeout = service_timeout_or_default(request.properties)
         if request.sent_at is not None and now >= request.sent_at + timeout:
             raise Withdrawn(f"CloudFormation stopped waiting at the resource's ServiceTimeout ({timeout} s)")
-        if not fresh and state.checked_at and now - state.checked_at < RECHECK_S:
-            return
+        if state.checked_at and now - state.checked_at < (0.001 if fresh else RECHECK_S):
+            return  # read a moment ago (fresh: in this same instant)
         view = self._read_stack(request)
         if view is None:
             return
@@ -680,11 +681,23 @@ class Lifecycle:
         return outcome
 
     def _withdraw_step(self, request: Request, state: Progress) -> Outcome | None:
-        """CloudFormation no longer waits: delete the endpoint this delivery created (unless the stack knows
-        it), waiting while it is still being created; then end without an answer."""
+        """CloudFormation no longer waits: delete the endpoint this delivery created, waiting while it is still
+        being created; then end without an answer. Left alone: an endpoint the stack knows, and one a newer
+        forward delivery may take back (the same request sent again by a retried deployment takes the first
+        attempt's endpoint back by its name)."""
         arn = state.arn
         known = {request.physical_id, self._held_physical_id()}
         if not (state.created and arn) or arn in known:
+            return Outcome.silent(request.physical_id or failed_create_marker(request.logical_id))
+        view = self._view
+        if (
+            view is not None
+            and view.stack_status in FORWARD
+            and view.resource_status == f"{request.request_type.upper()}_IN_PROGRESS"
+        ):
+            # A newer delivery of a forward request is under way: the same request sent again (a retried
+            # deployment) takes this endpoint back; anything else leaves it a stray for the next sweep.
+            logger.warning({"message": "endpoint left to the newer request of this resource", "EndpointArn": arn})
             return Outcome.silent(request.physical_id or failed_create_marker(request.logical_id))
         live = self._service.describe(arn)
         if live is None or live["Status"] == "DELETING":

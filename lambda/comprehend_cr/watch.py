@@ -52,6 +52,8 @@ SENDS = {
     "Update": frozenset({"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"}),
 }
 """Stack statuses in which CloudFormation sends each request type (a rollback sends Updates and Deletes)."""
+FORWARD = frozenset({"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"})
+"""Stack statuses of an operation going forward (not rolling back, not cleaning up)."""
 STACK_STATUSES = frozenset(
     {
         "CREATE_IN_PROGRESS",

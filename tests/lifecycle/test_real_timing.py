@@ -240,3 +240,23 @@ def test_an_invocation_abandoned_by_the_last_second_timer_ends_in_an_error_so_la
         world.handler()(event, context)
     # AND it sent no answer
     assert world.receiver.answers.get(event["RequestId"], []) == []
+
+
+def test_a_request_sent_again_after_its_first_attempt_was_cancelled_ends_with_one_endpoint(world, cfn):
+    # GIVEN a Create whose endpoint is being created when CloudFormation stops waiting for it (a sibling failed,
+    # rollback disabled)
+    create = cfn.event("Create", "Endpoint", props())
+    cfn.submit(create)
+    cfn.run_until(world.clock.now() + 60)
+    cfn.cancel(create["RequestId"])
+    # WHEN the deployment is retried three minutes later: the same RequestId, a new delivery
+    again = cfn.resend(create["RequestId"], delay_s=180)
+    answer = cfn.run([again["RequestId"]])[again["RequestId"]]
+    world.settle()
+    # THEN the new delivery answered SUCCESS with news, the only endpoint, in service (the withdrawn first
+    # attempt deleted its own endpoint before the new delivery came, which then created it anew)
+    assert (answer.body["Status"], answer.body["PhysicalResourceId"]) == ("SUCCESS", NEWS)
+    assert set(world.comprehend.endpoints) == {NEWS}
+    assert world.comprehend.endpoints[NEWS].status == "IN_SERVICE"
+    # (two deliveries of one RequestId ran side by side, each paced on its own)
+    assert_well_behaved(world, cfn, paced=False)

@@ -156,3 +156,45 @@ def test_an_endpoint_of_a_retained_resource_is_marked_before_the_answer(comprehe
     stub.add_response("tag_resource", {}, {"ResourceArn": ARN, "Tags": mark})
     outcome = run(client, create(RemovalPolicy="Retain"))
     assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
+
+
+def test_a_withdrawn_create_leaves_its_endpoint_to_a_newer_forward_delivery(comprehend, cloudformation):
+    client, stub = comprehend
+    cfn, cfn_stub = cloudformation
+    # GIVEN the endpoint is created while the stack still creates the resource
+    stack_says(cfn_stub, "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS")
+    stub.add_response("create_endpoint", {"EndpointArn": ARN}, create_params())
+    stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+    # WHEN, before the answer, the resource is in progress again, stamped later: the same request sent again by a
+    # retried deployment (a forward operation), which takes this endpoint back by its name
+    stack_says(cfn_stub, "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", at=1000.0 + 600)
+    # THEN this delivery answers nothing and deletes nothing (the strict client fails on any further call)
+    assert run(client, create(), cfn).status == "SILENT"
+
+
+def test_a_withdrawn_update_deletes_its_replacement_while_the_stack_rolls_back(comprehend, cloudformation):
+    client, stub = comprehend
+    cfn, cfn_stub = cloudformation
+    new_arn = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news-v2"
+    rename = Request(
+        "Update",
+        STACK,
+        "req-1",
+        "Endpoint",
+        ARN,
+        {"EndpointName": "news-v2", "ModelArn": MODEL, "DesiredInferenceUnits": "1"},
+        {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": "1"},
+        Delivery.of(url(1000.0)),
+    )
+    # GIVEN a rename whose replacement is created while the stack updates
+    stack_says(cfn_stub, "UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS")
+    params = {**create_params(), "EndpointName": "news-v2"}
+    stub.add_response("create_endpoint", {"EndpointArn": new_arn}, params)
+    stub.add_response("describe_endpoint", described(arn=new_arn), {"EndpointArn": new_arn})
+    # WHEN, before the answer, the stack rolls back and the rollback's Update is in progress for the resource
+    stack_says(cfn_stub, "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_IN_PROGRESS", at=1000.0 + 600, physical_id=ARN)
+    # THEN the replacement it created is deleted (its tags read first), and nothing is answered
+    stub.add_response("describe_endpoint", described(arn=new_arn), {"EndpointArn": new_arn})
+    stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": new_arn})
+    stub.add_response("delete_endpoint", {}, {"EndpointArn": new_arn})
+    assert run(client, rename, cfn).status == "SILENT"
