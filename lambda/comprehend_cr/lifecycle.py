@@ -180,8 +180,10 @@ class Lifecycle:
         )
 
     def _origin(self, request: Request, state: Progress) -> float:
-        """When the request's clock started: CloudFormation's send time, else this handler's first run."""
-        return request.sent_at if request.sent_at is not None else state.started
+        """When the request's clock started: CloudFormation's send time, but never later than this handler's
+        first run (a URL dated in the future, skewed or hand-made, cannot push the deadline past
+        CloudFormation's)."""
+        return min(request.sent_at, state.started) if request.sent_at is not None else state.started
 
     # ------------------------------------------------------------------------------- create
 
@@ -325,7 +327,16 @@ class Lifecycle:
         """Delete the strays (waiting while they are still being created), then give the answer; at the
         deadline the answer is given anyway and what is left is logged as an error."""
         until_gone = request.request_type == "Delete"
-        state.strays = sweep.sweep_round(self._service, request.owner, state.strays, until_gone=until_gone)
+        # Never what CloudFormation knows, whatever the carried list says.
+        keep = {request.physical_id, state.answer_id, self._held_physical_id()} - {""}
+        strays = [arn for arn in state.strays if arn not in keep]
+        state.strays = sweep.sweep_round(
+            self._service,
+            request.owner,
+            strays,
+            until_gone=until_gone,
+            created_before=self._created_before(request, state),
+        )
         if state.strays and self._clock.now() < deadline:
             return None
         if state.strays:

@@ -45,10 +45,18 @@ def find_strays(service: Service, owner: Owner, *, keep: Collection[str], create
     return strays
 
 
-def sweep_round(service: Service, owner: Owner, strays: list[str], *, until_gone: bool = False) -> list[str]:
+def sweep_round(
+    service: Service,
+    owner: Owner,
+    strays: list[str],
+    *,
+    until_gone: bool = False,
+    created_before: float | None = None,
+) -> list[str]:
     """Delete what can be deleted now; the strays still to delete (busy ones wait for a later round). With
     ``until_gone`` (a Delete, which answers only once its endpoints no longer exist, so that a model in the
-    same stack can be deleted next) a stray stays in the list until it is gone."""
+    same stack can be deleted next) a stray stays in the list until it is gone. Each one's creation time and tags
+    are read again first: a list carried between invocations is never trusted."""
     remaining = []
     for arn in strays:
         try:
@@ -61,8 +69,10 @@ def sweep_round(service: Service, owner: Owner, strays: list[str], *, until_gone
             if until_gone:
                 remaining.append(arn)
             continue
-        if not _sweepable(service, arn, owner):
-            logger.warning({"message": "stray no longer ours to delete, left alone", "EndpointArn": arn})
+        born = creation_time(live)
+        newer = created_before is not None and born is not None and born > created_before
+        if newer or not _sweepable(service, arn, owner):
+            logger.warning({"message": "not a stray of this request's to delete, left alone", "EndpointArn": arn})
             continue
         if live["Status"] in BUSY or not service.delete(arn):
             remaining.append(arn)
