@@ -6,7 +6,9 @@ empty temporary directory, with jsii on the project's Node (``JSII_NODE``) and `
 CLI sets it, and must exit 0 having synthesized at least one template into ``cdk.out``. The blocks run
 concurrently, one process each. Shell blocks are not run, and no Python may hide in one.
 
-The README's table of the native endpoint types' properties is checked against the installed aws-cdk-lib.
+The README's table of the native endpoint types' properties is checked against the installed aws-cdk-lib, and
+every README section the shipped code cites by title (the handler's refusal message names "Ownership tags") is
+still a heading of the README.
 """
 
 from __future__ import annotations
@@ -123,6 +125,29 @@ def test_python_block_runs_as_written(block, results):
     workdir, result = results[block.key]
     assert result.returncode == 0, f"{block.where}:\n{result.stderr[-3000:]}"
     assert list((workdir / "cdk.out").glob("*.template.json")), f"{block.where}: no template"
+
+
+CITED = re.compile(r"""README's (?:'([^']+)'|"([^"]+)")""")
+
+
+def cited_readme_sections() -> dict[str, str]:
+    """Every README section the shipped code cites by title (``the README's 'Ownership tags'``), with where."""
+    cited: dict[str, str] = {}
+    for package in ("lambda", "loopback", "constructs"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for match in CITED.finditer(path.read_text()):
+                cited[match[1] or match[2]] = path.relative_to(ROOT).as_posix()
+    return cited
+
+
+def test_every_readme_section_the_code_cites_is_a_heading_of_the_readme():
+    # GIVEN the README sections the handler's messages and the loopback's docstrings send readers to
+    cited = cited_readme_sections()
+    assert "Ownership tags" in cited  # the handler's refusal of an endpoint that is not its own
+    # THEN each is still a heading of the README, word for word
+    headings = {m.strip() for m in re.findall(r"^#+ (.+)$", README.read_text(), re.M)}
+    for title, where in cited.items():
+        assert title in headings, f"{where} cites the README's {title!r}, which is no longer a README heading"
 
 
 # The README's table of the native types: property -> cell per type ("required", "optional ...", "—").
