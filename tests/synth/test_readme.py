@@ -8,7 +8,8 @@ concurrently, one process each. Shell blocks are not run, and no Python may hide
 
 The README's table of the native endpoint types' properties is checked against the installed aws-cdk-lib, and
 every README section the shipped code cites by title (the handler's refusal message names "Ownership tags") is
-still a heading of the README.
+still a heading of the README. Every relative link of the README, docs/*.md, CONTRIBUTING.md and CHANGELOG.md
+names a file of the repository and, with an anchor, one of its headings.
 """
 
 from __future__ import annotations
@@ -148,6 +149,30 @@ def test_every_readme_section_the_code_cites_is_a_heading_of_the_readme():
     headings = {m.strip() for m in re.findall(r"^#+ (.+)$", README.read_text(), re.M)}
     for title, where in cited.items():
         assert title in headings, f"{where} cites the README's {title!r}, which is no longer a README heading"
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+LINKED_DOCUMENTS = [*DOCUMENTS, ROOT / "CONTRIBUTING.md", ROOT / "CHANGELOG.md"]
+
+
+def heading_anchors(path: Path) -> set[str]:
+    """The anchors GitHub gives the headings of ``path``: lower case, punctuation dropped, spaces to hyphens."""
+    headings = re.findall(r"^#+ (.+)$", FENCE.sub("", path.read_text()), re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+@pytest.mark.parametrize("document", LINKED_DOCUMENTS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_relative_link_resolves_to_a_file_and_heading(document):
+    # GIVEN a document's links outside code (fenced blocks and `code` spans are not links)
+    prose = re.sub(r"`[^`\n]*`", "", FENCE.sub("", document.read_text()))
+    links = [link for link in LINK.findall(prose) if not re.match(r"[a-z]+:", link)]
+    # THEN each names a file of the repository and, when it has one, a heading of that file
+    for link in links:
+        path, _, anchor = link.partition("#")
+        target = (document.parent / path).resolve() if path else document
+        assert target.exists(), f"{document.name}: {link} names no file"
+        if anchor and target.suffix == ".md":
+            assert anchor in heading_anchors(target), f"{document.name}: {link} names no heading"
 
 
 # The README's table of the native types: property -> cell per type ("required", "optional ...", "—").
