@@ -13,7 +13,7 @@ export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup synth lint test test-fast mutate bench demo dist integ-snapshot integ-deploy probe clean
+.PHONY: help setup synth lint test test-fast mutate bench demo dist docs integ-snapshot integ-deploy probe clean
 
 help:
 	@echo "make setup   - .venv (project + dev tools) and node_modules (Node 22, CDK CLI)"
@@ -24,6 +24,7 @@ help:
 	@echo "               MUTANTS='comprehend_cr.arns.*' re-tests only those mutants of the last run"
 	@echo "make bench   - print the benchmark figures"
 	@echo "make dist    - build the sdist and the wheel into dist/ (python -m build) and twine-check them"
+	@echo "make docs    - the API reference of cdk_comprehend_endpoint, from its docstrings, into build/docs/ (offline)"
 	@echo "make integ-snapshot - rewrite the committed snapshot of integ/integ_comprehend_endpoint.py (offline)"
 	@echo "make integ-deploy MODEL_ARN=arn:... - deploy, assert, rename, assert, destroy on a real account (costs money)"
 	@echo "make probe MODEL_ARN=arn:... [OTHER_MODEL_ARN=...] [FAILING_MODEL_ARN=...] [ENDPOINT_URL=...] - check the"
@@ -82,6 +83,18 @@ dist: setup
 	rm -rf dist
 	$(PY) -m build --outdir dist .
 	$(PY) -m twine check --strict dist/*
+
+# The API reference: pdoc (pinned in the dev extra) renders the public API of cdk_comprehend_endpoint (its
+# __all__) from the docstrings into $(DOCS_DIR)/, offline. Importing the library starts aws-cdk-lib's jsii
+# kernel, a Node process, which pdoc refuses during an import unless PDOC_ALLOW_EXEC is set.
+# tests/synth/test_api_reference.py runs this target.
+DOCS_DIR := build/docs
+docs: setup
+	rm -rf $(DOCS_DIR)
+	PDOC_ALLOW_EXEC=1 $(PY) -m pdoc --docformat restructuredtext --no-search \
+	  --footer-text "cdk-comprehend-endpoint $$($(PY) -c 'import importlib.metadata as m; print(m.version("cdk-comprehend-endpoint"))')" \
+	  --output-directory $(DOCS_DIR) cdk_comprehend_endpoint
+	@echo "API reference written to $(DOCS_DIR)/cdk_comprehend_endpoint.html"
 
 # The integ test's snapshot (integ/integ_comprehend_endpoint.py.snapshot/): synthesized offline with the
 # pinned CDK CLI and a placeholder model. `make test` fails while it differs from the app: rerun this

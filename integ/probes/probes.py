@@ -33,7 +33,7 @@ TAG_LIMITS = (128, 256)
 COMPREHEND = "loopback/comprehend_loopback/comprehend.py"
 SERVER = "loopback/comprehend_loopback/server.py"
 LIFECYCLE = "lambda/comprehend_cr/lifecycle.py"
-README = "README.md (What was, and was not, verified)"
+README = "docs/verification.md (What was, and was not, verified)"
 
 Probe = Callable[[Target], ProbeResult]
 
@@ -581,7 +581,8 @@ TOKEN_DEPENDS = [
     "and creates nothing (FakeComprehend.tokens, never forgotten)",
     "lambda/comprehend_cr/arns.py: client_request_token — one token per CloudFormation request, so a "
     "re-delivered request reaches the same endpoint",
-    "README.md (What the custom resource does): 'The same request delivered twice reaches the same endpoint.'",
+    "docs/how-it-works.md (What the custom resource does): 'The same request delivered twice reaches the same "
+    "endpoint.'",
 ]
 
 BUSY_DEPENDS = [
@@ -602,7 +603,7 @@ DEPENDS_ON: dict[str, list[str]] = {
         "TagResource; the handler's CreateEndpoint writes the ownership tags (lifecycle.py _create_endpoint)",
     ],
     "tag_condition_enforced": [
-        "README.md (section: the handler permissions): 'no statement lets the "
+        "docs/how-it-works.md (section: the handler permissions): 'no statement lets the "
         "function change, tag or delete an endpoint another stack (or nobody) owns, nor remove or rewrite the "
         "ownership tags'",
         "constructs/cdk_comprehend_endpoint/_provider.py: statements ManageEndpointsThisStackOwns and "
@@ -627,7 +628,7 @@ DEPENDS_ON: dict[str, list[str]] = {
         "(the IAM documentation does not spell it out)",
         f"{SERVER}: LoopbackAws.authorization_checks — CreateEndpoint on the endpoint, model and flywheel ARNs",
         "constructs/cdk_comprehend_endpoint/_provider.py: CreateEndpointsOfTheTemplate names the exact endpoint "
-        "ARNs and the models and flywheels (README section on the handler permissions)",
+        "ARNs and the models and flywheels (docs/how-it-works.md, section on the handler permissions)",
     ],
     "busy_refusals_while_creating": BUSY_DEPENDS,
     "busy_refusals_while_updating": BUSY_DEPENDS,

@@ -97,14 +97,14 @@ def test_a_status_lag_beyond_a_minute_refutes_the_lag_probe_and_names_what_depen
     world.comprehend.timing.status_lag_s = 300
     # WHEN the lag probe runs
     report = run_probes(world, [probes.probe_update_status_lag])
-    # THEN it is refuted, and the report says which loopback rule, handler behaviour and README line rely on it
+    # THEN it is refuted, and the report says which loopback rule, handler behaviour and documented line rely on it
     (result,) = report.results
     assert result.verdict == "refuted"
     assert result.evidence["lag_s"] is None
     markdown = report.as_markdown()
     assert "## Refuted: what must change" in markdown
     assert "Timing.status_lag_s" in markdown
-    assert "README.md" in markdown
+    assert "docs/verification.md" in markdown
     assert report.left == {"endpoints": [], "roles": []}
 
 
