@@ -570,7 +570,10 @@ class Lifecycle:
         resource's next request sweeps instead. A stack that cannot be read sweeps nothing either.
         """
         if not is_arn:
-            return set()
+            # The endpoint the stack holds for the resource now (if it holds one) is never a stray.
+            view = self._read_stack(request)
+            held = view.physical_id if view is not None else ""
+            return {held} if arns.parse_endpoint_arn(held) is not None else set()
         view = self._read_stack(request)
         if view is None or view.stack_status is None:
             return None
@@ -697,27 +700,29 @@ class Lifecycle:
         forward delivery may take back (the same request sent again by a retried deployment takes the first
         attempt's endpoint back by its name)."""
         arn = state.arn
-        known = {request.physical_id, self._held_physical_id()}
-        if not (state.created and arn) or arn in known:
-            return Outcome.silent(request.physical_id or failed_create_marker(request.logical_id))
-        view = self._view
-        if (
-            view is not None
-            and view.stack_status in FORWARD
-            and view.resource_status == f"{request.request_type.upper()}_IN_PROGRESS"
-        ):
+        silent = Outcome.silent(request.physical_id or failed_create_marker(request.logical_id))
+        if not (state.created and arn) or arn == request.physical_id:
+            return silent
+        live = self._service.describe(arn)
+        if live is None or live["Status"] == "DELETING":
+            return silent
+        if live["Status"] in BUSY:
+            return None  # paced like any round; the stack is read once the endpoint can be deleted
+        # Read the stack right before the deletion (a continued invocation has no read of its own, and a newer
+        # delivery may have answered with this very endpoint meanwhile); unknown: leave it to the next sweep.
+        view = self._read_stack(request)
+        if view is None or (view.stack_status is not None and arn == view.physical_id):
+            return silent
+        if view.stack_status in FORWARD and view.resource_status == f"{request.request_type.upper()}_IN_PROGRESS":
             # A newer delivery of a forward request is under way: the same request sent again (a retried
             # deployment) takes this endpoint back; anything else leaves it a stray for the next sweep.
             logger.warning({"message": "endpoint left to the newer request of this resource", "EndpointArn": arn})
-            return Outcome.silent(request.physical_id or failed_create_marker(request.logical_id))
-        live = self._service.describe(arn)
-        if live is None or live["Status"] == "DELETING":
-            return Outcome.silent(request.physical_id or failed_create_marker(request.logical_id))
+            return silent
         self._check_owner(arn, self._service.tags(arn), request.owner)
-        if live["Status"] in BUSY or not self._service.delete(arn):
+        if not self._service.delete(arn):
             return None
         logger.info({"message": "DeleteEndpoint", "EndpointArn": arn, "Why": "created by a withdrawn request"})
-        return Outcome.silent(request.physical_id or failed_create_marker(request.logical_id))
+        return silent
 
     # ------------------------------------------------------------------------------ helpers
 

@@ -83,8 +83,10 @@ def test_a_create_whose_stack_rolled_back_meanwhile_deletes_its_endpoint_and_ans
     stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
     # WHEN, before the answer, the stack says it rolls back (a sibling failed: the Create was cancelled)
     stack_says(cfn_stub, *cfn_stub_order[1])
-    # THEN the endpoint it created is deleted once its tags say it is this resource's, and nothing is answered
+    # THEN the endpoint it created is deleted once the stack (read again) does not hold it and its tags say it is
+    # this resource's, and nothing is answered
     stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+    stack_says(cfn_stub, *cfn_stub_order[1])
     stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": ARN})
     stub.add_response("delete_endpoint", {}, {"EndpointArn": ARN})
     outcome = run(client, create(), cfn)
@@ -99,7 +101,10 @@ def test_an_endpoint_the_stack_knows_is_never_deleted_by_a_withdrawn_duplicate(c
     stub.add_response("create_endpoint", {"EndpointArn": ARN}, create_params())
     stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
     stack_says(cfn_stub, "CREATE_IN_PROGRESS", "CREATE_COMPLETE", physical_id=ARN)
-    # THEN this duplicate answers nothing and deletes nothing (the strict client fails on DeleteEndpoint)
+    # THEN this duplicate, reading the stack again before any deletion, answers nothing and deletes nothing (the
+    # strict client fails on DeleteEndpoint)
+    stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+    stack_says(cfn_stub, "CREATE_IN_PROGRESS", "CREATE_COMPLETE", physical_id=ARN)
     assert run(client, create(), cfn).status == "SILENT"
 
 
@@ -169,6 +174,8 @@ def test_a_withdrawn_create_leaves_its_endpoint_to_a_newer_forward_delivery(comp
     # retried deployment (a forward operation), which takes this endpoint back by its name
     stack_says(cfn_stub, "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", at=1000.0 + 600)
     # THEN this delivery answers nothing and deletes nothing (the strict client fails on any further call)
+    stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+    stack_says(cfn_stub, "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", at=1000.0 + 600)
     assert run(client, create(), cfn).status == "SILENT"
 
 
@@ -195,6 +202,7 @@ def test_a_withdrawn_update_deletes_its_replacement_while_the_stack_rolls_back(c
     stack_says(cfn_stub, "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_IN_PROGRESS", at=1000.0 + 600, physical_id=ARN)
     # THEN the replacement it created is deleted (its tags read first), and nothing is answered
     stub.add_response("describe_endpoint", described(arn=new_arn), {"EndpointArn": new_arn})
+    stack_says(cfn_stub, "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_IN_PROGRESS", at=1000.0 + 600, physical_id=ARN)
     stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": new_arn})
     stub.add_response("delete_endpoint", {}, {"EndpointArn": new_arn})
     assert run(client, rename, cfn).status == "SILENT"
