@@ -147,11 +147,11 @@ def _drill(
         for event in waited:
             result.problems.append(f"CloudFormation waited in vain for {event.logical_id}: {event.reason}")
         described = set(player.endpoints().values())
-        for arn in sorted(set(world.comprehend.endpoints) - described):
+        for arn in sorted(set(world.comprehend.endpoints) - described - player.kept_endpoints()):
             result.problems.append(f"billing but not in the stack: {arn}")
         destroyed = player.destroy()
         world.settle()
-        kept = {r.physical_id for r in player.retained if r.type == ENDPOINT_TYPE}
+        kept = player.kept_endpoints()
         if destroyed != "DELETE_COMPLETE":
             result.problems.append(f"destroy ended {destroyed}")
         for arn in sorted(set(world.comprehend.endpoints) - kept):

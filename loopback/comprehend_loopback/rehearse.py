@@ -387,7 +387,8 @@ class Rehearsal:
     def _check_billing(self, when: str) -> None:
         assert self.world is not None
         described = {arn for p in self.players.values() for arn in p.endpoints().values()}
-        extra = sorted(set(self.world.comprehend.endpoints) - described)
+        kept = {arn for p in self.players.values() for arn in p.kept_endpoints()}
+        extra = sorted(set(self.world.comprehend.endpoints) - described - kept)
         for arn in extra:
             self.report.failures.append(f"{arn} bills {when} but no stack describes it")
 

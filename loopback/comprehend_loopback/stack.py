@@ -283,6 +283,11 @@ class StackPlayer:
         """Logical id -> physical id of the stack's ``Custom::ComprehendEndpoint`` resources."""
         return {lid: r.physical_id for lid, r in self.resources.items() if r.type == ENDPOINT_TYPE}
 
+    def kept_endpoints(self) -> set[str]:
+        """Physical ids of the endpoints CloudFormation kept by a Retain policy (replaced or removed): they bill by
+        the user's choice, not by mistake."""
+        return {r.physical_id for r in self.retained if r.type == ENDPOINT_TYPE}
+
     # ---------------------------------------------------------------------- stack operations
 
     def _create_stack(self, template: StackTemplate, fail: set[str]) -> str:

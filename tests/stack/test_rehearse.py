@@ -11,6 +11,7 @@ import aws_cdk as cdk
 import pytest
 
 import app as sample_app
+from cdk_comprehend_endpoint import ComprehendEndpoint
 from comprehend_loopback.rehearse import Quotas, Rehearsal, main
 from tests.stack.conftest import Endpoint, Version, build
 
@@ -198,3 +199,27 @@ def test_the_drill_needs_the_next_assembly(tmp_path, capsys):
     build(Version((Endpoint("Alpha", "alpha"),)), tmp_path / "one")
     assert main([str(tmp_path / "one"), "--drill"]) == 2
     assert "--drill replays an update: give the next cloud assembly too" in capsys.readouterr().err
+
+
+def test_an_endpoint_a_rename_keeps_by_retain_is_reported_as_kept_not_as_left_billing(tmp_path, capsys):
+    # GIVEN an app with removal_policy=RETAIN whose next version renames its endpoint (CloudFormation keeps the old
+    # one: UpdateReplacePolicy Retain), found by trying the product as a new user
+    first, second = tmp_path / "one", tmp_path / "two"
+    for outdir, name in ((first, "news"), (second, "news-v2")):
+        app = cdk.App(outdir=str(outdir))
+        stack = cdk.Stack(app, "Nlp", env=cdk.Environment(account="111122223333", region="us-east-1"))
+        ComprehendEndpoint(
+            stack,
+            "Classifier",
+            model_arn="arn:aws:comprehend:us-east-1:111122223333:document-classifier/news",
+            endpoint_name=name,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        app.synth()
+    # WHEN rehearsed and drilled
+    status = main([str(first), str(second), "--drill"])
+    printed = capsys.readouterr().out
+    # THEN the kept endpoint is reported as retained by choice, never as a failure, in the rehearsal and the drills
+    assert status == 0, printed
+    assert "retained by its DeletionPolicy" in printed and "news" in printed
+    assert "❌" not in printed
