@@ -12,8 +12,8 @@ call (Describe, Update, Delete, ListTags, Tag, Untag) on this account and region
 ownership tag names this stack, so that CloudFormation's cleanup and rollback, which run under a
 policy that no longer (or not yet) names an endpoint, can still reach it; never the untagging or
 retagging of the reserved keys CreateEndpoint writes; ``ListEndpoints`` (read-only) to tell a deleted endpoint
-from one IAM hides; ``DescribeStacks``/``DescribeStackResource`` on this stack only, to tell whether
-CloudFormation still waits for a request; ``iam:PassRole`` only for the given roles and only to Comprehend.
+from one IAM hides; ``DescribeStacks``/``DescribeStackResource``/``DescribeStackEvents`` on this stack only, to tell
+whether CloudFormation still waits for a request; ``iam:PassRole`` only for the given roles and only to Comprehend.
 
 Ordering without a cycle: the policy names the function itself (the handler invokes itself to keep
 waiting), so the function cannot depend on the policy. The alias (``$LATEST``) depends on the
@@ -58,7 +58,11 @@ PROTECTED_TAG_KEYS = [
 ]
 """The reserved tags CreateEndpoint writes (``comprehend_cr.ownership.PROTECTED_TAGS``): never tagged or untagged
 afterwards. The retained mark (``cdk-comprehend-endpoint:retained``) may be: the handler sets and clears it."""
-STACK_READ_ACTIONS = ["cloudformation:DescribeStackResource", "cloudformation:DescribeStacks"]
+STACK_READ_ACTIONS = [
+    "cloudformation:DescribeStackEvents",
+    "cloudformation:DescribeStackResource",
+    "cloudformation:DescribeStacks",
+]
 OWNED_ENDPOINT_ACTIONS = [
     "comprehend:DeleteEndpoint",
     "comprehend:DescribeEndpoint",

@@ -53,7 +53,7 @@ from comprehend_cr.outcome import Outcome
 from comprehend_cr.ownership import OWNERSHIP_TAG_KEYS, RETAINED_TAG, Owner, is_retained
 from comprehend_cr.progress import Phase, Progress
 from comprehend_cr.properties import EndpointSpec, PropertyError, parse_properties, service_timeout_or_default
-from comprehend_cr.watch import FORWARD, RECHECK_S, StackReader, StackView, verdict
+from comprehend_cr.watch import FORWARD, RECHECK_S, StackReader, StackView, needs_rollback_start, verdict
 
 logger = logging.getLogger(__name__)
 
@@ -326,6 +326,9 @@ class Lifecycle:
     def _sweep_then_answer(self, request: Request, state: Progress, deadline: float) -> Outcome | None:
         """Delete the strays (waiting while they are still being created), then give the answer; at the
         deadline the answer is given anyway and what is left is logged as an error."""
+        refused = _refused_answer(request, state)
+        if refused:
+            return Outcome.failed(request.physical_id, f"{refused}; the carried progress was refused, nothing deleted")
         until_gone = request.request_type == "Delete"
         # Never what CloudFormation knows, whatever the carried list says.
         keep = {request.physical_id, state.answer_id, self._held_physical_id()} - {""}
@@ -609,9 +612,17 @@ class Lifecycle:
         view = self._read_stack(request)
         if view is None:
             return
-        found = verdict(
-            request.request_type, view, first_stack_status=state.stack_status or None, sent_at=request.sent_at
-        )
+        first = state.stack_status or None
+        found = verdict(request.request_type, view, first_stack_status=first, sent_at=request.sent_at)
+        if (
+            found.waited
+            and self._stacks is not None
+            and needs_rollback_start(request.request_type, view, request.sent_at)
+        ):
+            began = self._stacks.rollback_began(request.stack_id)
+            found = verdict(
+                request.request_type, view, first_stack_status=first, sent_at=request.sent_at, rollback_began_at=began
+            )
         if not found.waited:
             raise Withdrawn(found.why)
         state.stack_status = state.stack_status or str(view.stack_status)
@@ -789,6 +800,27 @@ class Lifecycle:
         arn = str(response["EndpointArn"])
         logger.info({"message": "CreateEndpoint", "EndpointArn": arn, "EndpointName": spec.name})
         return arn
+
+
+def _refused_answer(request: Request, state: Progress) -> str:
+    """Why the carried answer cannot be this request's ("" when it can): a Delete answers with the physical id it
+    was given; an Update with it, or with the endpoint its properties name in this stack (a replacement). The
+    answer's ``EndpointArn`` attribute, when given, is the answer itself."""
+    answer = state.answer_id
+    data_arn = state.answer_data.get("EndpointArn", answer)
+    if data_arn != answer:
+        return f"progress.answer_data.EndpointArn: {data_arn!r} is not the answer {answer!r}"
+    if answer == request.physical_id:
+        return ""
+    named = arns.parse_endpoint_arn(answer)
+    if (
+        request.request_type == "Update"
+        and named is not None
+        and named.name == request.properties.get("EndpointName")
+        and answer == arns.endpoint_arn_in_stack(request.stack_id, named.kind, named.name)
+    ):
+        return ""
+    return f"progress.answer_id: {answer!r} is neither {request.physical_id!r} nor the endpoint the properties name"
 
 
 def _retention_diff(retain: bool, tags: Mapping[str, str]) -> dict[str, bool]:

@@ -19,6 +19,9 @@ stray sweep of the next request for the resource (see ``comprehend_cr.sweep``):
   ``*_FAILED``; answered by another delivery: ``*_COMPLETE``);
 - the resource went ``*_IN_PROGRESS`` more than ``NEWER_DELIVERY_S`` after this delivery was sent: a newer
   delivery (the rollback's Update, or a re-sent request);
+- an Update read while the stack rolls back was sent before the rollback began (``DescribeStackEvents``: the
+  stack's latest ``UPDATE_ROLLBACK_IN_PROGRESS`` event): the forward Update the rollback cancelled, which a
+  rollback's own Update sent within ``NEWER_DELIVERY_S`` could not otherwise be told from;
 - CloudFormation's ServiceTimeout for this delivery has passed.
 
 Deletes are never checked: deleting what CloudFormation asked to delete is never wrong (a newer endpoint that
@@ -43,6 +46,11 @@ NEWER_DELIVERY_S = 60.0
 still be this delivery's. CloudFormation stamps the resource in progress, then signs the URL (X-Amz-Date is
 rounded down to the second), then invokes the function and may stamp "Resource creation Initiated" after
 that: assumed to take well under a minute (the probes measure it)."""
+SEND_RESOLUTION_S = 1.0
+"""X-Amz-Date is rounded down to the second: a delivery was sent within this long after its stated time."""
+EVENT_PAGES = 5
+"""How many pages of stack events (newest first) are read for the start of a rollback before giving up
+("unknown", never "over")."""
 RECHECK_S = 30.0
 """A "still waited for" verdict is reused for this long before another mutating call reads the stack again;
 the check before an answer always reads it afresh."""
@@ -105,8 +113,11 @@ def verdict(
     *,
     first_stack_status: str | None,
     sent_at: float | None,
+    rollback_began_at: float | None = None,
 ) -> Verdict:
-    """Whether CloudFormation still waits for this delivery of a Create or Update (see module doc)."""
+    """Whether CloudFormation still waits for this delivery of a Create or Update (see module doc).
+    ``rollback_began_at``: when the stack last began an update rollback, if read (see
+    :func:`needs_rollback_start`)."""
     if view.stack_status is None:
         return Verdict(False, "the stack no longer exists")
     status = view.stack_status
@@ -125,7 +136,20 @@ def verdict(
         and view.resource_at > sent_at + NEWER_DELIVERY_S
     ):
         return Verdict(False, "CloudFormation sent this resource a newer request")
+    if (
+        needs_rollback_start(request_type, view, sent_at)
+        and sent_at is not None
+        and rollback_began_at is not None
+        and rollback_began_at >= sent_at + SEND_RESOLUTION_S
+    ):
+        return Verdict(False, "this Update was sent before the stack began to roll back, which cancelled it")
     return Verdict(True, f"the stack is {status} and the resource {resource or 'not listed yet'}")
+
+
+def needs_rollback_start(request_type: str, view: StackView, sent_at: float | None) -> bool:
+    """Whether only the start of the stack's rollback can tell this delivery's Update from the rollback's own:
+    an Update with a send time, read while the stack rolls back an update."""
+    return request_type == "Update" and view.stack_status == "UPDATE_ROLLBACK_IN_PROGRESS" and sent_at is not None
 
 
 class StackReader:
@@ -166,6 +190,31 @@ class StackReader:
             when.timestamp() if isinstance(when, datetime) else None,
             str(detail.get("PhysicalResourceId", "")),
         )
+
+    def rollback_began(self, stack_id: str) -> float | None:
+        """When the stack last began an update rollback: the time of its newest ``UPDATE_ROLLBACK_IN_PROGRESS``
+        stack event (events come newest first). None when not found within ``EVENT_PAGES`` pages or unreadable."""
+        token = ""
+        try:
+            for _ in range(EVENT_PAGES):
+                extra = {"NextToken": token} if token else {}
+                page = self._raw(self._cloudformation.describe_stack_events, StackName=stack_id, **extra)
+                for event in page.get("StackEvents") or []:
+                    if (
+                        event.get("ResourceType") == "AWS::CloudFormation::Stack"
+                        and event.get("PhysicalResourceId") == stack_id
+                        and event.get("ResourceStatus") == "UPDATE_ROLLBACK_IN_PROGRESS"
+                    ):
+                        when = event.get("Timestamp")
+                        return when.timestamp() if isinstance(when, datetime) else None
+                token = str(page.get("NextToken") or "")
+                if not token:
+                    return None
+        except ClientError as exc:
+            logger.warning({"message": "stack events unknown", "Error": _code(exc)})
+        except (BotoCoreError, ResponseParserError) as exc:
+            logger.warning({"message": "stack events unknown", "Error": type(exc).__name__})
+        return None
 
     def _raw(self, operation: Callable[..., Any], **kwargs: Any) -> Any:
         self._guard()

@@ -1,4 +1,5 @@
-"""CloudFormation's query protocol for the loopback server: ``DescribeStacks`` and ``DescribeStackResource``.
+"""CloudFormation's query protocol for the loopback server: ``DescribeStacks``, ``DescribeStackResource`` and
+``DescribeStackEvents``.
 
 Requests are ``POST /`` with a form-encoded body (``Action``, ``Version=2010-05-15``, ``StackName``,
 ``LogicalResourceId``); answers are the XML documents botocore parses for those operations
@@ -6,7 +7,10 @@ Requests are ``POST /`` with a form-encoded body (``Action``, ``Version=2010-05-
 timestamps in ISO 8601 UTC with milliseconds. Errors are ``<ErrorResponse>`` documents: an unknown
 stack or logical id is a ``ValidationError`` (HTTP 400) with CloudFormation's messages ("Stack with id
 X does not exist", "Resource X does not exist for stack Y"), where X and Y are the ``StackName`` as the
-caller gave it.
+caller gave it. ``DescribeStackEvents`` lists the stack's events newest first ("in reverse chronological
+order", API reference), ``EVENTS_PAGE`` per page with a ``NextToken`` (assumed: the page size is not
+documented; the handler reads a bounded number of pages either way); a NextToken that is not one this server
+gave is a ``ValidationError``.
 
 Authorization (done by the server before anything is looked up): the action is
 ``cloudformation:<Action>`` and the resource the stack's ARN; for a ``StackName`` that is a name, the
@@ -24,6 +28,7 @@ from xml.sax.saxutils import escape
 from comprehend_loopback.stacks import (
     STACK_ARN_PREFIX,
     CloudFormationState,
+    EventRecord,
     ResourceNotFound,
     ResourceState,
     StackNotFound,
@@ -31,7 +36,8 @@ from comprehend_loopback.stacks import (
 )
 
 NAMESPACE = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
-ACTIONS = ("DescribeStacks", "DescribeStackResource")
+ACTIONS = ("DescribeStacks", "DescribeStackResource", "DescribeStackEvents")
+EVENTS_PAGE = 100
 
 
 class QueryError(Exception):
@@ -70,6 +76,19 @@ def answer(state: CloudFormationState, action: str, params: Mapping[str, str]) -
                 raise QueryError("ValidationError", "StackName and LogicalResourceId are required")
             stack, resource = state.resource(name, logical_id)
             return _document(action, _resource(stack, resource))
+        if action == "DescribeStackEvents":
+            if not name:
+                raise QueryError("ValidationError", "StackName is required")
+            stack = state.stack(name)
+            with state.lock:
+                newest_first = list(reversed(stack.events))
+            start = _page_start(params.get("NextToken", ""), len(newest_first))
+            page = newest_first[start : start + EVENTS_PAGE]
+            more = start + EVENTS_PAGE < len(newest_first)
+            token = _element("NextToken", f"events-{start + EVENTS_PAGE}") if more else ""
+            return _document(
+                action, "<StackEvents>" + "".join(_event(stack, e) for e in page) + "</StackEvents>" + token
+            )
     except StackNotFound:
         raise QueryError("ValidationError", f"Stack with id {name} does not exist") from None
     except ResourceNotFound:
@@ -77,6 +96,15 @@ def answer(state: CloudFormationState, action: str, params: Mapping[str, str]) -
             "ValidationError", f"Resource {params.get('LogicalResourceId', '')} does not exist for stack {name}"
         ) from None
     raise QueryError("InvalidAction", f"The action {action} is not valid for this web service.")
+
+
+def _page_start(token: str, total: int) -> int:
+    if not token:
+        return 0
+    digits = token.removeprefix("events-")
+    if not token.startswith("events-") or not digits.isdigit() or int(digits) > total:
+        raise QueryError("ValidationError", "Invalid NextToken")
+    return int(digits)
 
 
 def error_document(error: QueryError) -> bytes:
@@ -110,6 +138,22 @@ def _stack(stack: StackState) -> str:
         + "<DisableRollback>false</DisableRollback><NotificationARNs/><Tags/>"
         + "<EnableTerminationProtection>false</EnableTerminationProtection>"
         + "<DriftInformation><StackDriftStatus>NOT_CHECKED</StackDriftStatus></DriftInformation>"
+        + "</member>"
+    )
+
+
+def _event(stack: StackState, event: EventRecord) -> str:
+    return (
+        "<member>"
+        + _element("StackId", stack.stack_id)
+        + _element("EventId", event.event_id)
+        + _element("StackName", stack.name)
+        + _element("LogicalResourceId", event.logical_id)
+        + _element("PhysicalResourceId", event.physical_id)
+        + _element("ResourceType", event.resource_type)
+        + _element("Timestamp", timestamp(event.at))
+        + _element("ResourceStatus", event.status)
+        + _element("ResourceStatusReason", event.reason)
         + "</member>"
     )
 

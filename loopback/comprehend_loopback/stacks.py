@@ -4,10 +4,11 @@ Per stack (keyed by its StackId, a stack ARN ``arn:aws:cloudformation:<region>:<
 the stack's status, when each status was set, ``CreationTime`` and ``LastUpdatedTime``; per logical
 resource: ``ResourceStatus``, ``ResourceStatusReason``, ``LastUpdatedTimestamp`` (the virtual time of
 its last status change), ``PhysicalResourceId`` (empty until CloudFormation learns one) and
-``ResourceType``. The request driver and the stack player write it; the loopback server's
-``DescribeStacks`` and ``DescribeStackResource`` read it. A stack that was never registered does not
-exist. Every method holds one re-entrant lock, so the driver's thread and the server's threads may use
-it at once.
+``ResourceType``; and the stack's events, one per status change of the stack or of a resource, newest
+first as ``DescribeStackEvents`` lists them. The request driver and the stack player write it; the loopback
+server's ``DescribeStacks``, ``DescribeStackResource`` and ``DescribeStackEvents`` read it. A stack that
+was never registered does not exist. Every method holds one re-entrant lock, so the driver's thread and the
+server's threads may use it at once.
 
 Name lookup follows CloudFormation's documented rule for ``StackName`` ("the name or the unique stack
 ID"): a name finds only a stack that is not deleted, the latest registered under that name; a StackId
@@ -22,6 +23,7 @@ import threading
 from dataclasses import dataclass, field
 
 STACK_ARN_PREFIX = "arn:aws:cloudformation:"
+STACK_TYPE = "AWS::CloudFormation::Stack"
 
 
 class StackNotFound(LookupError):
@@ -44,6 +46,20 @@ class ResourceState:
     physical_id: str = ""
 
 
+@dataclass(frozen=True)
+class EventRecord:
+    """One stack event (``DescribeStackEvents``): a status change of the stack itself (``ResourceType``
+    ``AWS::CloudFormation::Stack``, logical id the stack name, physical id the StackId) or of a resource."""
+
+    event_id: str
+    at: float
+    logical_id: str
+    physical_id: str
+    resource_type: str
+    status: str
+    reason: str = ""
+
+
 @dataclass
 class StackState:
     """One stack: its status with the time it was set, and the history of its status changes."""
@@ -58,6 +74,15 @@ class StackState:
     history: list[tuple[float, str]] = field(default_factory=list)
     """(virtual time, status) of every status the stack went through, in order."""
     resources: dict[str, ResourceState] = field(default_factory=dict)
+    events: list[EventRecord] = field(default_factory=list)
+    """Every status change of the stack and its resources, oldest first."""
+
+    def record(
+        self, logical_id: str, physical_id: str, resource_type: str, status: str, at: float, reason: str
+    ) -> None:
+        self.events.append(
+            EventRecord(f"{logical_id}-{len(self.events)}", at, logical_id, physical_id, resource_type, status, reason)
+        )
 
 
 def stack_name_of(stack_id: str) -> str:
@@ -85,6 +110,7 @@ class CloudFormationState:
             if existing is not None:
                 return existing
             stack = StackState(stack_id, stack_name_of(stack_id), at, status, at, history=[(at, status)])
+            stack.record(stack.name, stack_id, STACK_TYPE, status, at, "User Initiated")
             self._stacks[stack_id] = stack
             return stack
 
@@ -96,6 +122,7 @@ class CloudFormationState:
                 stack.last_updated_at = at
             stack.status, stack.status_at, stack.reason = status, at, reason
             stack.history.append((at, status))
+            stack.record(stack.name, stack_id, STACK_TYPE, status, at, reason)
 
     def set_resource_status(
         self,
@@ -121,6 +148,7 @@ class CloudFormationState:
                 resource.physical_id = physical_id
             if resource_type is not None:
                 resource.resource_type = resource_type
+            stack.record(logical_id, resource.physical_id, resource.resource_type, status, at, reason)
 
     def remove_resource(self, stack_id: str, logical_id: str) -> None:
         """Forget a resource (CloudFormation no longer lists a deleted resource of a live stack)."""

@@ -1,5 +1,5 @@
-"""Loopback tier: CloudFormation's DescribeStacks and DescribeStackResource on the loopback server, read
-by a real boto3 client (botocore parses the query protocol's XML), answered from the registry the
+"""Loopback tier: CloudFormation's DescribeStacks, DescribeStackResource and DescribeStackEvents on the loopback
+server, read by a real boto3 client (botocore parses the query protocol's XML), answered from the registry the
 driver keeps, with CloudFormation's errors and IAM's refusals."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from comprehend_loopback import cfnquery
 from comprehend_loopback.clock import EPOCH
 from comprehend_loopback.cloudformation import STACK_ID
 from comprehend_loopback.stacks import CloudFormationState, StackNotFound
@@ -206,3 +207,70 @@ def test_the_registry_does_not_know_a_stack_it_never_registered():
     with pytest.raises(StackNotFound):
         state.set_stack_status(STACK_ID, "UPDATE_IN_PROGRESS", at=EPOCH)
     assert not state.exists(STACK_ID)
+
+
+# -- DescribeStackEvents ------------------------------------------------------------------------------------
+
+
+def test_describe_stack_events_lists_every_status_change_newest_first(world):
+    # GIVEN a stack that went into update, a resource that went in progress, then the stack's rollback
+    stacks = world.aws.stacks
+    stacks.register(STACK_ID, at=EPOCH, status="UPDATE_IN_PROGRESS")
+    stacks.set_resource_status(STACK_ID, "Endpoint", "UPDATE_IN_PROGRESS", at=EPOCH + 1, physical_id="arn:x")
+    stacks.set_stack_status(STACK_ID, "UPDATE_ROLLBACK_IN_PROGRESS", at=EPOCH + 30.5, reason="Sibling failed")
+    # WHEN a boto3 client reads the events
+    events = client().describe_stack_events(StackName=STACK_ID)["StackEvents"]
+    # THEN they come newest first, the stack's own with its type, name and StackId, the resource's with its own
+    seen = [(e["LogicalResourceId"], e["ResourceStatus"], e["Timestamp"]) for e in events]
+    assert seen == [
+        ("ComprehendEndpointStack", "UPDATE_ROLLBACK_IN_PROGRESS", at(30.5)),
+        ("Endpoint", "UPDATE_IN_PROGRESS", at(1)),
+        ("ComprehendEndpointStack", "UPDATE_IN_PROGRESS", at(0)),
+    ]
+    rollback = events[0]
+    assert (rollback["ResourceType"], rollback["PhysicalResourceId"], rollback["StackId"]) == (
+        "AWS::CloudFormation::Stack",
+        STACK_ID,
+        STACK_ID,
+    )
+    assert rollback["ResourceStatusReason"] == "Sibling failed"
+    assert (events[1]["ResourceType"], events[1]["PhysicalResourceId"]) == (
+        "AWS::CloudFormation::CustomResource",
+        "arn:x",
+    )
+    assert len({e["EventId"] for e in events}) == 3
+
+
+def test_describe_stack_events_pages_with_a_next_token(world):
+    # GIVEN more events than one page holds
+    stacks = world.aws.stacks
+    stacks.register(STACK_ID, at=EPOCH, status="UPDATE_IN_PROGRESS")
+    for i in range(cfnquery.EVENTS_PAGE + 4):
+        stacks.set_resource_status(STACK_ID, f"R{i}", "UPDATE_IN_PROGRESS", at=EPOCH + 1 + i)
+    # WHEN read page by page
+    first = client().describe_stack_events(StackName=STACK_ID)
+    second = client().describe_stack_events(StackName=STACK_ID, NextToken=first["NextToken"])
+    # THEN the first page is full, the second holds the rest (oldest last) and no further token
+    assert len(first["StackEvents"]) == cfnquery.EVENTS_PAGE
+    assert first["StackEvents"][0]["LogicalResourceId"] == f"R{cfnquery.EVENTS_PAGE + 3}"
+    assert [e["LogicalResourceId"] for e in second["StackEvents"]] == [
+        "R3",
+        "R2",
+        "R1",
+        "R0",
+        "ComprehendEndpointStack",
+    ]
+    assert "NextToken" not in second
+    # AND a token this server never gave is refused
+    assert error_of(client().describe_stack_events, StackName=STACK_ID, NextToken="garbage")[:2] == (
+        400,
+        "ValidationError",
+    )
+
+
+def test_describe_stack_events_of_an_unknown_stack_is_a_validation_error(world):
+    assert error_of(client().describe_stack_events, StackName=STACK_ID) == (
+        400,
+        "ValidationError",
+        f"Stack with id {STACK_ID} does not exist",
+    )

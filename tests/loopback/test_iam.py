@@ -206,7 +206,7 @@ def test_create_endpoint_takes_no_request_tag_condition_on_any_resource_type():
 def test_the_stack_read_actions_are_scoped_to_a_stack_arn():
     from policy_sentry.querying.actions import get_action_data
 
-    for action in ("DescribeStackResource", "DescribeStacks"):
+    for action in ("DescribeStackEvents", "DescribeStackResource", "DescribeStacks"):
         rows = get_action_data("cloudformation", action)["cloudformation"]
         formats = {row["resource_arn_format"] for row in rows}
         # THEN each may be limited to one stack's ARN, which the handler's policy does (${AWS::StackId})

@@ -86,7 +86,11 @@ GOLDEN_STATEMENTS = [
     },
     {"Action": "comprehend:ListEndpoints", "Effect": "Allow", "Resource": "*", "Sid": "TellGoneFromNotOurs"},
     {
-        "Action": ["cloudformation:DescribeStackResource", "cloudformation:DescribeStacks"],
+        "Action": [
+            "cloudformation:DescribeStackEvents",
+            "cloudformation:DescribeStackResource",
+            "cloudformation:DescribeStacks",
+        ],
         "Effect": "Allow",
         "Resource": {"Ref": "AWS::StackId"},
         "Sid": "ReadWhetherThisStackStillWaits",

@@ -12,7 +12,7 @@ from comprehend_cr import arns
 from comprehend_cr.delivery import Delivery, InvalidResponseUrl, amz_date
 from comprehend_cr.diffs import tag_changes
 from comprehend_cr.progress import Phase, Progress, ProgressError
-from comprehend_cr.watch import NEWER_DELIVERY_S, StackView, verdict
+from comprehend_cr.watch import NEWER_DELIVERY_S, StackView, needs_rollback_start, verdict
 
 ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
 URL = (
@@ -123,6 +123,36 @@ def test_a_gone_stack_means_it_is_over_and_unknown_statuses_are_never_taken_for_
     # GIVEN statuses this module does not know (a future status, a resource not listed yet)
     assert waited("Update", "SOME_FUTURE_STATUS", "SOME_FUTURE_RESOURCE_STATUS")
     assert verdict("Create", StackView("CREATE_IN_PROGRESS"), first_stack_status=None, sent_at=SENT).waited
+
+
+def rolling_back(began_at, request_type="Update", resource="UPDATE_IN_PROGRESS", sent_at=SENT):
+    view = StackView("UPDATE_ROLLBACK_IN_PROGRESS", resource, SENT + 30, ARN)
+    return verdict(request_type, view, first_stack_status=None, sent_at=sent_at, rollback_began_at=began_at).waited
+
+
+def test_an_update_sent_before_the_stack_began_to_roll_back_is_the_cancelled_forward_one():
+    # GIVEN an Update read while the stack rolls back, the resource stamped in progress 30 s after the Update
+    # was sent (too soon to call it a newer delivery)
+    # WHEN the rollback began a second or more after the Update's X-Amz-Date: the forward Update, cancelled
+    assert not rolling_back(SENT + 1.0)
+    assert not rolling_back(SENT + 25)
+    # WHEN the rollback began before, or within the second X-Amz-Date rounds down: the rollback's own Update
+    assert rolling_back(SENT + 0.999)
+    assert rolling_back(SENT - 40)
+    # AND an unknown start (events unreadable) is never taken for "over"
+    assert rolling_back(None)
+
+
+def test_only_an_update_with_a_send_time_read_during_an_update_rollback_needs_the_rollbacks_start():
+    view = StackView("UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_IN_PROGRESS", SENT, ARN)
+    assert needs_rollback_start("Update", view, SENT)
+    assert not needs_rollback_start("Update", view, None)
+    assert not needs_rollback_start("Create", view, SENT)
+    assert not needs_rollback_start("Update", StackView("UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", SENT, ARN), SENT)
+    # AND a rollback's start never makes a forward stack's Update over, nor an Update without a send time
+    forward = StackView("UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", SENT, ARN)
+    assert verdict("Update", forward, first_stack_status=None, sent_at=SENT, rollback_began_at=SENT + 9).waited
+    assert rolling_back(SENT + 9, sent_at=None)
 
 
 # -- the progress carried between invocations ----------------------------------------------------

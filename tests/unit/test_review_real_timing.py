@@ -11,8 +11,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from comprehend_cr.delivery import Delivery
 from comprehend_cr.lifecycle import Lifecycle, Request, failed_create_marker
 from comprehend_cr.progress import Phase, Progress
@@ -156,11 +154,6 @@ def test_a_delete_of_a_non_arn_physical_id_never_sweeps_the_endpoint_the_resourc
     assert outcome.status == "SUCCESS"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 15): a forged progress's answer_id is validated as text only, not as an endpoint "
-    "this request settled",
-)
 def test_a_carried_answer_id_cannot_name_an_endpoint_the_request_never_settled():
     # GIVEN an Update of ARN continued with a progress that says: settled, answer with OTHER
     comprehend = FakeComprehend()
@@ -171,6 +164,42 @@ def test_a_carried_answer_id_cannot_name_an_endpoint_the_request_never_settled()
     # THEN CloudFormation is not told that the resource's physical id is now OTHER (which would make it delete
     # ARN as a replaced endpoint in the cleanup)
     assert not (outcome.status == "SUCCESS" and outcome.physical_id == OTHER), outcome
+    # AND it fails naming the field, having deleted nothing
+    assert (outcome.status, outcome.physical_id) == ("FAILED", ARN)
+    assert outcome.reason.startswith("progress.answer_id: "), outcome.reason
+    assert comprehend.deleted == []
+
+
+def test_a_carried_answer_whose_endpoint_arn_attribute_differs_from_it_is_refused():
+    # GIVEN an Update of ARN continued with a progress that says: answer ARN, with attribute EndpointArn OTHER
+    comprehend = FakeComprehend()
+    cfn = FakeCloudFormation("UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", ARN)
+    progress = Progress.from_json(
+        {"started": SENT, "phase": "sweep", "strays": [], "answer_id": ARN, "answer_data": {"EndpointArn": OTHER}}
+    )
+    # WHEN it runs
+    outcome = run(a_request("Update", ARN), progress, comprehend, cfn)
+    # THEN the stack is never told OTHER is the endpoint: the request fails naming the field
+    assert outcome.status == "FAILED", outcome
+    assert outcome.reason.startswith("progress.answer_data.EndpointArn: "), outcome.reason
+
+
+def test_a_carried_answer_of_the_endpoint_a_rename_names_is_given():
+    # GIVEN a rename of ARN to news-v2 continued with a progress that settled on news-v2 (in this stack's region)
+    comprehend = FakeComprehend()
+    cfn = FakeCloudFormation("UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", ARN)
+    base = a_request("Update", ARN)
+    request = Request(
+        "Update", STACK, "req-1", "Endpoint", ARN, {**base.properties, "EndpointName": "news-v2"},
+        base.properties, base.delivery,
+    )  # fmt: skip
+    progress = Progress.from_json(
+        {"started": SENT, "phase": "sweep", "strays": [], "answer_id": NEWS_V2, "answer_data": {"EndpointArn": NEWS_V2}}
+    )
+    # WHEN it runs
+    outcome = run(request, progress, comprehend, cfn)
+    # THEN it answers SUCCESS with news-v2
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", NEWS_V2), outcome
 
 
 def test_a_response_url_dated_in_the_future_does_not_move_the_deadline_past_cloudformations_timeout():
