@@ -35,7 +35,8 @@ class Sample:
     latency_s: float
     describes: int
     stack_reads: int
-    """DescribeStacks + DescribeStackResource: whether CloudFormation still waits (this handler only)."""
+    """CloudFormation reads (DescribeStacks, DescribeStackResource, DescribeStackEvents during a rollback): whether
+    CloudFormation still waits (this handler only)."""
     other_calls: int
     """Every other Comprehend call but the one that does the work (ListEndpoints, ListTagsForResource, ...)."""
     invocations: int
