@@ -18,7 +18,8 @@ import pytest
 from comprehend_loopback import comprehend as fake
 from comprehend_loopback.comprehend import ACCOUNT, REGION
 from comprehend_loopback.world import World
-from integ.probes import policies, probes
+from integ.probes import cfn, policies, probes
+from integ.probes.cfn import LoopbackRecordings
 from integ.probes.__main__ import main
 from integ.probes.runner import Report, estimate, run
 from integ.probes.target import LoopbackPrincipals, Target, admin_target
@@ -54,6 +55,7 @@ def target_in(world) -> Target:
         principals=LoopbackPrincipals(world.aws, REGION, ACCOUNT),
         other_model_arn=RECOGNIZER,
         failing_model_arn=FAILING,
+        recordings=LoopbackRecordings(world, PREFIX),
     )
 
 
