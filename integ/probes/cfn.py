@@ -288,6 +288,13 @@ class ProbeStack:
         self.statuses.append(status)
         return status
 
+    def continue_rollback(self) -> str:
+        """ContinueUpdateRollback, then wait; the final status (or the refusal's error code)."""
+        answer = call(self.target.cloudformation.continue_update_rollback, StackName=self.stack_id)
+        status = self.wait() if answer.ok else f"refused: {answer.code} {answer.message[:200]}"
+        self.statuses.append(status)
+        return status
+
     def wait(self) -> str:
         """Describe the stack every ``poll_s`` while it is in progress; its status then."""
         deadline = self.target.clock.now() + STACK_WAIT_S
@@ -648,9 +655,26 @@ def probe_cancelled_requests_rolled_back(target: Target) -> ProbeResult:
 
 
 # -- (d) re-sent requests ---------------------------------------------------------------------------
+def _resent_checks(label: str, deliveries: list[dict[str, Any]]) -> dict[str, bool]:
+    urls = [str(r["event"]["ResponseURL"]) for r in deliveries]
+    dates = [amz_date(u) for u in urls]
+    ids = {r["event"]["RequestId"] for r in deliveries}
+    return {
+        f"{label}: two deliveries": len(deliveries) == 2,
+        f"{label}: the same RequestId": len(deliveries) == 2 and len(ids) == 1,
+        f"{label}: a new ResponseURL": len(set(urls)) == 2,
+        f"{label}: a later X-Amz-Date": len(dates) == 2
+        and dates[0] is not None
+        and dates[1] is not None
+        and dates[1] > dates[0],
+    }
+
+
 def probe_resent_request_same_id(target: Target) -> ProbeResult:
-    """(d) An update made with rollback disabled whose custom resource failed (``UPDATE_FAILED``), deployed
-    again, re-sends that request with the same RequestId and a new ResponseURL (a later ``X-Amz-Date``)."""
+    """(d) A request CloudFormation sends again carries the same RequestId and a new ResponseURL (a later
+    ``X-Amz-Date``): the Update of a deployment retried after it failed with rollback disabled
+    (``UPDATE_FAILED``, as after ``cdk deploy --no-rollback``), and the rollback Update of a stack whose
+    rollback failed (``UPDATE_ROLLBACK_FAILED``), continued with ContinueUpdateRollback."""
     name = "resent_request_same_id"
     evidence: dict[str, Any] = {}
     with probe_stack(target, "resend", evidence) as stack:
@@ -658,24 +682,35 @@ def probe_resent_request_same_id(target: Target) -> ProbeResult:
         if created != "CREATE_COMPLETE":
             why = f"the stack ended {created}, not CREATE_COMPLETE"
             return _result(name, "inconclusive", evidence | {"why": why}, why)
+        # the Update fails its first delivery: with rollback disabled the stack stays UPDATE_FAILED; retried
         flaky = {"Flaky": recorder({"Version": "2", "PhysicalId": "flaky-1", "FailFirst": "true"})}
         failed = stack.deploy(flaky, disable_rollback=True)
         target.clock.sleep(target.poll_s)  # a retry comes later: its X-Amz-Date can differ
         retried = stack.deploy(flaky, disable_rollback=True)
+        # an Update that fails: its rollback (back to Version 2, which fails its first delivery) fails too
+        broken = stack.deploy({"Flaky": recorder({"Version": "3", "PhysicalId": "flaky-1", "Fail": "true"})})
+        target.clock.sleep(target.poll_s)
+        continued = stack.continue_rollback()
         updates = received(stack.records(), "Flaky", "Update")
-    urls = [str(r["event"]["ResponseURL"]) for r in updates]
-    dates = [amz_date(u) for u in urls]
+    retries = [r for r in updates if r["event"]["ResourceProperties"].get("Version") == "2"]
+    forward = [r for r in retries if r["event"].get("OldResourceProperties", {}).get("Version") == "1"]
+    rollbacks = [r for r in retries if r not in forward]  # back to Version 2, after Version 3 failed
     checks = {
-        "the first attempt ended UPDATE_FAILED": failed == "UPDATE_FAILED",
-        "the retry ended UPDATE_COMPLETE": retried == "UPDATE_COMPLETE",
-        "two deliveries of the Update": len(updates) == 2,
-        "the same RequestId": len(updates) == 2
-        and updates[0]["event"]["RequestId"] == updates[1]["event"]["RequestId"],
-        "a new ResponseURL": len(set(urls)) == 2,
-        "a later X-Amz-Date": len(dates) == 2 and None not in dates and float(dates[1] or 0) > float(dates[0] or 0),
+        "retry: the first attempt ended UPDATE_FAILED": failed == "UPDATE_FAILED",
+        "retry: the retried deployment ended UPDATE_COMPLETE": retried == "UPDATE_COMPLETE",
+        **_resent_checks("retry", forward),
+        "continue: the rollback ended UPDATE_ROLLBACK_FAILED": broken == "UPDATE_ROLLBACK_FAILED",
+        "continue: the continued rollback ended UPDATE_ROLLBACK_COMPLETE": continued == "UPDATE_ROLLBACK_COMPLETE",
+        **_resent_checks("continue", rollbacks),
     }
-    evidence |= {"statuses": stack.statuses, "deliveries": [_brief(r) for r in updates], "checks": checks}
-    return _result(name, _verdict(checks), evidence, f"retry after {failed}: {retried}, {len(updates)} deliveries")
+    evidence |= {
+        "statuses": stack.statuses,
+        "retried_update": [_brief(r) for r in forward],
+        "continued_rollback": [_brief(r) for r in rollbacks],
+        "checks": checks,
+    }
+    summary = f"retry after {failed}: {retried}; continued after {broken}: {continued}"
+    return _result(name, _verdict(checks), evidence, summary)
 
 
 DEPENDS_ON: dict[str, list[str]] = {
@@ -701,7 +736,8 @@ DEPENDS_ON: dict[str, list[str]] = {
     ],
     "resent_request_same_id": [
         f"{CLOUDFORMATION}: CloudFormation.resend — the same RequestId, a new delivery with a new ResponseURL",
-        f"{CFNSTACKS}: DisableRollback and the next UpdateStack re-send the failed request",
+        f"{CFNSTACKS}: DisableRollback and the next UpdateStack re-send the failed request; "
+        "ContinueUpdateRollback re-sends the failed rollback Update (_Player.continue_rollback)",
         f"{DELIVERY}: one answer per delivery, not one per RequestId",
     ],
     "cleanup_reads_current_resource": [

@@ -18,7 +18,8 @@ receiver's SigV4 ResponseURLs (:mod:`comprehend_loopback.receiver`). What is add
   resource's request is in flight; the User Guide documents the parallelism, "CloudFormation creates,
   updates, and deletes resources in parallel where dependencies allow"): custom resources with
   ``Fail: "true"`` are the deploy's ``fail`` set, and the smallest ``Wait`` among them its
-  ``cancel_after_s``. The player then cancels the update's first custom-resource request that is not
+  ``cancel_after_s``, when another custom resource of the template is slower (else a failing resource answers
+  FAILED itself). The player then cancels the update's first custom-resource request that is not
   answered by then and rolls back without waiting for it (refuted by the probe ``cancelled_requests_rolled_back``).
   A failing sibling itself gets no request in the loopback (the player fails it in place).
 - ``DisableRollback=true`` is the player's ``disable_rollback``: the failed request is re-sent with the same
@@ -49,8 +50,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from comprehend_loopback.cloudformation import CloudFormation
-from comprehend_loopback.stack import StackPlayer, is_custom
+from comprehend_loopback.cloudformation import CloudFormation, CloudFormationTimeout, Stuck
+from comprehend_loopback.stack import Deployed, StackPlayer, is_custom
 from comprehend_loopback.stacks import EventRecord, OperationError, stack_name_of
 from comprehend_loopback.template import StackTemplate
 from comprehend_loopback.world import World
@@ -93,17 +94,67 @@ class _Player(StackPlayer):
             self._drivers[key] = driver
         return driver
 
+    def continue_rollback(self) -> str:
+        """``ContinueUpdateRollback`` of a stack left ``UPDATE_ROLLBACK_FAILED``: the custom resource whose
+        rollback Update failed gets that request again, the SAME RequestId with a new ResponseURL (aws-cdk issue
+        35957; refuted by the probe ``resent_request_same_id``); answered SUCCESS, the rollback completes
+        (``UPDATE_ROLLBACK_COMPLETE``), else the stack stays ``UPDATE_ROLLBACK_FAILED``. Not modelled: the rest
+        of the rollback after that resource and its cleanup (the probe stacks roll back one resource), and
+        ``ResourcesToSkip``. Returns the final status."""
+        failed = [e for e in self.events if e.status == "UPDATE_FAILED" and e.reason.startswith("rollback: ")]
+        lid = failed[-1].logical_id if failed else ""
+        request = self._failed_requests.get(lid)
+        current = self.resources.get(lid)
+        if request is None or current is None:
+            raise OperationError(f"Stack:{self.stack_id}: no failed custom-resource rollback to continue")
+        driver, request_id = request
+        self.status = "UPDATE_ROLLBACK_IN_PROGRESS"
+        self._stack_event(self.status)
+        event = driver.resend(request_id)  # the same RequestId, a new delivery
+        self._event(current, "UPDATE_IN_PROGRESS", "rollback")
+        try:
+            answer = driver.run([request_id])[request_id]
+        except (CloudFormationTimeout, Stuck) as exc:
+            answer = None
+            reason = f"no answer: {exc}"
+        if answer is None or answer.body.get("Status") != "SUCCESS":
+            reason = str(answer.body.get("Reason", "")) if answer is not None else reason
+            self._event(current, "UPDATE_FAILED", f"rollback: {reason}")
+            self.status = "UPDATE_ROLLBACK_FAILED"
+            self._stack_event(self.status)
+            return self.status
+        del self._failed_requests[lid]
+        props = dict(event["ResourceProperties"])
+        data = {k: str(v) for k, v in (answer.body.get("Data") or {}).items()}
+        restored = Deployed(lid, current.type, str(answer.body["PhysicalResourceId"]), props, data)
+        self.resources[lid] = restored
+        self._event(restored, "UPDATE_COMPLETE", "rollback")
+        self._stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+        self.status = "UPDATE_ROLLBACK_COMPLETE"
+        self._finish()
+        return self.status
+
 
 def _timing(body: Mapping[str, Any]) -> tuple[set[str], float | None]:
-    """The deploy's ``fail`` set and ``cancel_after_s`` read from the template (see the module docstring)."""
+    """The deploy's ``fail`` set and ``cancel_after_s`` read from the template (see the module docstring): only
+    when another custom resource is slower than the failing ones (a failing resource alone answers FAILED
+    itself, through the stand-in, and is rolled back as any failed request is)."""
     fail: set[str] = set()
     waits: list[float] = []
+    others: list[float] = []
     for lid, resource in dict(body.get("Resources", {})).items():
         props = resource.get("Properties", {}) or {}
-        if is_custom(str(resource.get("Type", ""))) and str(props.get("Fail", "")).lower() == "true":
+        if not is_custom(str(resource.get("Type", ""))):
+            continue
+        wait = float(props.get("Wait", 0) or 0)
+        if str(props.get("Fail", "")).lower() == "true":
             fail.add(lid)
-            waits.append(float(props.get("Wait", 0) or 0))
-    return fail, (min(waits) if waits else None)
+            waits.append(wait)
+        else:
+            others.append(wait)
+    if not fail or not any(wait > min(waits) for wait in others):
+        return set(), None
+    return fail, min(waits)
 
 
 class StackService:
@@ -179,7 +230,10 @@ class StackService:
                 raise OperationError(
                     f"Stack:{player.stack_id} is in {player.status} state and can not continue update rollback."
                 )
-            raise OperationError("ContinueUpdateRollback is not modelled by the loopback")
+            self._catch_up()
+            player.continue_rollback()
+            for driver in player.drivers:
+                driver.drain()
 
     def stack_events(self, name_or_id: str) -> list[EventRecord]:
         player = self._player(name_or_id, deleted=True)

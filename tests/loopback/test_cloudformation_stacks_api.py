@@ -151,6 +151,29 @@ def test_continue_update_rollback_is_refused_unless_the_rollback_failed(world, r
     assert "CREATE_COMPLETE state and can not continue update rollback" in message
 
 
+def test_continue_update_rollback_resends_the_failed_rollback_update_with_the_same_request_id(world, recorder):
+    # GIVEN a stack at properties that fail a request's first delivery (reached by a retried deployment)
+    cfn = client()
+    stack_id = cfn.create_stack(StackName="probe-six", TemplateBody=body(Thing={"V": "1"}))["StackId"]
+    flaky = body(Thing={"V": "2", "FailFirst": "true"})
+    cfn.update_stack(StackName=stack_id, TemplateBody=flaky, DisableRollback=True)
+    cfn.update_stack(StackName=stack_id, TemplateBody=flaky, DisableRollback=True)
+    # AND an update that fails, whose rollback Update (back to them) fails its first delivery
+    cfn.update_stack(StackName=stack_id, TemplateBody=body(Thing={"V": "3", "Fail": "true"}))
+    failed = cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"]
+    world.clock.sleep(20)
+    # WHEN the rollback is continued
+    cfn.continue_update_rollback(StackName=stack_id)
+    # THEN the failed rollback Update was sent again (same RequestId, a new ResponseURL) and the rollback completed
+    assert failed == "UPDATE_ROLLBACK_FAILED"
+    assert cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    updates = [r["event"] for r in recorder.of("probe-six") if r["kind"] == "received"]
+    assert [e["ResourceProperties"]["V"] for e in updates] == ["1", "2", "2", "3", "2", "2"]
+    first, again = updates[-2:]
+    assert first["RequestId"] == again["RequestId"]
+    assert first["ResponseURL"] != again["ResponseURL"]
+
+
 def test_without_a_stack_service_the_operations_are_not_served(world):
     # GIVEN a loopback world whose registry has no operator
     # WHEN a stack is created

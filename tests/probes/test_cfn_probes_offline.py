@@ -107,9 +107,10 @@ def test_a_loopback_resending_under_a_new_request_id_refutes_the_resend_probe(wo
     monkeypatch.setattr(CloudFormation, "resend", renamed)
     # WHEN the re-send probe runs
     (result,) = run_probes(world, [cfn.probe_resent_request_same_id]).results
-    # THEN it is refuted on the RequestId
+    # THEN it is refuted on the RequestId, for the retried deployment and the continued rollback
     assert result.verdict == "refuted"
-    assert result.evidence["checks"]["the same RequestId"] is False
+    assert result.evidence["checks"]["retry: the same RequestId"] is False
+    assert result.evidence["checks"]["continue: the same RequestId"] is False
 
 
 def test_a_probe_expecting_the_resource_stamped_minutes_before_the_url_is_refuted(world, monkeypatch):
