@@ -715,36 +715,46 @@ def probe_resent_request_same_id(target: Target) -> ProbeResult:
 
 DEPENDS_ON: dict[str, list[str]] = {
     "service_timeout_in_event": [
-        f"{CLOUDFORMATION}: cfn_strings and CloudFormation.submit — the ServiceTimeout of the event's "
-        "ResourceProperties (a string) is the resource's deadline",
-        f"{DELIVERY}: the deadline is ServiceTimeout from ResourceProperties, counted from X-Amz-Date",
-        f"{VERIFIED}: ServiceTimeout in the event",
+        f"{CLOUDFORMATION}: CloudFormation.submit and cfn_strings — the resource's deadline is the ServiceTimeout "
+        "of the event's ResourceProperties, a string",
+        "lambda/comprehend_cr/properties.py: service_timeout_or_default and the ServiceTimeout check read the "
+        "timeout from ResourceProperties; lifecycle.py answers FAILED DEADLINE_MARGIN_S before it",
+        f"{VERIFIED}: 'ServiceTimeout given in a custom resource's properties reaches the request in "
+        "ResourceProperties, as a string'",
     ],
     "response_url_form": [
-        f"{RECEIVER}: Delivery and url_for — SigV4 query parameters, X-Amz-SignedHeaders=host, X-Amz-Date = the "
-        "virtual time CloudFormation sent the request",
-        f"{DELIVERY}: the request's send time is read from the ResponseURL's X-Amz-Date",
+        f"{RECEIVER}: 'X-Amz-Date (the VIRTUAL time CloudFormation sent the request, UTC, whole seconds, rounded "
+        "down), X-Amz-SignedHeaders=host, X-Amz-Expires=7200'",
+        f"{DELIVERY}: 'its X-Amz-Date is when CloudFormation signed it, i.e. when it sent this delivery'",
         f"{WATCH}: NEWER_DELIVERY_S compares the resource's LastUpdatedTimestamp with X-Amz-Date",
+        f"{VERIFIED}: 'the ResponseURL is a signature version 4 pre-signed S3 URL that signs only host'",
     ],
     "cancelled_requests_rolled_back": [
-        f"{CLOUDFORMATION}: CloudFormation.submit — Assumed (the User Guide does not describe it for custom "
-        "resources): a sibling's failure cancels an in-flight request without waiting; the late answer is ignored",
-        f"{CFNSTACKS}: a template's failing sibling as the player's cancel_after_s and fail",
-        "loopback/comprehend_loopback/stack.py: cancel_after_s, rollback Update with the cancelled properties, "
-        "a cancelled Create deleted under a made-up physical id",
-        f"{WATCH}: verdict — a resource no longer in the request's *_IN_PROGRESS means the request is over",
+        f"{CLOUDFORMATION}: 'Assumed (the User Guide does not describe it for custom resources): when a sibling "
+        "fails while a custom resource's Update is in progress, CloudFormation does not wait for that Update's "
+        "answer'",
+        f"{CFNSTACKS}: _timing — a template's failing sibling as the player's cancel_after_s and fail",
+        "loopback/comprehend_loopback/stack.py: cancel_after_s, the rollback Update with the cancelled "
+        "properties, a cancelled Create deleted under a made-up physical id",
+        f"{WATCH}: 'the resource's status is another known status than the request's ... (cancelled: ... "
+        "FAILED; answered by another delivery: ... COMPLETE)'",
+        f"{VERIFIED}: 'CloudFormation cancels in-progress custom resources without waiting'",
     ],
     "resent_request_same_id": [
         f"{CLOUDFORMATION}: CloudFormation.resend — the same RequestId, a new delivery with a new ResponseURL",
         f"{CFNSTACKS}: DisableRollback and the next UpdateStack re-send the failed request; "
         "ContinueUpdateRollback re-sends the failed rollback Update (_Player.continue_rollback)",
-        f"{DELIVERY}: one answer per delivery, not one per RequestId",
+        f"{DELIVERY}: 'CloudFormation may send the same request (same RequestId) more than once'",
+        "lambda/comprehend_cr/runtime.py: 'One answer per delivery'",
     ],
     "cleanup_reads_current_resource": [
-        f"{STACKS}: CloudFormationState.set_resource_status — a DELETE_* of a replaced physical id leaves the "
-        "resource's current physical id and status",
-        f"{CLOUDFORMATION}: CloudFormation._replaced_id_cleanup",
-        f"{WATCH}: NEWER_DELIVERY_S (60 s) between X-Amz-Date and the resource's LastUpdatedTimestamp",
+        f"{STACKS}: 'A DELETE_* status of another physical id than the resource's current one (the cleanup of "
+        "a replaced id) leaves the resource as it is'",
+        f"{CLOUDFORMATION}: CloudFormation._replaced_id_cleanup — the cleanup's Delete leaves the resource's status",
+        f"{WATCH}: 'the resource went ... IN_PROGRESS more than NEWER_DELIVERY_S after this delivery was sent: a "
+        "newer delivery'",
+        f"{VERIFIED}: 'while CloudFormation deletes a replaced physical id in the cleanup, DescribeStackResource "
+        "shows the resource's current physical id and status'",
     ],
 }
 """What relies on each CloudFormation probe's assumption, by probe name."""

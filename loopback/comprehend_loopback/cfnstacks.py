@@ -15,12 +15,14 @@ receiver's SigV4 ResponseURLs (:mod:`comprehend_loopback.receiver`). What is add
   inline code's, see ``integ/probes/cfn.py``).
 - **A template's failing sibling as the player's timing knobs** (Assumed: CloudFormation creates and updates
   independent resources at once, so a sibling that fails ``Wait`` seconds in fails while a slower
-  resource's request is in flight; the User Guide documents the parallelism, "CloudFormation creates,
-  updates, and deletes resources in parallel where dependencies allow"): custom resources with
+  resource's request is in flight; the template reference documents the parallelism (DependsOn attribute:
+  CloudFormation "creates, updates, and deletes resources in parallel to the extent possible")): custom
+  resources with
   ``Fail: "true"`` are the deploy's ``fail`` set, and the smallest ``Wait`` among them its
   ``cancel_after_s``, when another custom resource of the template is slower (else a failing resource answers
   FAILED itself). The player then cancels the update's first custom-resource request that is not
-  answered by then and rolls back without waiting for it (refuted by the probe ``cancelled_requests_rolled_back``).
+  answered by then and rolls back without waiting for it (refuted by the probe
+  ``cancelled_requests_rolled_back``).
   A failing sibling itself gets no request in the loopback (the player fails it in place).
 - ``DisableRollback=true`` is the player's ``disable_rollback``: the failed request is re-sent with the same
   RequestId by the next ``UpdateStack`` (the User Guide, "Choose how to handle failures when provisioning
@@ -30,11 +32,14 @@ receiver's SigV4 ResponseURLs (:mod:`comprehend_loopback.receiver`). What is add
   operation runs to its end within the call, on the virtual clock; between calls, every read of the query
   API first lets what is due by the virtual time happen (:meth:`StackService.catch_up`: queued invocations,
   schedules such as a recorder's late answer).
-- ``UpdateStack`` with the template the stack already has (and a stack not failed) is refused
-  ``ValidationError`` "No updates are to be performed." (API reference); ``DeleteStack`` of a stack that does
-  not exist succeeds (API reference: it "does not show up ... if the stack does not exist"; assumed: no
-  error). ``ContinueUpdateRollback`` is refused unless the stack is ``UPDATE_ROLLBACK_FAILED``, and then
-  answered ``ValidationError`` "not modelled by the loopback" (the player does not continue rollbacks).
+- Assumed (the API reference gives no message; no probe, the probes never send it): ``UpdateStack`` with the
+  template the stack already has, on a stack that did not fail, is refused ``ValidationError`` "No updates
+  are to be performed.". Assumed (no probe): ``DeleteStack`` of a stack that does not exist succeeds, doing
+  nothing (the API reference only says "Deleted stacks don't show up in the DescribeStacks operation").
+  ``DescribeStackEvents`` answers "in reverse chronological order" (API reference), in one page.
+  ``ContinueUpdateRollback`` is refused unless the stack is ``UPDATE_ROLLBACK_FAILED`` (API reference: it
+  continues "a specified stack that's in the UPDATE_ROLLBACK_FAILED state"); then the failed rollback Update
+  is sent again (:meth:`_Player.continue_rollback`; probe ``resent_request_same_id``).
 """
 
 from __future__ import annotations
