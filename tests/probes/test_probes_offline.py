@@ -27,7 +27,7 @@ CLASSIFIER = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-n
 RECOGNIZER = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:entity-recognizer/probe-people"
 FAILING = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-broken"
 PREFIX = "probe-test"
-NOTHING_LEFT = {"endpoints": [], "roles": [], "stacks": [], "records": []}
+NOTHING_LEFT: dict[str, list[str]] = {"endpoints": [], "roles": [], "stacks": [], "records": []}
 
 
 def target_in(world) -> Target:
