@@ -9,6 +9,7 @@ import sys
 import types
 from typing import Any
 
+import boto3
 import pytest
 
 from comprehend_loopback import cfnstacks, stacks
@@ -189,3 +190,36 @@ def test_every_cloudformation_probe_is_in_the_docs_and_the_verified_list(name):
     # THEN each CloudFormation probe is named in all three
     for doc in ("docs/probes.md", "docs/verification.md", "README.md"):
         assert f"`{name}`" in (ROOT / doc).read_text(), (doc, name)
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
+def test_the_accounts_record_store_is_a_bucket_read_in_order_and_removed_with_the_log_groups(region, monkeypatch):
+    # GIVEN a (moto) account, and the store the probes use there, with the recorder's objects and log group
+    from moto import mock_aws
+
+    for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        session = boto3.session.Session(region_name=region)
+        store = cfn.S3Recordings(session, "probe-abc123", region, "111122223333", None)
+        assert store.remaining() == []  # never made: nothing to look for
+        bucket = store.prepare()
+        s3, logs = session.client("s3"), session.client("logs")
+        for at, kind in ((20.0, "answered"), (10.0, "received")):
+            body = json.dumps({"kind": kind, "at": at, "stack": "probe-abc123-basic"}).encode()
+            s3.put_object(Bucket=bucket, Key=f"probe-abc123-basic/{int(at * 1e9)}-{kind}-r1.json", Body=body)
+        s3.put_object(Bucket=bucket, Key="probe-abc123-other/1-received-r2.json", Body=b'{"at": 1}')
+        logs.create_log_group(logGroupName="/aws/lambda/probe-abc123-basic")
+        logs.create_log_group(logGroupName="/aws/lambda/someone-else")
+        # WHEN one stack's records are read, then the store is removed
+        records = store.records("probe-abc123-basic")
+        left_before = store.remaining()
+        store.remove()
+        # THEN the records came oldest first, and the bucket and the probes' log group are gone (not others')
+        assert [r["kind"] for r in records] == ["received", "answered"]
+        assert left_before == [bucket] and bucket == f"probe-abc123-records-111122223333-{region}"
+        assert store.remaining() == []
+        groups = [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]]
+        assert groups == ["/aws/lambda/someone-else"]
