@@ -43,6 +43,9 @@ STACK_WAIT_S = 30 * 60
 CFN_MINUTES = 25
 """Expected minutes of the CloudFormation probes on an account (no endpoint bills meanwhile)."""
 
+RESPONSE_BUCKET = "cloudformation-custom-resource-response-"
+"""The start of the bucket every ResponseURL names (AWS's public examples: virtual-hosted, in the host)."""
+
 CLOUDFORMATION = "loopback/comprehend_loopback/cloudformation.py"
 CFNSTACKS = "loopback/comprehend_loopback/cfnstacks.py"
 STACKS = "loopback/comprehend_loopback/stacks.py"
@@ -493,7 +496,9 @@ def probe_response_url_form(target: Target) -> ProbeResult:
     checks = {
         "requests received": bool(records),
         "https": all(urlsplit(u).scheme == "https" for u in urls),
-        "S3 host": all("amazonaws.com" in urlsplit(u).netloc or "127.0.0.1" in urlsplit(u).netloc for u in urls),
+        "CloudFormation's S3 response bucket": all(
+            RESPONSE_BUCKET in urlsplit(u).netloc + urlsplit(u).path for u in urls
+        ),
         "X-Amz-Algorithm AWS4-HMAC-SHA256": all(q.get("X-Amz-Algorithm") == "AWS4-HMAC-SHA256" for q in queries),
         "X-Amz-SignedHeaders host only": all(q.get("X-Amz-SignedHeaders") == "host" for q in queries),
         "X-Amz-Expires a number of seconds": all(q.get("X-Amz-Expires", "").isdigit() for q in queries),
