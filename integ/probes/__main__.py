@@ -6,7 +6,8 @@ Refuses to start (exit 2, no call made) without a model ARN or without credentia
 Otherwise it prints the expected cost and time, a line per probe, and writes ``probe-report.md`` and
 ``probe-report.json`` to ``--out``. Exit 0 when no probe is refuted and nothing is left behind, else 1.
 
-``--endpoint-url`` (or ``ENDPOINT_URL``) sends the Comprehend calls elsewhere, e.g. to a loopback world;
+``--endpoint-url`` (or ``ENDPOINT_URL``) sends the Comprehend and CloudFormation calls elsewhere, e.g. to a
+loopback world;
 ``main(argv, world=...)`` runs on a loopback world in this process (its virtual clock and its principals
 instead of IAM roles), as the offline test does.
 """
@@ -25,9 +26,10 @@ from typing import Any, TextIO
 import boto3
 from botocore.exceptions import BotoCoreError
 
+from integ.probes.cfn import LoopbackRecordings
 from integ.probes.probes import PROBES
 from integ.probes.runner import Report, estimate, run
-from integ.probes.target import Clock, LoopbackPrincipals, Principals, RealClock, admin_target
+from integ.probes.target import Clock, LoopbackPrincipals, Principals, RealClock, Recordings, admin_target
 
 MODEL = re.compile(
     r"^arn:aws(-[a-z]+)*:comprehend:[a-z0-9-]+:\d{12}:(document-classifier|entity-recognizer)/"
@@ -91,9 +93,11 @@ def main(argv: Sequence[str] | None = None, *, world: Any = None, out: TextIO | 
     session = boto3.session.Session(region_name=region)
     clock: Clock = RealClock()
     principals: Principals | None = None
+    recordings: Recordings | None = None
     if world is not None:
         clock = world.clock
         principals = LoopbackPrincipals(world.aws, region, args.model_arn.split(":")[4], args.endpoint_url)
+        recordings = LoopbackRecordings(world, prefix)
     target = admin_target(
         session,
         model_arn=args.model_arn,
@@ -103,6 +107,7 @@ def main(argv: Sequence[str] | None = None, *, world: Any = None, out: TextIO | 
         endpoint_url=args.endpoint_url,
         other_model_arn=args.other_model_arn,
         failing_model_arn=args.failing_model_arn,
+        recordings=recordings,
     )
     probes = [p for p in PROBES if not args.only or p.__name__.removeprefix("probe_") in args.only]
     expected = estimate(other_model=bool(args.other_model_arn), failing_model=bool(args.failing_model_arn))

@@ -9,8 +9,9 @@ behaviour and the README line that must change when the probe is refuted.
 
 ``PROBES`` is the order the runner follows: the probes that need the shared endpoint CREATING come first
 (right after it is created), the ones that create endpoints of their own next (their waits overlap the
-shared endpoint's creation), then the ones that need it IN_SERVICE or UPDATING, and last the one that
-deletes it.
+shared endpoint's creation), then the ones that need it IN_SERVICE or UPDATING, then the one that
+deletes it, and last the CloudFormation probes (``cfn.py``: tiny stacks, no endpoint, so nothing bills
+while they run).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from integ.probes import policies
+from integ.probes import cfn, policies
 from integ.probes.target import BUSY, DENIED, Answer, ProbeResult, Target, Verdict, call, kind
 
 LAG_LIMIT_S = 60.0
@@ -687,6 +688,7 @@ DEPENDS_ON: dict[str, list[str]] = {
     "token_replay_same_name": TOKEN_DEPENDS,
     "token_replay_other_name": TOKEN_DEPENDS,
     "token_replay_after_delete": TOKEN_DEPENDS,
+    **cfn.DEPENDS_ON,
 }
 """What relies on each probe's assumption (loopback rule, handler behaviour, README line), by probe name."""
 
@@ -708,4 +710,5 @@ PROBES: list[Probe] = [
     probe_busy_refusals_while_updating,
     probe_describe_fields,
     probe_token_replay_after_delete,
+    *cfn.PROBES,
 ]

@@ -17,6 +17,7 @@ from typing import Any
 
 import botocore
 
+from integ.probes.cfn import CFN_MINUTES
 from integ.probes.probes import Probe
 from integ.probes.target import ProbeResult, Target
 
@@ -41,13 +42,15 @@ class Estimate:
     def line(self) -> str:
         return (
             f"Expected: {self.endpoints} endpoint(s) of 1 inference unit, about {self.minutes} minutes, about "
-            f"${self.dollars:.2f} ({self.unit_seconds} inference-unit seconds at ${PRICE_PER_UNIT_SECOND}/s)."
+            f"${self.dollars:.2f} ({self.unit_seconds} inference-unit seconds at ${PRICE_PER_UNIT_SECOND}/s; the "
+            f"last {CFN_MINUTES} minutes are the CloudFormation probes, which make no endpoint)."
         )
 
 
 def estimate(*, other_model: bool, failing_model: bool) -> Estimate:
-    """The shared endpoint lives the whole run (2 units during its update); the other-type endpoint is
-    created and deleted; the FAILED endpoint is created, updated and deleted, one after the other."""
+    """The shared endpoint lives the whole run of the endpoint probes (2 units during its update); the
+    other-type endpoint is created and deleted; the FAILED endpoint is created, updated and deleted, one
+    after the other. The CloudFormation probes then take ``CFN_MINUTES`` and make no endpoint."""
     minutes = CREATE_MIN + UPDATE_MIN + DELETE_MIN
     unit_minutes = UPDATE_MIN
     endpoints = 1
@@ -59,7 +62,8 @@ def estimate(*, other_model: bool, failing_model: bool) -> Estimate:
         endpoints += 1
         minutes += CREATE_MIN + UPDATE_MIN + DELETE_MIN
         unit_minutes += CREATE_MIN + UPDATE_MIN + DELETE_MIN
-    return Estimate(endpoints, minutes, (unit_minutes + minutes) * 60)
+    # the CloudFormation probes run after the last endpoint is deleted: time, but no inference unit
+    return Estimate(endpoints, minutes + CFN_MINUTES, (unit_minutes + minutes) * 60)
 
 
 @dataclass

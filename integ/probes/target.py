@@ -194,6 +194,27 @@ class LoopbackPrincipals:
             return [key for key in self._aws.principals if key.startswith(prefix)]
 
 
+class Recordings(Protocol):
+    """Where the probes' recorder function writes what it receives and answers (``integ/probes/cfn.py``):
+    an S3 bucket on an account, memory offline."""
+
+    def prepare(self) -> str:
+        """Make the store if needed; the name the recorder is given (its ``BUCKET``)."""
+        ...
+
+    def records(self, stack_name: str) -> list[dict[str, Any]]:
+        """What the recorder wrote for one stack, oldest first."""
+        ...
+
+    def remove(self) -> None:
+        """Delete the store and everything in it."""
+        ...
+
+    def remaining(self) -> list[str]:
+        """What of the store still exists."""
+        ...
+
+
 @dataclass
 class SharedEndpoint:
     """The one endpoint most probes share (endpoints bill per second: as few as possible)."""
@@ -230,6 +251,12 @@ class Target:
     """Why the shared endpoint could not be created (the probes that need it then stop at once)."""
     observed: list[tuple[str, list[str]]] = field(default_factory=list)
     """(Status, sorted field names) of every DescribeEndpoint answer the probes received."""
+    cloudformation: Any = None
+    """The caller's CloudFormation client (the CloudFormation probes' stacks)."""
+    recordings: Recordings | None = None
+    """Where the CloudFormation probes' recorder writes (None: those probes are inconclusive)."""
+    runs: dict[str, Any] = field(default_factory=dict)
+    """Stack runs several probes read (run once, kept by name)."""
 
     # -- identity ---------------------------------------------------------------------------------
     @property
@@ -417,7 +444,29 @@ class Target:
             for item in self.list_endpoints()
             if str(item["EndpointArn"]).rsplit("/", 1)[-1].startswith(self.prefix)
         ]
-        return {"endpoints": endpoints, "roles": self.principals.remaining(self.prefix)}
+        return {
+            "endpoints": endpoints,
+            "roles": self.principals.remaining(self.prefix),
+            "stacks": self.stacks(),
+            "records": self.recordings.remaining() if self.recordings is not None else [],
+        }
+
+    def stacks(self) -> list[str]:
+        """The ids of the stacks whose name has the prefix that are not deleted (all pages)."""
+        if self.cloudformation is None:
+            return []
+        ids: list[str] = []
+        kwargs: dict[str, Any] = {}
+        while True:
+            page = self.cloudformation.describe_stacks(**kwargs)
+            ids += [
+                str(s["StackId"])
+                for s in page.get("Stacks", [])
+                if str(s["StackName"]).startswith(self.prefix) and s.get("StackStatus") != "DELETE_COMPLETE"
+            ]
+            if not page.get("NextToken"):
+                return ids
+            kwargs["NextToken"] = page["NextToken"]
 
     def close(self) -> dict[str, list[str]]:
         """Remove the shared endpoint and anything else with the prefix; what is still left afterwards."""
@@ -427,7 +476,28 @@ class Target:
             self.remove_endpoints(left["endpoints"])
         for role in left["roles"]:
             self.principals.remove(role)
+        for stack_id in left["stacks"]:
+            delete_stack(self, stack_id)
+        if self.recordings is not None and left["records"]:
+            self.recordings.remove()
         return self.leftovers()
+
+
+def delete_stack(target: Target, stack_id: str) -> str:
+    """DeleteStack, then wait (``poll_s``) until the stack is ``DELETE_COMPLETE``; its last status."""
+    target.cloudformation.delete_stack(StackName=stack_id)
+    deadline = target.clock.now() + DELETE_WAIT_S
+    while True:
+        answer = call(target.cloudformation.describe_stacks, StackName=stack_id)
+        if not answer.ok:
+            return "DELETE_COMPLETE" if answer.code == "ValidationError" else answer.code
+        status = str(answer.response["Stacks"][0]["StackStatus"])
+        if not status.endswith("_IN_PROGRESS") or target.clock.now() >= deadline:
+            if status == "DELETE_FAILED" and target.clock.now() < deadline:
+                target.cloudformation.delete_stack(StackName=stack_id)
+            else:
+                return status
+        target.clock.sleep(target.poll_s)
 
 
 def kind(model_arn: str) -> str:
@@ -445,12 +515,20 @@ def admin_target(
     endpoint_url: str | None = None,
     other_model_arn: str | None = None,
     failing_model_arn: str | None = None,
+    recordings: Recordings | None = None,
 ) -> Target:
-    """A target on ``session``'s account in the model's region (roles through IAM and STS by default)."""
+    """A target on ``session``'s account in the model's region (roles through IAM and STS by default, the
+    recorder's records in an S3 bucket named for the prefix by default)."""
     region = model_arn.split(":")[3]
     comprehend = session.client("comprehend", region_name=region, endpoint_url=endpoint_url, config=CONFIG)
+    if recordings is None:
+        from integ.probes.cfn import S3Recordings  # the CloudFormation probes' module imports this one
+
+        recordings = S3Recordings(session, prefix, region, model_arn.split(":")[4], clock)
     return Target(
         comprehend=comprehend,
+        cloudformation=session.client("cloudformation", region_name=region, endpoint_url=endpoint_url, config=CONFIG),
+        recordings=recordings,
         principals=principals or AwsRoles(session, model_arn.split(":")[4], region, clock),
         clock=clock,
         model_arn=model_arn,

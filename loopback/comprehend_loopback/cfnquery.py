@@ -1,5 +1,7 @@
 """CloudFormation's query protocol for the loopback server: ``DescribeStacks``, ``DescribeStackResource`` and
-``DescribeStackEvents``.
+``DescribeStackEvents``, and, when a :class:`~comprehend_loopback.stacks.StackOperations` is installed on the
+registry (see :mod:`comprehend_loopback.cfnstacks`), ``CreateStack``, ``UpdateStack``, ``DeleteStack`` and
+``ContinueUpdateRollback``.
 
 Requests are ``POST /`` with a form-encoded body (``Action``, ``Version=2010-05-15``, ``StackName``,
 ``LogicalResourceId``); answers are the XML documents botocore parses for those operations
@@ -16,6 +18,12 @@ Authorization (done by the server before anything is looked up): the action is
 ``cloudformation:<Action>`` and the resource the stack's ARN; for a ``StackName`` that is a name, the
 ARN pattern ``arn:aws:cloudformation:<region>:<account>:stack/<name>/*`` (IAM's AccessDenied messages
 for these calls name that resource), and ``*`` for ``DescribeStacks`` without a StackName.
+
+Stack operations (API reference): ``CreateStack`` and ``UpdateStack`` answer ``<StackId>``; ``DeleteStack``
+and ``ContinueUpdateRollback`` an empty result; ``DescribeStackEvents`` the ``<StackEvents>`` members
+newest first, in one page. Every read first lets the operator catch up with the virtual clock (assumed
+for the loopback only: it acts when asked, see ``cfnstacks``). Without an operator these actions answer
+``InvalidAction``; an operation the operator refuses is a ``ValidationError``.
 """
 
 from __future__ import annotations
@@ -29,14 +37,18 @@ from comprehend_loopback.stacks import (
     STACK_ARN_PREFIX,
     CloudFormationState,
     EventRecord,
+    OperationError,
     ResourceNotFound,
     ResourceState,
     StackNotFound,
+    StackOperations,
     StackState,
 )
 
 NAMESPACE = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
-ACTIONS = ("DescribeStacks", "DescribeStackResource", "DescribeStackEvents")
+READS = ("DescribeStacks", "DescribeStackResource", "DescribeStackEvents")
+OPERATIONS = ("CreateStack", "UpdateStack", "DeleteStack", "ContinueUpdateRollback")
+ACTIONS = READS + OPERATIONS
 EVENTS_PAGE = 100
 
 
@@ -66,7 +78,14 @@ def resource_arn(stack_name: str, region: str, account: str) -> str:
 def answer(state: CloudFormationState, action: str, params: Mapping[str, str]) -> bytes:
     """The XML answer to one call, or :class:`QueryError`."""
     name = params.get("StackName", "")
+    operator = state.operator
+    if action in OPERATIONS and operator is None:
+        raise QueryError("InvalidAction", f"The action {action} is not served by this loopback (no stack operator).")
     try:
+        if operator is not None and action in READS:
+            operator.catch_up()
+        if operator is not None and action in OPERATIONS:
+            return _operate(operator, action, params)
         if action == "DescribeStacks":
             stacks = [state.stack(name)] if name else state.stacks()
             return _document(action, "<Stacks>" + "".join(_stack(s) for s in stacks) + "</Stacks>")
@@ -91,6 +110,8 @@ def answer(state: CloudFormationState, action: str, params: Mapping[str, str]) -
             )
     except StackNotFound:
         raise QueryError("ValidationError", f"Stack with id {name} does not exist") from None
+    except OperationError as exc:
+        raise QueryError(exc.code, exc.message) from None
     except ResourceNotFound:
         raise QueryError(
             "ValidationError", f"Resource {params.get('LogicalResourceId', '')} does not exist for stack {name}"
@@ -105,6 +126,19 @@ def _page_start(token: str, total: int) -> int:
     if not token.startswith("events-") or not digits.isdigit() or int(digits) > total:
         raise QueryError("ValidationError", "Invalid NextToken")
     return int(digits)
+
+
+def _operate(operator: StackOperations, action: str, params: Mapping[str, str]) -> bytes:
+    """A stack operation's answer document."""
+    if action == "CreateStack":
+        return _document(action, _element("StackId", operator.create_stack(params)))
+    if action == "UpdateStack":
+        return _document(action, _element("StackId", operator.update_stack(params)))
+    if action == "DeleteStack":
+        operator.delete_stack(params)
+        return _document(action, "")
+    operator.continue_update_rollback(params)  # ContinueUpdateRollback, the last of OPERATIONS
+    return _document(action, "")
 
 
 def error_document(error: QueryError) -> bytes:

@@ -15,12 +15,19 @@ ID"): a name finds only a stack that is not deleted, the latest registered under
 finds the stack whatever its status, ``DELETE_COMPLETE`` included. ``LastUpdatedTime`` is "only returned
 if the stack has been updated at least once" (API reference); assumed: it is the time of the latest
 change to an ``UPDATE_*`` status.
+
+The registry only reports; stack operations (``CreateStack``, ``UpdateStack``, ``DeleteStack``,
+``ContinueUpdateRollback``, ``DescribeStackEvents``) are served by an :class:`StackOperations` installed as
+:attr:`CloudFormationState.operator` (``comprehend_loopback.cfnstacks.StackService``); without one the
+query API answers them as not supported.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 STACK_ARN_PREFIX = "arn:aws:cloudformation:"
 STACK_TYPE = "AWS::CloudFormation::Stack"
@@ -85,6 +92,35 @@ class StackState:
         )
 
 
+class OperationError(Exception):
+    """A stack operation CloudFormation refuses (``ValidationError`` by default, HTTP 400)."""
+
+    def __init__(self, message: str, code: str = "ValidationError") -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+class StackOperations(Protocol):
+    """What serves CloudFormation's stack operations over :class:`CloudFormationState` (parameters as the
+    query protocol gives them: ``TemplateBody``, ``DisableRollback``, ...)."""
+
+    def create_stack(self, params: Mapping[str, str]) -> str:
+        """Create the stack; its StackId."""
+        ...
+
+    def update_stack(self, params: Mapping[str, str]) -> str:
+        """Update the stack; its StackId."""
+        ...
+
+    def delete_stack(self, params: Mapping[str, str]) -> None: ...
+
+    def continue_update_rollback(self, params: Mapping[str, str]) -> None: ...
+
+    def catch_up(self) -> None:
+        """Let what is due on the virtual clock happen (queued invocations, schedules) before a read."""
+        ...
+
+
 def stack_name_of(stack_id: str) -> str:
     """The stack name inside a stack ARN (``...:stack/<name>/<uuid>``)."""
     if not stack_id.startswith(STACK_ARN_PREFIX) or ":stack/" not in stack_id:
@@ -98,6 +134,8 @@ class CloudFormationState:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self._stacks: dict[str, StackState] = {}
+        self.operator: StackOperations | None = None
+        """What serves the stack operations (None: only the reads are served)."""
 
     def register(self, stack_id: str, *, at: float, status: str = "REVIEW_IN_PROGRESS") -> StackState:
         """Make the stack exist (no-op when it already does): ``status`` set at ``at``, its CreationTime.
@@ -136,10 +174,24 @@ class CloudFormationState:
         resource_type: str | None = None,
     ) -> None:
         """Set a resource's status (creating the resource entry on first use) at virtual time ``at``;
-        ``physical_id`` and ``resource_type`` are kept when not given."""
+        ``physical_id`` and ``resource_type`` are kept when not given.
+
+        A ``DELETE_*`` status of another physical id than the resource's current one (the cleanup of a
+        replaced id) leaves the resource as it is: assumed, ``DescribeStackResource`` goes on showing the
+        current physical id and status while CloudFormation deletes an old one (the User Guide shows only the
+        stack events; refuted by the probe ``cleanup_reads_current_resource``)."""
         with self.lock:
             stack = self._require(stack_id)
             resource = stack.resources.get(logical_id)
+            if (
+                resource is not None
+                and status.startswith("DELETE_")
+                and physical_id
+                and resource.physical_id
+                and physical_id != resource.physical_id
+            ):
+                stack.record(logical_id, physical_id, resource.resource_type, status, at, reason)  # the event shows it
+                return
             if resource is None:
                 resource = ResourceState(logical_id, resource_type or "AWS::CloudFormation::CustomResource", status, at)
                 stack.resources[logical_id] = resource

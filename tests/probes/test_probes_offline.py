@@ -13,13 +13,12 @@ import sys
 from pathlib import Path
 
 import boto3
-import pytest
 
 from comprehend_loopback import comprehend as fake
 from comprehend_loopback.comprehend import ACCOUNT, REGION
-from comprehend_loopback.world import World
-from integ.probes import policies, probes
+from integ.probes import cfn, policies, probes
 from integ.probes.__main__ import main
+from integ.probes.cfn import LoopbackRecordings
 from integ.probes.runner import Report, estimate, run
 from integ.probes.target import LoopbackPrincipals, Target, admin_target
 
@@ -28,21 +27,7 @@ CLASSIFIER = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-n
 RECOGNIZER = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:entity-recognizer/probe-people"
 FAILING = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-broken"
 PREFIX = "probe-test"
-
-
-@pytest.fixture
-def world(tmp_path):
-    """A loopback world with a model of each type, one whose endpoints fail, and more than a page of
-    other people's endpoints (so that ListEndpoints' page size shows)."""
-    with World.start(tmp_path) as w:
-        w.comprehend.add_model(CLASSIFIER)
-        w.comprehend.add_model(RECOGNIZER)
-        w.comprehend.add_model(FAILING, fails_with="The model could not be loaded")
-        w.comprehend.max_endpoints = 1000
-        w.comprehend.max_total_units = 1000
-        for index in range(fake.LIST_PAGE + 1):
-            w.comprehend.put_foreign_endpoint(f"someone-{index:03d}", CLASSIFIER)
-        yield w
+NOTHING_LEFT: dict[str, list[str]] = {"endpoints": [], "roles": [], "stacks": [], "records": []}
 
 
 def target_in(world) -> Target:
@@ -54,6 +39,7 @@ def target_in(world) -> Target:
         principals=LoopbackPrincipals(world.aws, REGION, ACCOUNT),
         other_model_arn=RECOGNIZER,
         failing_model_arn=FAILING,
+        recordings=LoopbackRecordings(world, PREFIX),
     )
 
 
@@ -75,7 +61,7 @@ def test_every_probe_is_confirmed_on_the_loopback_and_leaves_nothing(world):
     assert verdicts == {p.__name__.removeprefix("probe_"): "confirmed" for p in probes.PROBES}, [
         (r.name, r.evidence) for r in report.results if r.verdict != "confirmed"
     ]
-    assert report.left == {"endpoints": [], "roles": []}
+    assert report.left == NOTHING_LEFT
     assert probe_endpoints(world) == []
     assert [key for key in world.aws.principals if key.startswith(PREFIX)] == []
     # AND the probes made the endpoints they say, the restricted roles were really held to their policy
@@ -105,7 +91,7 @@ def test_a_status_lag_beyond_a_minute_refutes_the_lag_probe_and_names_what_depen
     assert "## Refuted: what must change" in markdown
     assert "Timing.status_lag_s" in markdown
     assert "docs/verification.md" in markdown
-    assert report.left == {"endpoints": [], "roles": []}
+    assert report.left == NOTHING_LEFT
 
 
 def test_a_smaller_list_page_refutes_the_page_size_probe(world, monkeypatch):
@@ -252,7 +238,7 @@ def test_the_cli_runs_end_to_end_on_the_loopback_and_writes_the_report(world, tm
     assert report["counts"] == {"confirmed": len(probes.PROBES), "refuted": 0, "inconclusive": 0}
     assert "| `tag_condition_enforced` | confirmed |" in (out / "probe-report.md").read_text()
     # AND nothing is left: no endpoint, no principal ("role")
-    assert report["left_behind"] == {"endpoints": [], "roles": []}
+    assert report["left_behind"] == NOTHING_LEFT
     assert probe_endpoints(world) == []
     assert [key for key in world.aws.principals if key.startswith(PREFIX)] == []
 
@@ -284,7 +270,7 @@ def test_a_role_whose_policy_never_takes_effect_makes_the_probe_inconclusive_not
     (result,) = report.results
     assert result.verdict == "inconclusive"
     assert "still refused" in result.evidence["error"]
-    assert report.left == {"endpoints": [], "roles": []}
+    assert report.left == NOTHING_LEFT
     assert probe_endpoints(world) == []
 
 
@@ -299,7 +285,7 @@ def test_the_cli_runs_only_the_probes_named_with_only(world, tmp_path, capsys):
     report = json.loads((tmp_path / "probe-report.json").read_text())
     assert code == 0
     assert [r["name"] for r in report["results"]] == ["tag_limits"]
-    assert report["left_behind"] == {"endpoints": [], "roles": []}
+    assert report["left_behind"] == NOTHING_LEFT
     assert [arn for arn in world.comprehend.endpoints if "probe-" in arn] == []
 
 
@@ -308,12 +294,14 @@ def test_without_the_model_every_probe_is_inconclusive_and_the_endpoint_is_tried
     missing = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-nowhere"
     # WHEN the CLI runs every probe
     code = main(["--model-arn", missing, "--endpoint-url", world.aws.url, "--out", str(tmp_path)], world=world)
-    # THEN nothing is refuted (nothing could be seen), each probe says why, and CreateEndpoint of the shared
-    # endpoint was tried once by the restricted role and once by the caller, not again by every probe
+    # THEN nothing is refuted, each endpoint probe says why it saw nothing (only the CloudFormation probes, which
+    # need no model, are confirmed), and CreateEndpoint of the shared endpoint was tried once by the restricted
+    # role and once by the caller, not again by every probe
     report = json.loads((tmp_path / "probe-report.json").read_text())
     assert code == 0
     assert report["counts"]["refuted"] == 0
-    assert report["counts"]["confirmed"] == 0
+    cfn_names = {p.__name__.removeprefix("probe_") for p in cfn.PROBES}
+    assert {r["name"] for r in report["results"] if r["verdict"] == "confirmed"} == cfn_names
     assert world.aws.calls["CreateEndpoint"] == 2
     assert "could not be created" in (tmp_path / "probe-report.md").read_text()
 
@@ -378,7 +366,7 @@ def test_a_shared_endpoint_deleted_by_surprise_is_replaced_for_the_next_probes(w
     # THEN the first is refuted, the second still confirmed (on a new shared endpoint), and both are removed
     assert [r.verdict for r in report.results] == ["refuted", "confirmed"]
     assert [arn.rsplit("/", 1)[1] for arn in world.comprehend.creates] == [f"{PREFIX}-shared", f"{PREFIX}-shared1"]
-    assert report.left == {"endpoints": [], "roles": []}
+    assert report.left == NOTHING_LEFT
     assert probe_endpoints(world) == []
 
 
