@@ -1,4 +1,4 @@
-"""Contract tier: the lifecycle's requests checked against botocore's Comprehend model (Stubber)."""
+"""Unit tier (Stubber contract): the lifecycle's requests checked against botocore's Comprehend model (Stubber)."""
 
 from __future__ import annotations
 

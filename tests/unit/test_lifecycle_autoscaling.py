@@ -1,4 +1,4 @@
-"""Contract tier: with ``InferenceUnitsAutoScaling`` the scaler owns the live units within the range.
+"""Unit tier (Stubber contract): with ``InferenceUnitsAutoScaling`` the scaler owns the live units within the range.
 
 An update leaves the units the scaler set (clamped into the range), unless it changes
 ``DesiredInferenceUnits`` itself, which is then applied, clamped. Driven from the outside: an Update

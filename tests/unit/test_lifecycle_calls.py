@@ -1,4 +1,4 @@
-"""Contract tier: the exact API calls of a request, from what the service reports.
+"""Unit tier (Stubber contract): the exact API calls of a request, from what the service reports.
 
 Each test queues the service's answers on a strict Stubber: a call the test does not expect, or one
 with other parameters, fails it. So these pin which calls a request makes, with which arguments, and

@@ -1,4 +1,4 @@
-"""Contract tier: the handler's own deadline, to the second.
+"""Unit tier (Stubber contract): the handler's own deadline, to the second.
 
 The handler answers FAILED itself ``DEADLINE_MARGIN_S`` before the resource's ServiceTimeout. These
 tests put that deadline exactly on the first or the second check of a request (checks happen at 0 s

@@ -1,4 +1,4 @@
-"""Contract tier: how the lifecycle classifies an API error it sees once botocore has given up retrying.
+"""Unit tier (Stubber contract): how the lifecycle classifies an API error it sees once botocore has given up retrying.
 
 A server error (HTTP 5xx) or a throttling code is transient: the lifecycle tries again on its next
 round. Anything else is a refusal, quoted in the reason with the error's code and message. botocore

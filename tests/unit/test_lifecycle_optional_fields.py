@@ -1,4 +1,4 @@
-"""Contract tier: the fields the service's responses may leave out, and the ones that lag.
+"""Unit tier (Stubber contract): the fields the service's responses may leave out, and the ones that lag.
 
 Comprehend's API model marks ``CurrentInferenceUnits`` (DescribeEndpoint), ``Tags`` (ListTagsForResource)
 and a tag's ``Value`` as optional, and the docs do not say when they are left out. These tests pin what

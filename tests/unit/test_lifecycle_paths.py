@@ -1,4 +1,4 @@
-"""Contract tier: the lifecycle's rarer paths, driven through botocore's Stubber (requests checked
+"""Unit tier (Stubber contract): the lifecycle's rarer paths, driven through botocore's Stubber (requests checked
 against the real API model) or a client that fails the way botocore does."""
 
 from __future__ import annotations

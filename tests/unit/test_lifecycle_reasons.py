@@ -1,4 +1,4 @@
-"""Contract tier: the exact reason CloudFormation shows for each way a request fails.
+"""Unit tier (Stubber contract): the exact reason CloudFormation shows for each way a request fails.
 
 The reason is the handler's user interface (docs/design.md §4: it names the property to fix), so these tests
 pin the whole text, driven from the outside: a request in, the service's answers stubbed with

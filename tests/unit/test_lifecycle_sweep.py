@@ -1,9 +1,8 @@
-"""Contract tier: a successful update deletes the strays of its resource, whatever their status (endpoints a
-cancelled or withdrawn request of the same resource created: CloudFormation never learned of them), and
-nothing else: not another owner's endpoint, not one kept on purpose, not one from before the request tag.
-Driven from the outside: an Update
-in, the service's answers stubbed (every call checked against botocore's model, in order), the
-answer and the calls out."""
+"""Unit tier (Stubber contract): a successful update deletes the strays of its resource, whatever their
+status (endpoints a cancelled or withdrawn request of the same resource created: CloudFormation never
+learned of them), and nothing else: not another owner's endpoint, not one kept on purpose, not one from
+before the request tag. Driven from the outside: an Update in, the service's answers stubbed (every call
+checked against botocore's model, in order), the answer and the calls out."""
 
 from __future__ import annotations
 

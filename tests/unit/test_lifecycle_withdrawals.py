@@ -1,4 +1,6 @@
-"""Unit tier (review of the real-timing change): decisions that should hold whatever the order of calls.
+"""Unit tier: late, withdrawn and forged requests (a delivery CloudFormation no longer waits for, a rollback
+that already ran, a carried progress that names what it should not) never delete, or answer with, an
+endpoint the stack holds or the request never settled; and their deadline stays CloudFormation's.
 
 These drive :class:`~comprehend_cr.lifecycle.Lifecycle` with small recording fakes of Comprehend and
 CloudFormation instead of the strict Stubber, so that they pin an outcome (what is deleted, what is answered)
