@@ -61,10 +61,10 @@ class InvocationAbandoned(RuntimeError):
 class EndpointResource(AdaptedCfnResource):
     """The ``Custom::ComprehendEndpoint`` handler: crhelper with safe defaults (see module doc)."""
 
-    # Set by ``__call__`` at the start of every invocation.
-    _pending: bool
+    # Reset by ``__call__`` at the start of every invocation.
+    _pending: bool = False
     """The request continues in a new invocation: this one sends no answer."""
-    _lifecycle: Lifecycle | None
+    _lifecycle: Lifecycle | None = None
     """The lifecycle of the request this invocation runs, once it has started (read to answer a crash)."""
 
     def __init__(
@@ -74,8 +74,6 @@ class EndpointResource(AdaptedCfnResource):
         self._lambda = lambda_client
         self._cloudformation = cloudformation
         self._clock = clock
-        self._pending = False
-        self._lifecycle = None
         super().__init__(log_level=log_level)
 
     def __call__(self, event: dict[str, Any], context: Any) -> None:
