@@ -33,13 +33,8 @@ def test_a_rollback_deletes_the_endpoint_a_cancelled_rename_goes_on_creating(wor
     world.settle()
     # THEN the rollback answers with news, and once everything has settled only news exists, unchanged:
     # the endpoint the cancelled rename created, which CloudFormation never learned of, was deleted
-    assert (
-        answers[rollback["RequestId"]].body["Status"],
-        answers[rollback["RequestId"]].body["PhysicalResourceId"],
-    ) == (
-        "SUCCESS",
-        ARN,
-    )
+    answer = answers[rollback["RequestId"]].body
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", ARN)
     assert world.comprehend.creates == [ARN, ARN_V2]
     assert set(world.comprehend.endpoints) == {ARN}
     assert (world.comprehend.endpoints[ARN].status, world.comprehend.endpoints[ARN].units) == ("IN_SERVICE", 1)
