@@ -377,26 +377,36 @@ def _cwlogs_sleeps_always(self, sleep=None):
 @pytest.mark.parametrize(
     ("check", "change"),
     [
-        (check_overridden_methods_keep_their_signatures, {"_timeout": None}),
-        (check_overridden_methods_keep_their_signatures, {"_send": _renamed_send}),
-        (
+        pytest.param(check_overridden_methods_keep_their_signatures, {"_timeout": None}, id="timeout-removed"),
+        pytest.param(check_overridden_methods_keep_their_signatures, {"_send": _renamed_send}, id="send-renamed-arg"),
+        pytest.param(
             check_the_timer_fires_timeout_half_a_second_before_the_end_and_is_cancelled,
             {"_set_timeout": _timer_one_second_early},
+            id="timer-1s-early",
         ),
-        (
+        pytest.param(
             check_the_timer_fires_timeout_half_a_second_before_the_end_and_is_cancelled,
             {"_set_timeout": _timer_answering_itself},
+            id="timer-fires-send",
         ),
-        (check_the_response_body_keys, {"_send": _send_with_a_new_key}),
-        (
+        pytest.param(check_the_response_body_keys, {"_send": _send_with_a_new_key}, id="body-with-a-new-key"),
+        pytest.param(
             check_a_request_sets_the_state_the_adapter_reads_then_answers_through_cfn_response,
             {"_crhelper_init": _init_keeping_no_response_url},
+            id="response-url-not-kept",
         ),
-        (check_a_failed_initialization_answers_failed_without_dispatching, {"init_failure": _init_failure_ignored}),
-        (check_no_polling_without_poll_handlers, {"_poll_enabled": _always_polls}),
-        (check_a_delete_is_not_delayed_with_sleep_on_delete_0, {"_wait_for_cwlogs": _cwlogs_sleeps_always}),
+        pytest.param(
+            check_a_failed_initialization_answers_failed_without_dispatching,
+            {"init_failure": _init_failure_ignored},
+            id="init-failure-ignored",
+        ),
+        pytest.param(check_no_polling_without_poll_handlers, {"_poll_enabled": _always_polls}, id="always-polls"),
+        pytest.param(
+            check_a_delete_is_not_delayed_with_sleep_on_delete_0,
+            {"_wait_for_cwlogs": _cwlogs_sleeps_always},
+            id="delete-always-sleeps",
+        ),
     ],
-    ids=lambda value: value.__name__.removeprefix("check_") if callable(value) else "",
 )
 def test_the_contract_notices_a_crhelper_that_changed(check, change):
     # GIVEN a crhelper changed in the one place the check is about
