@@ -1,29 +1,26 @@
-"""crhelper, made safe, wired to :class:`~comprehend_cr.lifecycle.Lifecycle` and to continuations.
+"""The ``Custom::ComprehendEndpoint`` handler: crhelper (through :mod:`comprehend_cr.crhelper_adapter`) wired
+to :class:`~comprehend_cr.lifecycle.Lifecycle` and to continuations.
 
-crhelper 2.0.12 as it ships logs the event (with the pre-signed ResponseURL) at DEBUG, its default
-level; sleeps 120 s before answering every Delete; makes up a random physical id when a Create
-fails; and retries a failed response forever. :class:`EndpointResource` keeps crhelper's request
-dispatch and JSON logging but logs at INFO (crhelper's own loggers are pinned there), never sleeps
-on delete, answers a failed Create with the endpoint's ARN (or a fixed marker when no endpoint
-exists), and sends responses with :func:`~comprehend_cr.response.send_response`.
+crhelper 2.0.12 dispatches each request and writes JSON logs; the adapter changes what it does with them
+(no DEBUG records of the event, no sleep before a Delete, no made-up physical id, no answer from its
+timer's thread, a bounded and redacting sender): see that module. A failed Create is answered with the
+endpoint's ARN (or a fixed marker when no endpoint exists), and responses are sent with
+:func:`~comprehend_cr.response.send_response`.
 
 Waiting longer than one invocation: when the lifecycle returns ``PENDING``, the handler invokes
 its own function asynchronously with the original event plus ``PROGRESS_KEY`` and returns without
 answering; the next invocation resumes at once. Nothing is created in EventBridge or in the
 function's resource policy, so nothing is left behind.
 
-One answer per delivery: crhelper arms a timer that fires half a second before the invocation is killed
-and, as shipped, answers FAILED from that thread while the main thread may still be about to create an
-endpoint and answer SUCCESS (orphaning the endpoint the FAILED answer did not name). Here the timer never
-answers: it marks the invocation abandoned, after which the lifecycle makes no further call, nothing is
-sent, and the invocation ends with an error so that Lambda retries the event (the retry resumes
-idempotently: same token, same progress). The lifecycle's own budget (:mod:`comprehend_cr.budget`) keeps
-every call and the answer clear of the end of the invocation, so the timer is a last resort only.
+One answer per delivery: when crhelper's last-second timer marks the invocation abandoned, the lifecycle
+makes no further call, nothing is sent, and the invocation ends with an error so that Lambda retries the
+event (the retry resumes idempotently: same token, same progress). The lifecycle's own budget
+(:mod:`comprehend_cr.budget`) keeps every call and the answer clear of the end of the invocation, so the
+timer is a last resort only.
 
-Per-invocation state: crhelper keeps the last request's event, ResponseURL, physical id and data on the
-instance, which Lambda reuses across invocations. Every invocation starts from a clean slate, an event without
-a usable ResponseURL (a console test event) is logged and answered nowhere, and at most one answer is sent per
-invocation (CloudFormation may send the same RequestId again as a new delivery: that one is answered too).
+Per-invocation state: every invocation starts from a clean slate, an event without a usable ResponseURL (a
+console test event) is logged and answered nowhere, and at most one answer is sent per invocation
+(CloudFormation may send the same RequestId again as a new delivery: that one is answered too).
 """
 
 from __future__ import annotations
@@ -31,18 +28,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 from typing import Any
 
-from crhelper import CfnResource
-
 from comprehend_cr.clock import Clock
+from comprehend_cr.crhelper_adapter import AdaptedCfnResource
 from comprehend_cr.delivery import Delivery, InvalidResponseUrl
 from comprehend_cr.lifecycle import Lifecycle, Request, failed_create_marker
 from comprehend_cr.outcome import Outcome
 from comprehend_cr.progress import Phase, Progress, ProgressError
 from comprehend_cr.response import build_body
-from comprehend_cr.response import send_response as deliver
+from comprehend_cr.response import send_response as send
 
 logger = logging.getLogger(__name__)
 
@@ -63,50 +58,30 @@ class InvocationAbandoned(RuntimeError):
     """The invocation was given up unanswered: raised to Lambda so that it runs the event again."""
 
 
-class EndpointResource(CfnResource):
+class EndpointResource(AdaptedCfnResource):
     """The ``Custom::ComprehendEndpoint`` handler: crhelper with safe defaults (see module doc)."""
 
-    # Set by crhelper for every request (not declared in its type stubs).
-    _event: dict[str, Any]
-    _context: Any
-    _response_url: str
-    # Set by ``__call__`` at the start of every invocation.
-    _pending: bool
+    # Reset by ``__call__`` at the start of every invocation.
+    _pending: bool = False
     """The request continues in a new invocation: this one sends no answer."""
-    _silent: bool
-    """CloudFormation no longer waits for this delivery: this invocation sends no answer."""
-    _answered_here: bool
-    """This invocation has sent its answer (guarded by ``_answer_lock``)."""
-    _abandoned: bool
-    """crhelper's timer fired: this invocation makes no further call and sends no answer of its own."""
-    _lifecycle: Lifecycle | None
+    _lifecycle: Lifecycle | None = None
     """The lifecycle of the request this invocation runs, once it has started (read to answer a crash)."""
 
     def __init__(
         self, *, comprehend: Any, lambda_client: Any, clock: Clock, log_level: str, cloudformation: Any = None
     ) -> None:
-        super().__init__(json_logging=True, log_level=log_level, boto_level="WARNING", sleep_on_delete=0)
-        # crhelper logs the raw event and the ResponseURL at DEBUG: never let those records through.
-        logging.getLogger("crhelper").setLevel(max(logging.INFO, logging.getLevelName(log_level)))
         self._comprehend = comprehend
         self._lambda = lambda_client
         self._cloudformation = cloudformation
         self._clock = clock
-        self._answer_lock = threading.Lock()
-        self.create(self._handle)
-        self.update(self._handle)
-        self.delete(self._handle)
+        super().__init__(log_level=log_level)
 
     def __call__(self, event: dict[str, Any], context: Any) -> None:
         """One invocation: per-invocation state is reset before crhelper arms its timer; an event that
         cannot be answered is logged and dropped; an abandoned invocation raises so Lambda retries it."""
+        self.begin_invocation()
         self._pending = False
-        self._silent = False
-        self._abandoned = False
-        self._answered_here = False
         self._lifecycle = None
-        self._event, self._context, self._response_url = {}, None, ""
-        self.PhysicalResourceId, self.Data, self.Reason = "", {}, ""
         missing = [key for key in REQUIRED_EVENT_KEYS if not isinstance(event.get(key), str)]
         try:
             Delivery.of(event.get("ResponseURL"))
@@ -123,19 +98,19 @@ class EndpointResource(CfnResource):
             )
             return
         super().__call__(event, context)
-        if self._abandoned and not self._pending:
+        if self.abandoned and not self._pending:
             raise InvocationAbandoned(
                 f"request {event.get('RequestId')} abandoned at the end of the invocation: Lambda retries it"
             )
 
-    def _handle(self, event: dict[str, Any], context: Any) -> str | None:
+    def handle(self, event: dict[str, Any], context: Any) -> str | None:
         request = Request.from_event(event)
         invocation_end = self._clock.now() + context.get_remaining_time_in_millis() / 1000.0
         self._lifecycle = Lifecycle(
             self._comprehend,
             self._clock,
             invocation_end,
-            lambda: self._abandoned,
+            lambda: self.abandoned,
             cloudformation=self._cloudformation,
         )
         try:
@@ -145,19 +120,20 @@ class EndpointResource(CfnResource):
             self.PhysicalResourceId = request.physical_id or failed_create_marker(request.logical_id)
             raise ResourceFailed(f"{PROGRESS_KEY}: {exc}") from None
         outcome = self._lifecycle.run(request, progress)
-        if self._abandoned:
+        if self.abandoned:
             return None
         if outcome.status == "SILENT":
             logger.warning({"message": "not answered: CloudFormation no longer waits for this request"})
-            self._silent = True
+            self.withhold_answer()
             return None
         if outcome.status == "PENDING":
             outcome = self._hand_over(event, context, outcome)
         if outcome.status == "PENDING":
             self._pending = True
+            self.withhold_answer()
             return None
         if outcome.status == "SILENT":
-            self._silent = True
+            self.withhold_answer()
             return None
         self.PhysicalResourceId = outcome.physical_id
         self.Data = outcome.data
@@ -201,55 +177,24 @@ class EndpointResource(CfnResource):
         )
         return outcome
 
-    # --- crhelper overrides ---------------------------------------------------------------
+    # --- what the crhelper adapter asks for ------------------------------------------------
 
-    def _cfn_response(self, event: dict[str, Any]) -> None:
-        if self._pending or self._silent:
-            return
-        self._send()
-
-    def _fallback_physical_id(self, event: dict[str, Any]) -> str:
+    def fallback_physical_id(self, event: dict[str, Any]) -> str:
         """The physical id of a Create that crashed: the endpoint's ARN once CreateEndpoint may have
         been sent (so the rollback Delete finds it), else the marker. (The lifecycle records the ARN it
         expects before it calls CreateEndpoint, and the ARN it gets back is that one.)"""
         state = self._lifecycle.current if self._lifecycle else None
         return (state.expected_arn if state else "") or failed_create_marker(event["LogicalResourceId"])
 
-    def _timeout(self) -> None:
-        """crhelper's last-second timer: give the invocation up without answering (see module doc)."""
-        self._abandoned = True
-        logger.error(
-            {
-                "message": "invocation about to be killed while still working: abandoned without an answer, "
-                "Lambda's retry of this event resumes the request",
-                "RequestId": self._event.get("RequestId"),
-            }
-        )
-
-    def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
-        """Answer CloudFormation, at most once per invocation, never once the invocation is abandoned and
-        never without this invocation's own ResponseURL (crhelper's ``send_response`` argument is ignored:
-        see module doc)."""
-        request_id = str(self._event.get("RequestId"))
-        with self._answer_lock:
-            if self._abandoned or self._answered_here or not self._response_url:
-                logger.error({"message": "answer suppressed", "Abandoned": self._abandoned, "RequestId": request_id})
-                return
-            self._answered_here = True
-        final_status = status or self.Status
-        final_reason = reason if status else self.Reason
-        if final_status == "FAILED" and self._context is not None:
-            final_reason = f"{final_reason} (log group {self._context.log_group_name})"
-        # crhelper answers some failures itself (its initialization failed): with no physical id set.
-        physical_id = self.PhysicalResourceId or self._event.get("PhysicalResourceId")
+    def deliver(self, *, status: str, reason: str, physical_id: str) -> None:
+        """Answer CloudFormation with :func:`~comprehend_cr.response.send_response`; a FAILED reason names
+        the function's log group."""
+        if status == "FAILED" and self._context is not None:
+            reason = f"{reason} (log group {self._context.log_group_name})"
         body = build_body(
-            status=final_status,
-            reason=final_reason,
-            physical_id=str(physical_id or self._fallback_physical_id(self._event)),
-            event=self._event,
-            data=self.Data or {},
+            status=status, reason=reason, physical_id=physical_id, event=self._event, data=self.Data or {}
         )
-        deliver(self._response_url, body, self._clock)
+        send(self._response_url, body, self._clock)
 
 
 def log_level_from_env() -> str:

@@ -36,6 +36,20 @@ OTHER_MODELS = [
 MISSING_FLYWHEEL = "arn:aws:comprehend:us-east-1:111122223333:flywheel/missing"
 
 
+def endpoint_arn(name: str, kind: str = "document-classifier") -> str:
+    """The ARN of endpoint ``name`` of a ``kind`` model (``document-classifier`` or ``entity-recognizer``) in
+    the loopback's account and region."""
+    return f"arn:aws:comprehend:{REGION}:{ACCOUNT}:{kind}-endpoint/{name}"
+
+
+ARN = endpoint_arn("news")
+"""Endpoint "news", the one ``props()`` names."""
+ARN_V2 = endpoint_arn("news-v2")
+"""Endpoint "news-v2", the name a rename (replacement) of news takes."""
+MARKER = "ComprehendEndpoint-CREATE_FAILED-Endpoint"
+"""The physical id a failed Create of resource Endpoint answers with when no endpoint exists."""
+
+
 @pytest.fixture(scope="session")
 def handler_policies(tmp_path_factory) -> list[dict[str, Any]]:
     """The handler's policy as the construct synthesizes it for a template holding the tests' endpoint
@@ -135,6 +149,13 @@ def props(**overrides):
     base = {"EndpointName": "news", "ModelArn": CLASSIFIER, "DesiredInferenceUnits": 1}
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
+
+
+def created(cfn, **overrides):
+    """Create resource Endpoint (``props(**overrides)``), expect SUCCESS, and return its physical id."""
+    answer = cfn.create("Endpoint", props(**overrides))
+    assert answer.body["Status"] == "SUCCESS", answer.body
+    return answer.body["PhysicalResourceId"]
 
 
 def assert_well_behaved(world, cfn, *, paced=True):

@@ -10,10 +10,7 @@ import boto3
 
 from comprehend_loopback.cloudformation import LOG_GROUP
 from comprehend_loopback.world import default_handler_dir, load_index
-from tests.lifecycle.conftest import FLYWHEEL, RECOGNIZER, assert_well_behaved, endpoint_count, props
-
-ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
-MARKER = "ComprehendEndpoint-CREATE_FAILED-Endpoint"
+from tests.lifecycle.conftest import ARN, FLYWHEEL, MARKER, RECOGNIZER, assert_well_behaved, endpoint_count, props
 
 
 class CrashingOn:

@@ -9,17 +9,17 @@ import pytest
 
 from comprehend_loopback.comprehend import Timing
 from tests.lifecycle.conftest import (
+    ARN,
     CLASSIFIER,
     FLYWHEEL,
     RECOGNIZER,
     ROLE,
     assert_well_behaved,
+    endpoint_arn,
     endpoint_count,
     props,
     user_tags,
 )
-
-ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
 
 
 def test_create_answers_success_with_the_arn_once_in_service(world, cfn):
@@ -179,7 +179,7 @@ def test_flywheel_only_entity_recognizer_with_data_access_role(world, cfn):
         "Endpoint", props(ModelArn=None, FlywheelArn=FLYWHEEL, EndpointName="people", DataAccessRoleArn=ROLE)
     )
     # THEN it is an entity-recognizer endpoint serving the flywheel's model, with the role
-    arn = "arn:aws:comprehend:us-east-1:111122223333:entity-recognizer-endpoint/people"
+    arn = endpoint_arn("people", "entity-recognizer")
     assert answer.body["Status"] == "SUCCESS"
     assert answer.body["Data"]["EndpointType"] == "entity-recognizer-endpoint"
     assert {k: answer.body["Data"][k] for k in ("EndpointArn", "ModelArn", "EndpointName")} == {
@@ -240,3 +240,12 @@ def test_units_above_the_quota_fail_naming_the_property_from_the_services_refusa
     assert answer.body["Status"] == "FAILED" and answer.body["Reason"].startswith("DesiredInferenceUnits: 11 exceeds")
     assert "ResourceLimitExceededException" in answer.body["Reason"]
     assert answer.body["PhysicalResourceId"] == "ComprehendEndpoint-CREATE_FAILED-Endpoint"
+
+
+def test_a_flywheel_the_handler_may_not_describe_fails_naming_the_flywheel(world, cfn):
+    forbidden = "arn:aws:comprehend:us-east-1:111122223333:flywheel/forbidden"
+    world.comprehend.add_flywheel(forbidden, "DOCUMENT_CLASSIFIER", CLASSIFIER)
+    answer = cfn.create("Endpoint", props(ModelArn=None, FlywheelArn=forbidden))
+    assert answer.body["Status"] == "FAILED"
+    assert answer.body["Reason"].startswith("FlywheelArn: AccessDeniedException")
+    assert answer.at - cfn.sent[answer.request_id] < 5 and endpoint_count(world) == 0

@@ -1,11 +1,10 @@
-"""Lifecycle tier, Delete: what may be deleted, and answering only once it is gone."""
+"""Lifecycle tier, Delete: what may be deleted, retried while the endpoint is in use, and answering only
+once it is gone."""
 
 from __future__ import annotations
 
 from comprehend_loopback.comprehend import Timing
-from tests.lifecycle.conftest import CLASSIFIER, assert_well_behaved, endpoint_count, owned_by, props
-
-ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
+from tests.lifecycle.conftest import ARN, CLASSIFIER, assert_well_behaved, created, endpoint_count, owned_by, props
 
 
 def test_delete_answers_once_the_endpoint_is_gone(world, cfn):
@@ -123,3 +122,12 @@ def test_delete_of_an_endpoint_without_ownership_tags_fails_and_leaves_it(world,
     assert answer.body["Status"] == "FAILED"
     assert "is not this resource's" in answer.body["Reason"] and "Ownership tags" in answer.body["Reason"]
     assert world.aws.calls["DeleteEndpoint"] == 0 and world.comprehend.endpoints[ARN].status == "IN_SERVICE"
+
+
+def test_delete_refused_as_in_use_is_tried_again_until_the_endpoint_is_gone(world, cfn):
+    arn = created(cfn)
+    world.aws.faults.in_use = {"DeleteEndpoint": 2}
+    answer = cfn.delete("Endpoint", arn, props())
+    assert answer.body["Status"] == "SUCCESS"
+    assert endpoint_count(world) == 0 and world.aws.calls["DeleteEndpoint"] == 3
+    assert answer.at >= world.comprehend.gone[arn]["GONE"]

@@ -7,9 +7,7 @@ import logging
 import pytest
 
 from comprehend_loopback.cloudformation import LOG_GROUP, InvalidResponse, check_response
-from tests.lifecycle.conftest import CLASSIFIER, assert_well_behaved, endpoint_count, props
-
-ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
+from tests.lifecycle.conftest import ARN, CLASSIFIER, assert_well_behaved, endpoint_count, props
 
 
 def test_response_url_never_reaches_the_logs_even_at_debug(world, monkeypatch, caplog, capfd):

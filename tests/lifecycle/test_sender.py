@@ -13,6 +13,7 @@ import pytest
 from comprehend_cr import response
 from comprehend_cr.response import send_response
 from comprehend_loopback.receiver import ResponseReceiver
+from tests.lifecycle.conftest import props
 from tests.unit.stubs import Clock
 
 
@@ -136,3 +137,21 @@ def test_a_content_type_is_accepted_as_a_sigv4_url_signs_only_the_host(receiver)
     connection.close()
     first = receiver.first("r")
     assert receiver.puts == 1 and first is not None and first.body == {"Status": "SUCCESS"}
+
+
+def test_a_dropped_connection_to_the_response_url_is_retried(world, cfn):
+    world.receiver.drop_next = 2
+    answer = cfn.create("Endpoint", props(DesiredInferenceUnits="0"))
+    assert answer.body["Status"] == "FAILED" and world.receiver.puts == 3
+
+
+def test_a_4xx_from_the_response_url_is_final(world, cfn):
+    # GIVEN CloudFormation's URL answers 403 (expired): retrying cannot help
+    world.receiver.status_next = [403]
+    event = cfn.event("Create", "Endpoint", props(DesiredInferenceUnits="0"))
+    cfn.submit(event)
+    with pytest.raises(AssertionError, match="nothing scheduled"):
+        cfn.run([event["RequestId"]])
+    # THEN one PUT, no retry, and the invocation ended cleanly
+    assert world.receiver.puts == 1
+    assert [i for i in cfn.invocations if i.raised or i.timed_out] == []

@@ -1,8 +1,12 @@
-"""Lifecycle tier, Update: in place, replacement, tags, no-op and rollback."""
+"""Lifecycle tier, Update: in place (answered once the new values are live, retried while the endpoint is in
+use), replacement, tags, no-op, rollback and rename back, and old properties it cannot read."""
 
 from __future__ import annotations
 
+from comprehend_loopback.comprehend import Timing
 from tests.lifecycle.conftest import (
+    ARN,
+    ARN_V2,
     CLASSIFIER,
     CLASSIFIER_V2,
     FLYWHEEL,
@@ -10,18 +14,12 @@ from tests.lifecycle.conftest import (
     ROLE,
     ROLE_2,
     assert_well_behaved,
+    created,
+    endpoint_arn,
     endpoint_count,
     props,
     user_tags,
 )
-
-ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
-
-
-def created(cfn, **overrides):
-    answer = cfn.create("Endpoint", props(**overrides))
-    assert answer.body["Status"] == "SUCCESS", answer.body
-    return answer.body["PhysicalResourceId"]
 
 
 def test_units_update_happens_in_place_and_answers_once_applied(world, cfn):
@@ -138,7 +136,7 @@ def test_rename_replaces_the_endpoint_and_the_following_delete_removes_the_old_o
     # WHEN the template renames it
     answer = cfn.update("Endpoint", old_arn, props(EndpointName="news-v2"), props())
     # THEN a new endpoint answers with a new physical id, created with a fresh token
-    new_arn = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news-v2"
+    new_arn = ARN_V2
     assert answer.body["Status"] == "SUCCESS"
     assert answer.body["PhysicalResourceId"] == new_arn
     assert world.comprehend.endpoints[new_arn].status == "IN_SERVICE"
@@ -155,9 +153,7 @@ def test_model_type_change_replaces_the_endpoint(world, cfn):
     old_arn = created(cfn)
     answer = cfn.update("Endpoint", old_arn, props(ModelArn=RECOGNIZER), props())
     assert answer.body["Status"] == "SUCCESS"
-    assert answer.body["PhysicalResourceId"] == (
-        "arn:aws:comprehend:us-east-1:111122223333:entity-recognizer-endpoint/news"
-    )
+    assert answer.body["PhysicalResourceId"] == (endpoint_arn("news", "entity-recognizer"))
     assert endpoint_count(world) == 2
     assert_well_behaved(world, cfn)
 
@@ -232,3 +228,79 @@ def test_removing_the_data_access_role_in_place_fails_with_a_clear_reason(world,
     assert answer.body["Status"] == "FAILED"
     assert "DataAccessRoleArn" in answer.body["Reason"] and "EndpointName" in answer.body["Reason"]
     assert world.comprehend.endpoints[arn].role == ROLE
+
+
+def test_update_answers_only_once_the_new_units_are_live_even_when_updating_shows_late(make_world):
+    # GIVEN a service that keeps showing IN_SERVICE (old values) for a minute after UpdateEndpoint
+    with make_world(Timing(status_lag_s=60)) as world:
+        cfn = world.cloudformation()
+        arn = created(cfn)
+        # WHEN the units change
+        answer = cfn.update("Endpoint", arn, props(DesiredInferenceUnits=3), props())
+        # THEN the answer came after the new units were live, not at the first IN_SERVICE it saw
+        endpoint = world.comprehend.endpoints[arn]
+        assert answer.body["Status"] == "SUCCESS" and endpoint.units == 3
+        assert answer.at >= endpoint.reached_at["IN_SERVICE"] > cfn.sent[answer.request_id] + 60
+
+
+def test_update_refused_as_in_use_is_tried_again_until_it_goes_through(world, cfn):
+    arn = created(cfn)
+    world.aws.faults.in_use = {"UpdateEndpoint": 2}
+    answer = cfn.update("Endpoint", arn, props(DesiredInferenceUnits=2), props())
+    assert answer.body["Status"] == "SUCCESS" and world.comprehend.endpoints[arn].units == 2
+    assert world.aws.calls["UpdateEndpoint"] == 3
+    assert_well_behaved(world, cfn)
+
+
+def test_tag_convergence_leaves_aws_tags_alone(world, cfn):
+    # GIVEN an endpoint that also carries a tag AWS set (aws: keys cannot be removed by anyone)
+    arn = created(cfn, Tags=[{"Key": "team", "Value": "nlp"}])
+    world.comprehend.endpoints[arn].tags["aws:cloudformation:stack-name"] = "Shop"
+    # WHEN the template's tags change
+    old = props(Tags=[{"Key": "team", "Value": "nlp"}])
+    answer = cfn.update("Endpoint", arn, props(Tags=[{"Key": "env", "Value": "prod"}]), old)
+    # THEN the template's tags converged and the aws: tag is still there
+    assert answer.body["Status"] == "SUCCESS"
+    assert user_tags(world.comprehend.endpoints[arn]) == {"env": "prod", "aws:cloudformation:stack-name": "Shop"}
+
+
+def test_a_rollback_onto_an_old_endpoint_that_fails_to_converge_fails_keeping_both_ids_known(world, cfn):
+    # GIVEN "news" renamed to "news-v2", and the old endpoint's model now failing every update
+    old = created(cfn)
+    new = cfn.update("Endpoint", old, props(EndpointName="news-v2"), props()).body["PhysicalResourceId"]
+    world.comprehend.failing_models[CLASSIFIER] = "model retired"
+    # WHEN the rollback Update takes "news" back with 2 units (so it must update it)
+    answer = cfn.update("Endpoint", new, props(DesiredInferenceUnits=2), props(EndpointName="news-v2"))
+    # THEN FAILED with the current physical id, and neither endpoint was deleted
+    assert answer.body["Status"] == "FAILED" and answer.body["PhysicalResourceId"] == new
+    assert "model retired" in answer.body["Reason"]
+    assert {ARN, ARN_V2} <= set(world.comprehend.endpoints)
+
+
+def test_autoscaled_units_follow_the_template_when_the_previous_properties_are_unreadable(world, cfn):
+    scaling = {"InferenceUnitsAutoScaling": {"MinCapacity": "1", "MaxCapacity": "4"}}
+    arn = created(cfn, **scaling)
+    # (a request-level test has no scalable target: the units are moved directly, as the scaler would)
+    world.comprehend.UpdateEndpoint({"EndpointArn": arn, "DesiredInferenceUnits": 3})
+    world.settle()
+    # WHEN an Update comes with OldResourceProperties it cannot read (e.g. from another library version)
+    event = cfn.event("Update", "Endpoint", props(DesiredInferenceUnits=2, **scaling), physical_id=arn)
+    event["OldResourceProperties"] = {"Unexpected": "shape"}
+    answer = cfn.send(event)
+    # THEN it treats the units as changed: the template's, within the range
+    assert answer.body["Status"] == "SUCCESS" and world.comprehend.endpoints[arn].units == 2
+
+
+def test_a_rename_back_of_a_retained_resource_takes_its_kept_endpoint_back(world, cfn):
+    # GIVEN news of a resource with RemovalPolicy Retain, renamed to news-v2 (CloudFormation keeps news: it is
+    # marked retained)
+    kept = props(RemovalPolicy="Retain")
+    renamed = props(EndpointName="news-v2", RemovalPolicy="Retain")
+    assert cfn.create("Endpoint", kept).body["PhysicalResourceId"] == ARN
+    assert cfn.update("Endpoint", ARN, renamed, kept).body["PhysicalResourceId"] == ARN_V2
+    # WHEN the resource is renamed back (or the rename is rolled back)
+    back = cfn.update("Endpoint", ARN_V2, kept, renamed)
+    # THEN the Update takes news back (only a Create refuses a kept endpoint) and answers SUCCESS with it
+    assert (back.body["Status"], back.body["PhysicalResourceId"]) == ("SUCCESS", ARN), back.body.get("Reason")
+    assert world.comprehend.creates == [ARN, ARN_V2]
+    assert_well_behaved(world, cfn)

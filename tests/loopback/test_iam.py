@@ -1,4 +1,4 @@
-"""Unit tier: the loopback IAM evaluator denies what IAM denies (a permissive evaluator proves nothing),
+"""Loopback tier: the loopback IAM evaluator denies what IAM denies (a permissive evaluator proves nothing),
 and its map of Comprehend operations to resources agrees with the Service Authorization Reference."""
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_comprehend as comprehend
 from aws_cdk.assertions import Template
 
 CLASSIFIER = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
@@ -20,6 +21,21 @@ TAG_KEY_RULE = (
 
 def new_stack(name: str = "TestStack", **kwargs: Any) -> cdk.Stack:
     return cdk.Stack(cdk.App(), name, **kwargs)
+
+
+def native_classifier_arn(stack: cdk.Stack) -> str:
+    """The ARN (a token: unknown at synth) of a document classifier "Classifier" trained in ``stack``."""
+    classifier = comprehend.CfnDocumentClassifier(
+        stack,
+        "Classifier",
+        data_access_role_arn="arn:aws:iam::111122223333:role/train",
+        document_classifier_name="news",
+        language_code="en",
+        input_data_config=comprehend.CfnDocumentClassifier.DocumentClassifierInputDataConfigProperty(
+            s3_uri="s3://bucket/train.csv"
+        ),
+    )
+    return classifier.attr_arn
 
 
 def template(stack: cdk.Stack) -> Template:

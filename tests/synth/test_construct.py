@@ -10,7 +10,6 @@ import sys
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_comprehend as comprehend
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match
@@ -23,6 +22,7 @@ from tests.synth.helpers import (
     RESOURCE_TYPE,
     TAG_KEY_RULE,
     as_list,
+    native_classifier_arn,
     new_stack,
     policy_statements,
     template,
@@ -406,17 +406,7 @@ def test_tags_of_scope_merge_with_construct_tags():
 def test_model_token_from_a_native_classifier_is_accepted():
     # GIVEN a classifier trained in the same stack
     stack = new_stack()
-    classifier = comprehend.CfnDocumentClassifier(
-        stack,
-        "Classifier",
-        data_access_role_arn="arn:aws:iam::111122223333:role/train",
-        document_classifier_name="news",
-        language_code="en",
-        input_data_config=comprehend.CfnDocumentClassifier.DocumentClassifierInputDataConfigProperty(
-            s3_uri="s3://bucket/train.csv"
-        ),
-    )
-    ComprehendEndpoint(stack, "Endpoint", model_arn=classifier.attr_arn, endpoint_name="news")
+    ComprehendEndpoint(stack, "Endpoint", model_arn=native_classifier_arn(stack), endpoint_name="news")
     tpl = template(stack)
     # THEN the endpoint references it (so CloudFormation deletes the endpoint first) ...
     tpl.has_resource_properties(RESOURCE_TYPE, {"ModelArn": {"Fn::GetAtt": ["Classifier", "Arn"]}})

@@ -1,4 +1,4 @@
-"""Unit tier: what ``make integ-deploy`` runs, in which order, and when it refuses (no AWS, no CLI).
+"""Synth tier: what ``make integ-deploy`` runs, in which order, and when it refuses (no AWS, no CLI).
 
 The run follows the committed snapshot's ``integ.json``; a stand-in for the CDK CLI records each command
 and writes the assertion stacks' outputs the way ``cdk deploy --outputs-file`` does.
@@ -156,5 +156,5 @@ def test_make_integ_deploy_refuses_without_model_arn():
     )
     # THEN it stops at once with a usage message, before any set-up or synthesis
     assert result.returncode == 2
-    assert "make integ-deploy needs MODEL_ARN" in result.stderr
+    assert "MODEL_ARN" in result.stderr
     assert "pip" not in result.stdout and "cdk" not in result.stdout

@@ -7,12 +7,19 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
-from aws_cdk import aws_comprehend as comprehend
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cdk_comprehend_endpoint import ComprehendEndpoint, ModelType
-from tests.synth.helpers import CLASSIFIER, FLYWHEEL, RECOGNIZER, RESOURCE_TYPE, new_stack, template
+from tests.synth.helpers import (
+    CLASSIFIER,
+    FLYWHEEL,
+    RECOGNIZER,
+    RESOURCE_TYPE,
+    native_classifier_arn,
+    new_stack,
+    template,
+)
 
 ALARM = "AWS::CloudWatch::Alarm"
 OTHER_REGION_ARN = "arn:aws:comprehend:eu-west-1:111122223333:entity-recognizer-endpoint/people"
@@ -141,17 +148,7 @@ def test_idle_alarm_of_an_endpoint_of_unknown_type_watches_its_arn(model):
     # GIVEN an endpoint whose type is unknown at synth
     stack = new_stack()
     if model == "token":
-        classifier = comprehend.CfnDocumentClassifier(
-            stack,
-            "Classifier",
-            data_access_role_arn="arn:aws:iam::111122223333:role/train",
-            document_classifier_name="news",
-            language_code="en",
-            input_data_config=comprehend.CfnDocumentClassifier.DocumentClassifierInputDataConfigProperty(
-                s3_uri="s3://bucket/train.csv"
-            ),
-        )
-        endpoint = ComprehendEndpoint(stack, "Endpoint", model_arn=classifier.attr_arn)
+        endpoint = ComprehendEndpoint(stack, "Endpoint", model_arn=native_classifier_arn(stack))
     else:
         endpoint = ComprehendEndpoint(stack, "Endpoint", flywheel_arn=FLYWHEEL)
     # WHEN it gets an idle alarm

@@ -6,11 +6,18 @@ from __future__ import annotations
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_applicationautoscaling as appscaling
-from aws_cdk import aws_comprehend as comprehend
 from aws_cdk.assertions import Annotations, Match
 
 from cdk_comprehend_endpoint import ComprehendEndpoint, ScalableInferenceUnits
-from tests.synth.helpers import CLASSIFIER, FLYWHEEL, RECOGNIZER, RESOURCE_TYPE, new_stack, template
+from tests.synth.helpers import (
+    CLASSIFIER,
+    FLYWHEEL,
+    RECOGNIZER,
+    RESOURCE_TYPE,
+    native_classifier_arn,
+    new_stack,
+    template,
+)
 
 SERVICE_LINKED_ROLE = {
     "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/"
@@ -23,19 +30,6 @@ SCALING_POLICY = "AWS::ApplicationAutoScaling::ScalingPolicy"
 def only(tpl, resource_type):
     (item,) = tpl.find_resources(resource_type).items()
     return item
-
-
-def token_classifier(stack):
-    return comprehend.CfnDocumentClassifier(
-        stack,
-        "Classifier",
-        data_access_role_arn="arn:aws:iam::111122223333:role/train",
-        document_classifier_name="news",
-        language_code="en",
-        input_data_config=comprehend.CfnDocumentClassifier.DocumentClassifierInputDataConfigProperty(
-            s3_uri="s3://bucket/train.csv"
-        ),
-    ).attr_arn
 
 
 @pytest.mark.parametrize(
@@ -69,8 +63,10 @@ def test_scalable_target_is_the_endpoint_arn_in_the_comprehend_namespace(model_a
 def test_dimension_comes_from_the_endpoint_type_attribute_when_the_type_is_unknown_at_synth(model):
     # GIVEN an endpoint whose model is a token, or a flywheel without model_arn
     stack = new_stack()
-    props = {"model_arn": token_classifier(stack)} if model == "token" else {"flywheel_arn": FLYWHEEL}
-    endpoint = ComprehendEndpoint(stack, "Endpoint", endpoint_name="news", **props)
+    if model == "token":
+        endpoint = ComprehendEndpoint(stack, "Endpoint", endpoint_name="news", model_arn=native_classifier_arn(stack))
+    else:
+        endpoint = ComprehendEndpoint(stack, "Endpoint", endpoint_name="news", flywheel_arn=FLYWHEEL)
     # WHEN it autoscales
     endpoint.auto_scale_inference_units(max_capacity=2)
     tpl = template(stack)

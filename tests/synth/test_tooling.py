@@ -206,18 +206,6 @@ def test_sample_app_exports_the_endpoint_arn():
     assert outputs["EndpointArn"]["Value"]["Fn::GetAtt"][1] == "EndpointArn"
 
 
-def test_setup_says_what_it_installs_before_each_long_step():
-    # GIVEN `make setup` as a fresh clone would run it (forced: -B; only printed: -n)
-    result = subprocess.run(["make", "-n", "-B", "setup"], cwd=ROOT, capture_output=True, text=True, check=True)
-    lines = result.stdout.splitlines()
-    pip_line = next(i for i, line in enumerate(lines) if "pip install" in line and "requirements.txt" in line)
-    npm_line = next(i for i, line in enumerate(lines) if line.startswith("npm ci"))
-    # THEN an announcement precedes each of the two long installs, and pip's progress is not silenced
-    assert any(line.startswith('echo "==> Creating .venv/') for line in lines[:pip_line])
-    assert any("==> Installing Node.js 22" in line for line in lines[pip_line:npm_line])
-    assert "--quiet" not in lines[pip_line]
-
-
 def test_the_library_acknowledges_exactly_its_three_wildcards_with_the_reason():
     # GIVEN the construct in a stack
     app = cdk.App()

@@ -1,4 +1,5 @@
-"""The contract tier's stubbed Comprehend client."""
+"""The unit tier's strict, stubbed Comprehend and CloudFormation clients (the helpers the tests share are
+in stubs.py)."""
 
 from __future__ import annotations
 

@@ -1,14 +1,18 @@
-"""What the contract tests share: a manual clock, requests and responses, and the strict client the
-``comprehend`` fixture in conftest.py wraps around botocore's Stubber."""
+"""What the unit tests of the lifecycle share: a manual clock, requests and responses, ``run`` (one request
+through a fresh lifecycle), and the strict client the ``comprehend`` fixture in conftest.py wraps around
+botocore's Stubber."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import StubResponseError
 from botocore.stub import ANY
 
-from comprehend_cr.lifecycle import Request
+from comprehend_cr.lifecycle import Lifecycle, Request
+from comprehend_cr.outcome import Outcome
+from comprehend_cr.progress import Progress
 
 MODEL = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
 ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news"
@@ -35,8 +39,8 @@ CREATION_TAGS = owned(request_id="req-1")
 class Clock:
     """Seconds that move only when the code under test sleeps."""
 
-    def __init__(self) -> None:
-        self.t = 1000.0
+    def __init__(self, t: float = 1000.0) -> None:
+        self.t = t
 
     def now(self) -> float:
         return self.t
@@ -50,6 +54,31 @@ def request(request_type: str = "Create", physical_id: str = "", **props: Any) -
     properties = {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": "1", **props}
     properties = {k: v for k, v in properties.items() if v is not None}
     return Request(request_type, STACK, "req-1", "Endpoint", physical_id, properties, {})
+
+
+def run(
+    comprehend: Any,
+    req: Request | None = None,
+    progress: Progress | None = None,
+    *,
+    cloudformation: Any = None,
+    budget_s: float = 900.0,
+    abandoned: Callable[[], bool] | None = None,
+    clock: Clock | None = None,
+) -> Outcome:
+    """``req`` (default: ``request()``, a Create) run by a fresh lifecycle on ``clock`` (default: a new manual
+    clock) with ``budget_s`` seconds left in the invocation, resuming ``progress`` when given."""
+    clock = clock or Clock()
+    options: dict[str, Any] = {"abandoned": abandoned} if abandoned else {}
+    lifecycle = Lifecycle(comprehend, clock, clock.now() + budget_s, cloudformation=cloudformation, **options)
+    return lifecycle.run(req or request(), progress)
+
+
+def run_timed(comprehend: Any, req: Request | None = None, **options: Any) -> tuple[Outcome, float]:
+    """``run``, and the seconds its manual clock moved meanwhile."""
+    clock = options.pop("clock", None) or Clock()
+    start = clock.now()
+    return run(comprehend, req, clock=clock, **options), clock.now() - start
 
 
 def create_params(units: int = 1, tags: list[dict[str, str]] | None = None) -> dict[str, Any]:

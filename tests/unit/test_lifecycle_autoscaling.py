@@ -1,4 +1,4 @@
-"""Contract tier: with ``InferenceUnitsAutoScaling`` the scaler owns the live units within the range.
+"""Unit tier (Stubber contract): with ``InferenceUnitsAutoScaling`` the scaler owns the live units within the range.
 
 An update leaves the units the scaler set (clamped into the range), unless it changes
 ``DesiredInferenceUnits`` itself, which is then applied, clamped. Driven from the outside: an Update
@@ -7,8 +7,8 @@ request with its old properties in, the live endpoint stubbed, the UpdateEndpoin
 
 from __future__ import annotations
 
-from comprehend_cr.lifecycle import Lifecycle, Request
-from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock, create_params, described, no_strays
+from comprehend_cr.lifecycle import Request
+from tests.unit.stubs import ARN, MODEL, OWNED, STACK, create_params, described, no_strays, run
 
 RANGE = {"MinCapacity": "1", "MaxCapacity": "4"}
 
@@ -24,10 +24,7 @@ def properties(units, **extra):
 
 
 def update(client, new, old):
-    clock = Clock()
-    return Lifecycle(client, clock, invocation_end=clock.now() + 900).run(
-        Request("Update", STACK, "req-1", "Endpoint", ARN, new, old)
-    )
+    return run(client, Request("Update", STACK, "req-1", "Endpoint", ARN, new, old))
 
 
 def live(stub, **units):
@@ -105,9 +102,6 @@ def test_a_new_endpoint_starts_with_the_templates_units_clamped_into_the_range(c
     stub.add_response("create_endpoint", {"EndpointArn": ARN}, create_params(units=4))
     stub.add_response("describe_endpoint", described(units=4), {"EndpointArn": ARN})
     # WHEN the Create runs
-    clock = Clock()
-    outcome = Lifecycle(client, clock, invocation_end=clock.now() + 900).run(
-        Request("Create", STACK, "req-1", "Endpoint", "", properties(9), {})
-    )
+    outcome = run(client, Request("Create", STACK, "req-1", "Endpoint", "", properties(9), {}))
     # THEN CreateEndpoint asks for 4 units, and the endpoint is done once it serves them
     assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)

@@ -1,4 +1,4 @@
-"""Contract tier: the exact API calls of a request, from what the service reports.
+"""Unit tier (Stubber contract): the exact API calls of a request, from what the service reports.
 
 Each test queues the service's answers on a strict Stubber: a call the test does not expect, or one
 with other parameters, fails it. So these pin which calls a request makes, with which arguments, and
@@ -7,20 +7,11 @@ which it does not make.
 
 from __future__ import annotations
 
-from comprehend_cr.lifecycle import Lifecycle, Request
-from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock, no_strays
+from tests.unit.stubs import ARN, MODEL, OWNED, no_strays, request, run
 from tests.unit.stubs import described as response
 
 MODEL_V2 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news/version/v2"
 FLYWHEEL = "arn:aws:comprehend:us-east-1:111122223333:flywheel/loop"
-
-
-def run(client, request_type, **props):
-    properties = {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": "1", **props}
-    properties = {k: v for k, v in properties.items() if v is not None}
-    clock = Clock()
-    request = Request(request_type, STACK, "req-1", "Endpoint", ARN, properties, {})
-    return Lifecycle(client, clock, invocation_end=clock.now() + 900).run(request)
 
 
 def described(stub, status="IN_SERVICE", **fields):
@@ -43,7 +34,7 @@ def test_a_delete_reads_the_ownership_tags_once_then_only_watches_the_endpoint_g
     described(stub, "DELETING")
     described(stub, "DELETING")
     stub.add_client_error("describe_endpoint", service_error_code="ResourceNotFoundException", http_status_code=400)
-    assert run(client, "Delete").status == "SUCCESS"
+    assert run(client, request("Delete", ARN)).status == "SUCCESS"
 
 
 def test_a_delete_waits_for_a_busy_endpoint_before_asking_for_its_deletion(comprehend):
@@ -53,7 +44,7 @@ def test_a_delete_waits_for_a_busy_endpoint_before_asking_for_its_deletion(compr
     described(stub, "IN_SERVICE")
     stub.add_response("delete_endpoint", {}, {"EndpointArn": ARN})
     stub.add_client_error("describe_endpoint", service_error_code="ResourceNotFoundException", http_status_code=400)
-    assert run(client, "Delete").status == "SUCCESS"
+    assert run(client, request("Delete", ARN)).status == "SUCCESS"
 
 
 def test_after_a_failed_scaling_only_the_units_are_asked_for_again(comprehend):
@@ -65,7 +56,7 @@ def test_after_a_failed_scaling_only_the_units_are_asked_for_again(comprehend):
     updated(stub, DesiredInferenceUnits=2)
     described(stub, DesiredInferenceUnits=2, CurrentInferenceUnits=2)
     no_strays(stub)
-    assert run(client, "Update", DesiredInferenceUnits="2").status == "SUCCESS"
+    assert run(client, request("Update", ARN, DesiredInferenceUnits="2")).status == "SUCCESS"
 
 
 def test_a_model_change_is_asked_for_when_the_service_reports_no_desired_model(comprehend):
@@ -75,7 +66,7 @@ def test_a_model_change_is_asked_for_when_the_service_reports_no_desired_model(c
     updated(stub, DesiredModelArn=MODEL_V2)
     described(stub, ModelArn=MODEL_V2, DesiredModelArn=MODEL_V2)
     no_strays(stub)
-    assert run(client, "Update", ModelArn=MODEL_V2).status == "SUCCESS"
+    assert run(client, request("Update", ARN, ModelArn=MODEL_V2)).status == "SUCCESS"
 
 
 def test_a_pending_change_to_another_model_is_turned_back_to_the_templates(comprehend):
@@ -88,7 +79,7 @@ def test_a_pending_change_to_another_model_is_turned_back_to_the_templates(compr
     updated(stub, DesiredModelArn=MODEL)
     described(stub)
     no_strays(stub)
-    assert run(client, "Update").status == "SUCCESS"
+    assert run(client, request("Update", ARN)).status == "SUCCESS"
 
 
 def test_an_unchanged_flywheel_is_not_sent_again(comprehend):
@@ -98,14 +89,14 @@ def test_an_unchanged_flywheel_is_not_sent_again(comprehend):
     updated(stub, DesiredInferenceUnits=2)
     described(stub, FlywheelArn=FLYWHEEL, DesiredInferenceUnits=2, CurrentInferenceUnits=2)
     no_strays(stub)
-    assert run(client, "Update", FlywheelArn=FLYWHEEL, DesiredInferenceUnits="2").status == "SUCCESS"
+    assert run(client, request("Update", ARN, FlywheelArn=FLYWHEEL, DesiredInferenceUnits="2")).status == "SUCCESS"
 
 
 def test_removing_the_flywheel_of_an_endpoint_in_place_is_refused_naming_the_property(comprehend):
     client, stub = comprehend
     described(stub, FlywheelArn=FLYWHEEL)
     owned(stub)
-    outcome = run(client, "Update")
+    outcome = run(client, request("Update", ARN))
     assert (outcome.status, outcome.physical_id) == ("FAILED", ARN)
     assert outcome.reason == (
         "FlywheelArn: cannot be removed from an existing endpoint in place; change EndpointName as well to replace it"

@@ -1,4 +1,4 @@
-"""Contract tier: the handler's own deadline, to the second.
+"""Unit tier (Stubber contract): the handler's own deadline, to the second.
 
 The handler answers FAILED itself ``DEADLINE_MARGIN_S`` before the resource's ServiceTimeout. These
 tests put that deadline exactly on the first or the second check of a request (checks happen at 0 s
@@ -9,8 +9,10 @@ request is over: the deadline instant itself is too late.
 
 from __future__ import annotations
 
-from comprehend_cr.lifecycle import CLEANUP_RESERVE_S, DEADLINE_MARGIN_S, POLL_FIRST_S, Lifecycle, Request
-from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock, described
+from comprehend_cr.lifecycle import CLEANUP_RESERVE_S, DEADLINE_MARGIN_S, POLL_FIRST_S
+from tests.unit import stubs
+from tests.unit.stubs import ARN, OWNED, described
+from tests.unit.stubs import run_timed as run
 
 NEW_ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news-v2"
 MARKER = "ComprehendEndpoint-CREATE_FAILED-Endpoint"
@@ -21,20 +23,8 @@ AT_SECOND_CHECK = int(DEADLINE_MARGIN_S + POLL_FIRST_S)
 
 
 def request(request_type="Create", physical_id="", timeout=AT_SECOND_CHECK, **props):
-    properties = {
-        "EndpointName": "news",
-        "ModelArn": MODEL,
-        "DesiredInferenceUnits": "1",
-        "ServiceTimeout": str(timeout),
-        **props,
-    }
-    return Request(request_type, STACK, "req-1", "Endpoint", physical_id, properties, {})
-
-
-def run(client, req):
-    clock = Clock()
-    outcome = Lifecycle(client, clock, invocation_end=clock.now() + 900).run(req)
-    return outcome, clock.now() - 1000.0
+    """``stubs.request`` with a ServiceTimeout (by default one whose deadline is the second check)."""
+    return stubs.request(request_type, physical_id, ServiceTimeout=str(timeout), **props)
 
 
 def late(endpoint, status, timeout):

@@ -1,4 +1,4 @@
-"""Contract tier: how the lifecycle classifies an API error it sees once botocore has given up retrying.
+"""Unit tier (Stubber contract): how the lifecycle classifies an API error it sees once botocore has given up retrying.
 
 A server error (HTTP 5xx) or a throttling code is transient: the lifecycle tries again on its next
 round. Anything else is a refusal, quoted in the reason with the error's code and message. botocore
@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from comprehend_cr.lifecycle import Lifecycle, failed_create_marker
-from tests.unit.stubs import ARN, Clock, described, request
+from comprehend_cr.lifecycle import failed_create_marker
+from tests.unit.stubs import ARN, described, run
 
 
 class FailsOnce:
@@ -42,11 +42,6 @@ def client_error(status: int, error: dict[str, str]) -> ClientError:
     return ClientError(response, "CreateEndpoint")
 
 
-def create(client: Any) -> Any:
-    clock = Clock()
-    return Lifecycle(client, clock, invocation_end=clock.now() + 900).run(request())
-
-
 @pytest.mark.parametrize(
     ("status", "error", "logged"),
     [
@@ -62,7 +57,7 @@ def test_a_server_error_with_a_code_the_handler_does_not_know_is_tried_again(com
     stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
     flaky = FailsOnce(client, "create_endpoint", client_error(status, error))
     # WHEN the Create runs
-    outcome = create(flaky)
+    outcome = run(flaky)
     # THEN the lifecycle calls again on its next round, and the endpoint is created
     assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
     # ... having logged the error it retried, with the service's code and message, for the operator
@@ -79,7 +74,7 @@ def test_a_client_error_with_a_code_the_handler_does_not_know_is_a_refusal(compr
     client, _ = comprehend
     refusing = FailsOnce(client, "create_endpoint", client_error(499, error))
     # WHEN the Create runs, THEN it fails at once, quoting the code and message (empty when there is none)
-    outcome = create(refusing)
+    outcome = run(refusing)
     assert (outcome.status, outcome.physical_id) == ("FAILED", failed_create_marker("Endpoint"))
     assert outcome.reason == f"CreateEndpoint failed [{quoted}]"
 
@@ -92,7 +87,7 @@ def test_a_connection_error_botocore_gave_up_on_is_tried_again_and_logged(compre
     stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
     flaky = FailsOnce(client, "create_endpoint", EndpointConnectionError(endpoint_url="https://comprehend.example"))
     # WHEN the Create runs, THEN it calls again on its next round and succeeds
-    outcome = create(flaky)
+    outcome = run(flaky)
     assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
     # ... having logged the error's type and text
     retried = [r.msg["Error"] for r in caplog.records if isinstance(r.msg, dict) and "will retry" in r.msg["message"]]
@@ -104,5 +99,5 @@ def test_a_refusal_without_an_error_code_is_quoted_with_an_empty_code(comprehend
     client, _ = comprehend
     refusing = FailsOnce(client, "create_endpoint", client_error(400, {"Message": "the service's words"}))
     # WHEN the Create runs, THEN the reason quotes the message after an empty code
-    outcome = create(refusing)
+    outcome = run(refusing)
     assert outcome.reason == "CreateEndpoint failed [: the service's words]"

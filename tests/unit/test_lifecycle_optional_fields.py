@@ -1,4 +1,4 @@
-"""Contract tier: the fields the service's responses may leave out, and the ones that lag.
+"""Unit tier (Stubber contract): the fields the service's responses may leave out, and the ones that lag.
 
 Comprehend's API model marks ``CurrentInferenceUnits`` (DescribeEndpoint), ``Tags`` (ListTagsForResource)
 and a tag's ``Value`` as optional, and the docs do not say when they are left out. These tests pin what
@@ -8,18 +8,13 @@ the ones it was asked for.
 
 from __future__ import annotations
 
-from comprehend_cr.lifecycle import Lifecycle, Request
-from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock, described, no_strays
+from tests.unit.stubs import ARN, OWNED, described, no_strays, request, run
 
 FLYWHEEL = "arn:aws:comprehend:us-east-1:111122223333:flywheel/loop"
 
 
 def update(client, **props):
-    properties = {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": "1", **props}
-    properties = {k: v for k, v in properties.items() if v is not None}
-    clock = Clock()
-    request = Request("Update", STACK, "req-1", "Endpoint", ARN, properties, {})
-    return Lifecycle(client, clock, invocation_end=clock.now() + 900).run(request)
+    return run(client, request("Update", ARN, **props))
 
 
 def describes(stub, status="IN_SERVICE", **fields):

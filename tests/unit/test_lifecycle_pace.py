@@ -1,4 +1,4 @@
-"""Contract tier: when the lifecycle polls, on the virtual clock.
+"""Unit tier (Stubber contract): when the lifecycle polls, on the virtual clock.
 
 DescribeEndpoint is paced (docs/design.md §4: at most one call per 5 s per endpoint): the first poll 5 s after
 the request, then every 1.5 times longer, up to every 10 s. A continuation keeps the pace of the

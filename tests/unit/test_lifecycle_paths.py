@@ -1,4 +1,4 @@
-"""Contract tier: the lifecycle's rarer paths, driven through botocore's Stubber (requests checked
+"""Unit tier (Stubber contract): the lifecycle's rarer paths, driven through botocore's Stubber (requests checked
 against the real API model) or a client that fails the way botocore does."""
 
 from __future__ import annotations
@@ -6,16 +6,10 @@ from __future__ import annotations
 from botocore.exceptions import EndpointConnectionError
 
 from comprehend_cr import budget
-from comprehend_cr.lifecycle import Lifecycle, failed_create_marker
-from tests.unit.stubs import ARN, STACK, Clock, described, owned, request
+from comprehend_cr.lifecycle import failed_create_marker
+from tests.unit.stubs import ARN, STACK, described, owned, request, run
 
 OTHER_STACK = "arn:aws:cloudformation:us-east-1:111122223333:stack/other/2"
-
-
-def run(client, req, *, budget_s=900.0, abandoned=None):
-    clock = Clock()
-    kwargs = {"abandoned": abandoned} if abandoned else {}
-    return Lifecycle(client, clock, invocation_end=clock.now() + budget_s, **kwargs).run(req)
 
 
 def test_an_unknown_request_type_fails_keeping_the_physical_id(comprehend):

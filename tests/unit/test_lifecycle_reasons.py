@@ -1,4 +1,4 @@
-"""Contract tier: the exact reason CloudFormation shows for each way a request fails.
+"""Unit tier (Stubber contract): the exact reason CloudFormation shows for each way a request fails.
 
 The reason is the handler's user interface (docs/design.md §4: it names the property to fix), so these tests
 pin the whole text, driven from the outside: a request in, the service's answers stubbed with
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from comprehend_cr.lifecycle import Lifecycle, Request
-from tests.unit.stubs import ARN, MODEL, STACK, Clock, described, owned
+from tests.unit.stubs import ARN, MODEL, STACK, described, owned, run
+from tests.unit.stubs import request as base_request
 
 FLYWHEEL = "arn:aws:comprehend:us-east-1:111122223333:flywheel/loop"
 OTHER_STACK = "arn:aws:cloudformation:us-east-1:111122223333:stack/other/2"
@@ -18,17 +18,9 @@ MARKER = "ComprehendEndpoint-CREATE_FAILED-Endpoint"
 
 
 def request(request_type="Create", physical_id="", **props):
-    properties = {"EndpointName": "news", "DesiredInferenceUnits": "1", **props}
-    if "FlywheelArn" not in props:
-        properties.setdefault("ModelArn", MODEL)
-    properties = {k: v for k, v in properties.items() if v is not None}
-    return Request(request_type, STACK, "req-1", "Endpoint", physical_id, properties, {})
-
-
-def run(client, req, *, abandoned=None):
-    clock = Clock()
-    kwargs = {"abandoned": abandoned} if abandoned else {}
-    return Lifecycle(client, clock, invocation_end=clock.now() + 900, **kwargs).run(req)
+    """``stubs.request``, naming no model when it names a flywheel (unless told to name both)."""
+    no_model = {"ModelArn": None} if "FlywheelArn" in props else {}
+    return base_request(request_type, physical_id, **{**no_model, **props})
 
 
 def refuse_create(stub, code, message="nope"):

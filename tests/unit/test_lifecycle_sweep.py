@@ -1,14 +1,13 @@
-"""Contract tier: a successful update deletes the strays of its resource, whatever their status (endpoints a
-cancelled or withdrawn request of the same resource created: CloudFormation never learned of them), and
-nothing else: not another owner's endpoint, not one kept on purpose, not one from before the request tag.
-Driven from the outside: an Update
-in, the service's answers stubbed (every call checked against botocore's model, in order), the
-answer and the calls out."""
+"""Unit tier (Stubber contract): a successful update deletes the strays of its resource, whatever their
+status (endpoints a cancelled or withdrawn request of the same resource created: CloudFormation never
+learned of them), and nothing else: not another owner's endpoint, not one kept on purpose, not one from
+before the request tag. Driven from the outside: an Update in, the service's answers stubbed (every call
+checked against botocore's model, in order), the answer and the calls out."""
 
 from __future__ import annotations
 
-from comprehend_cr.lifecycle import DEADLINE_MARGIN_S, Lifecycle
-from tests.unit.stubs import ARN, OWNED, Clock, described, no_strays, owned, request
+from comprehend_cr.lifecycle import DEADLINE_MARGIN_S
+from tests.unit.stubs import ARN, OWNED, described, no_strays, owned, request, run, run_timed
 
 STRAY = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/news-v2"
 STRAY_2 = "arn:aws:comprehend:us-east-1:111122223333:entity-recognizer-endpoint/news"
@@ -34,11 +33,9 @@ def deleted_once_in_service(stub):
     stub.add_response("delete_endpoint", {}, {"EndpointArn": STRAY})
 
 
-def run(client, *, service_timeout=None):
-    clock = Clock()
-    props = {} if service_timeout is None else {"ServiceTimeout": str(service_timeout)}
-    outcome = Lifecycle(client, clock, invocation_end=clock.now() + 900).run(request("Update", ARN, **props))
-    return outcome, clock.now() - 1000.0
+def update(client, **props):
+    """The Update of news (nothing changed unless ``props`` say so), and the seconds it took."""
+    return run_timed(client, request("Update", ARN, **props))
 
 
 def status_of(stub, arn, status):
@@ -58,7 +55,7 @@ def test_a_stray_still_being_created_is_deleted_once_it_can_be_then_the_update_a
     status_of(stub, STRAY, "IN_SERVICE")
     # THEN it is deleted as soon as the service accepts it, and the update answers SUCCESS with its own ARN
     stub.add_response("delete_endpoint", {}, {"EndpointArn": STRAY})
-    outcome, _ = run(client)
+    outcome, _ = update(client)
     assert (outcome.status, outcome.physical_id, outcome.data["EndpointArn"]) == ("SUCCESS", ARN, ARN)
 
 
@@ -81,7 +78,7 @@ def test_other_owners_kept_and_pre_request_tag_endpoints_are_not_touched(compreh
     stub.add_response("list_tags_for_resource", {"Tags": kept}, {"ResourceArn": STRAY})
     stub.add_response("list_tags_for_resource", {"Tags": owned(request_id=None)}, {"ResourceArn": STRAY_2})
     # THEN the update answers at once, and nothing is described, deleted or tagged
-    outcome, _ = run(client)
+    outcome, _ = update(client)
     assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
 
 
@@ -96,7 +93,7 @@ def test_an_endpoint_the_listing_shows_on_a_later_page_is_found(comprehend):
     )
     stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": STRAY})
     deleted_once_in_service(stub)
-    assert run(client)[0].status == "SUCCESS"
+    assert update(client)[0].status == "SUCCESS"
 
 
 def test_a_stray_already_on_its_way_out_is_not_deleted_again(comprehend):
@@ -104,7 +101,7 @@ def test_a_stray_already_on_its_way_out_is_not_deleted_again(comprehend):
     unchanged_update(stub)
     stray_found(stub)
     status_of(stub, STRAY, "DELETING")
-    assert run(client)[0].status == "SUCCESS"
+    assert update(client)[0].status == "SUCCESS"
 
 
 def test_a_throttled_tag_lookup_is_tried_again_not_taken_for_a_foreign_endpoint(comprehend):
@@ -117,7 +114,7 @@ def test_a_throttled_tag_lookup_is_tried_again_not_taken_for_a_foreign_endpoint(
     unchanged_update(stub)
     stray_found(stub)
     deleted_once_in_service(stub)
-    assert run(client)[0].status == "SUCCESS"
+    assert update(client)[0].status == "SUCCESS"
 
 
 def test_an_endpoint_whose_tags_cannot_be_read_is_left_alone(comprehend):
@@ -127,7 +124,7 @@ def test_an_endpoint_whose_tags_cannot_be_read_is_left_alone(comprehend):
     no_strays(stub, {"EndpointArn": STRAY, "Status": "CREATING"})
     stub.add_client_error("list_tags_for_resource", "ResourceNotFoundException", http_status_code=400)
     # THEN the update still answers SUCCESS, with nothing deleted
-    assert run(client)[0].status == "SUCCESS"
+    assert update(client)[0].status == "SUCCESS"
 
 
 def test_the_endpoint_a_rename_replaces_is_never_swept_even_while_still_being_created(comprehend):
@@ -143,10 +140,7 @@ def test_the_endpoint_a_rename_replaces_is_never_swept_even_while_still_being_cr
         {},
     )
     # THEN news is left for CloudFormation's cleanup (it is the physical id CloudFormation knows)
-    clock = Clock()
-    outcome = Lifecycle(client, clock, invocation_end=clock.now() + 900).run(
-        request("Update", ARN, EndpointName="news-v2")
-    )
+    outcome = run(client, request("Update", ARN, EndpointName="news-v2"))
     assert (outcome.status, outcome.physical_id) == ("SUCCESS", STRAY)
 
 
@@ -160,7 +154,7 @@ def test_at_the_deadline_the_update_answers_and_leaves_the_stray_named_in_the_lo
     status_of(stub, STRAY, "CREATING")
     # THEN at the deadline the update still answers SUCCESS (the resource itself is as desired) and the
     # log names the endpoint left to delete by hand
-    outcome, elapsed = run(client, service_timeout=timeout)
+    outcome, elapsed = update(client, ServiceTimeout=str(timeout))
     assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
     assert elapsed == 5.0
     assert STRAY in caplog.text and "left to delete by hand" in caplog.text
@@ -183,7 +177,7 @@ def test_each_stray_is_handled_in_every_round_and_only_the_busy_one_is_looked_at
     stub.add_response("delete_endpoint", {}, {"EndpointArn": STRAY_2})
     # THEN the second is deleted in the same round, and the next round looks at the first one only
     deleted_once_in_service(stub)
-    assert run(client)[0].status == "SUCCESS"
+    assert update(client)[0].status == "SUCCESS"
 
 
 def test_a_stray_already_going_does_not_stop_the_next_one_from_being_deleted(comprehend):
@@ -193,7 +187,7 @@ def test_a_stray_already_going_does_not_stop_the_next_one_from_being_deleted(com
     status_of(stub, STRAY, "DELETING")
     status_of(stub, STRAY_2, "IN_SERVICE")
     stub.add_response("delete_endpoint", {}, {"EndpointArn": STRAY_2})
-    assert run(client)[0].status == "SUCCESS"
+    assert update(client)[0].status == "SUCCESS"
 
 
 def test_a_listing_without_an_arn_is_skipped(comprehend):
@@ -203,7 +197,7 @@ def test_a_listing_without_an_arn_is_skipped(comprehend):
     unchanged_update(stub)
     no_strays(stub, {"Status": "CREATING"})
     # THEN nothing is looked up for it
-    assert run(client)[0].status == "SUCCESS"
+    assert update(client)[0].status == "SUCCESS"
 
 
 def test_a_stray_that_vanishes_before_its_delete_needs_no_second_look(comprehend):
@@ -213,7 +207,7 @@ def test_a_stray_that_vanishes_before_its_delete_needs_no_second_look(comprehend
     status_of(stub, STRAY, "IN_SERVICE")
     stub.add_client_error("delete_endpoint", "ResourceNotFoundException", http_status_code=400)
     # THEN the update answers in the same round, without another look at the stray
-    outcome, elapsed = run(client)
+    outcome, elapsed = update(client)
     assert (outcome.status, elapsed) == ("SUCCESS", 0.0)
 
 
@@ -226,5 +220,5 @@ def test_a_stray_whose_delete_is_denied_because_it_is_gone_needs_no_second_look(
     # ListEndpoints no longer showing it
     stub.add_client_error("delete_endpoint", "AccessDeniedException", http_status_code=400)
     stub.add_response("list_endpoints", {"EndpointPropertiesList": []}, {})
-    outcome, elapsed = run(client)
+    outcome, elapsed = update(client)
     assert (outcome.status, elapsed) == ("SUCCESS", 0.0)

@@ -1,22 +1,22 @@
-"""Unit tier: property coercion, ARN parsing, tokens, diffs and response bodies (no network)."""
+"""Unit tier: the resource properties the handler parses: string values coerced to the API's types, every
+way a property can be wrong refused naming it, the limits exactly where the service puts them (46 user
+tags, 128-character keys, 256-character values, autoscaling bounds), and the diff of old and new."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from comprehend_cr import arns
-from comprehend_cr.lifecycle import endpoint_changes, failed_create_marker
-from comprehend_cr.properties import EndpointSpec, PropertyError, parse_properties
-from comprehend_cr.response import MAX_BODY_BYTES, build_body
+from comprehend_cr.lifecycle import endpoint_changes
+from comprehend_cr.properties import (
+    DEFAULT_SERVICE_TIMEOUT_S,
+    EndpointSpec,
+    PropertyError,
+    UnitsRange,
+    parse_properties,
+    service_timeout_or_default,
+)
 
 MODEL = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
-EVENT = {
-    "StackId": "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1",
-    "RequestId": "r",
-    "LogicalResourceId": "L",
-}
 
 
 def test_string_properties_are_coerced_to_api_types():
@@ -90,33 +90,6 @@ def test_duplicate_tag_keys_are_refused():
         )
 
 
-@pytest.mark.parametrize(
-    ("arn", "kind"),
-    [
-        (MODEL, "document-classifier-endpoint"),
-        ("arn:aws-cn:comprehend:cn-north-1:111122223333:entity-recognizer/p/version/v-1", "entity-recognizer-endpoint"),
-    ],
-)
-def test_endpoint_type_follows_the_model(arn, kind):
-    assert arns.endpoint_type_for_model(arn) == kind
-
-
-def test_endpoint_arn_round_trips_and_rejects_other_ids():
-    arn = "arn:aws-us-gov:comprehend:us-gov-west-1:111122223333:entity-recognizer-endpoint/people"
-    parsed = arns.parse_endpoint_arn(arn)
-    assert parsed is not None and str(parsed) == arn and parsed.name == "people"
-    assert arns.parse_endpoint_arn(failed_create_marker("Endpoint")) is None
-    assert arns.parse_endpoint_arn(MODEL) is None
-
-
-def test_token_is_deterministic_per_request_and_valid():
-    one = arns.derive_token("stack", "Logical", "request-1")
-    assert one == arns.derive_token("stack", "Logical", "request-1")
-    assert one != arns.derive_token("stack", "Logical", "request-2")
-    assert one != arns.derive_token("stack", "Other", "request-1")
-    assert arns.TOKEN.match(one) and len(one) <= 64
-
-
 def live(**overrides):
     base = {
         "Status": "IN_SERVICE",
@@ -140,26 +113,6 @@ def test_removing_a_role_in_place_is_refused_naming_the_property():
         endpoint_changes(
             EndpointSpec(name="n", units=1, model_arn=MODEL), live(DataAccessRoleArn="arn:aws:iam::111122223333:role/r")
         )
-
-
-def test_response_body_stays_under_the_limit_and_keeps_status():
-    body = build_body(status="FAILED", reason="x" * 50_000, physical_id="p", event=EVENT, data={"k": "v" * 10_000})
-    assert len(body) <= MAX_BODY_BYTES
-    assert json.loads(body)["Status"] == "FAILED"
-
-
-def test_oversized_data_never_turns_into_a_silent_success():
-    body = json.loads(build_body(status="SUCCESS", reason="", physical_id="p", event=EVENT, data={"k": "v" * 10_000}))
-    assert body["Status"] == "FAILED" and body["Data"] == {}
-
-
-def test_a_long_multibyte_reason_keeps_as_much_as_fits_in_bytes():
-    # GIVEN a reason of 2,000 emoji (12 bytes each once JSON-escaped)
-    body = json.loads(build_body(status="FAILED", reason="😀" * 2000, physical_id="p", event=EVENT, data={}))
-    # THEN the reason is cut to what fits in 1,024 encoded bytes, not to a number of characters
-    kept = body["Reason"].removesuffix(" ...(truncated)")
-    assert set(kept) == {"😀"}
-    assert len(json.dumps(body["Reason"])) <= 1024 < len(json.dumps(body["Reason"] + "😀"))
 
 
 BASE = {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": "1"}
@@ -272,3 +225,70 @@ def test_a_refused_number_is_shown_whole_up_to_40_characters_then_cut(units, sho
     with pytest.raises(PropertyError) as refused:
         parse_properties({**BASE, "DesiredInferenceUnits": units})
     assert str(refused.value) == f"DesiredInferenceUnits: must be a whole number >= 1 of at most 6 digits, got {shown}"
+
+
+def tags(count, value="v"):
+    return [{"Key": f"k{i}", "Value": value} for i in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "prop"),
+    [
+        ({"EndpointName": 42}, "EndpointName"),
+        ({"EndpointName": None}, "EndpointName"),
+        ({"FlywheelArn": "arn:aws:s3:::bucket"}, "FlywheelArn"),
+        ({"Tags": "team=nlp"}, "Tags"),
+        ({"Tags": tags(47)}, "Tags"),
+        ({"Tags": [{"Value": "no key"}]}, "Tags[0]"),
+        ({"Tags": [{"Key": "team", "Value": 7}]}, "Tags[0].Value"),
+        ({"Tags": [{"Key": "k" * 129, "Value": "v"}]}, "Tags[0].Key"),
+        ({"Tags": [{"Key": "", "Value": "v"}]}, "Tags[0].Key"),
+        ({"Tags": [{"Key": "AWS:upper", "Value": "v"}]}, "Tags[0].Key"),
+        ({"Tags": [{"Key": "k", "Value": "v" * 257}]}, "Tags[0].Value"),
+        ({"InferenceUnitsAutoScaling": "1-4"}, "InferenceUnitsAutoScaling"),
+        ({"InferenceUnitsAutoScaling": {"MinCapacity": "1"}}, "InferenceUnitsAutoScaling.MaxCapacity"),
+        ({"InferenceUnitsAutoScaling": {"MaxCapacity": "4"}}, "InferenceUnitsAutoScaling.MinCapacity"),
+        (
+            {"InferenceUnitsAutoScaling": {"MinCapacity": "0", "MaxCapacity": "4"}},
+            "InferenceUnitsAutoScaling.MinCapacity",
+        ),
+        (
+            {"InferenceUnitsAutoScaling": {"MinCapacity": "3", "MaxCapacity": "2"}},
+            "InferenceUnitsAutoScaling.MaxCapacity",
+        ),
+        (
+            {"InferenceUnitsAutoScaling": {"MinCapacity": "1", "MaxCapacity": "4", "Target": "70"}},
+            "InferenceUnitsAutoScaling.Target",
+        ),
+        ({"ServiceTimeout": "0"}, "ServiceTimeout"),
+        ({"ServiceTimeout": "1e3"}, "ServiceTimeout"),
+    ],
+)
+def test_each_malformed_property_is_refused_naming_it(overrides, prop):
+    with pytest.raises(PropertyError) as err:
+        parse_properties({**BASE, **overrides})
+    assert err.value.prop == prop
+    assert str(err.value).startswith(f"{prop}: ")
+
+
+def test_46_tags_of_the_longest_key_and_value_and_an_int_unit_count_are_accepted():
+    # GIVEN 46 tags (50 minus the four reserved tags), each with a 128-character key and a 256-character value
+    longest = [{"Key": f"{i:02d}" + "k" * 126, "Value": "v" * 256} for i in range(46)]
+    spec = parse_properties({**BASE, "Tags": longest, "DesiredInferenceUnits": 2, "ServiceTimeout": "3600"})
+    # THEN they are all kept, and an int (not only a string) is a whole number too
+    assert len(spec.tags) == 46 and spec.units == 2 and spec.service_timeout_s == 3600
+
+
+def test_an_autoscaling_range_is_parsed_and_clamps():
+    spec = parse_properties({**BASE, "InferenceUnitsAutoScaling": {"MinCapacity": "2", "MaxCapacity": "4"}})
+    assert spec.autoscaling == UnitsRange(2, 4)
+    assert [spec.autoscaling.clamp(units) for units in (1, 2, 3, 4, 5)] == [2, 2, 3, 4, 4]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [({}, DEFAULT_SERVICE_TIMEOUT_S), ({"ServiceTimeout": "x"}, 3600)])
+def test_a_delete_uses_cloudformations_default_timeout_when_the_property_is_missing_or_bad(raw, expected):
+    assert service_timeout_or_default(raw) == expected
+
+
+def test_a_delete_uses_the_given_timeout():
+    assert service_timeout_or_default({"ServiceTimeout": "900"}) == 900

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from comprehend_cr.response import build_body
+from comprehend_cr.response import MAX_BODY_BYTES, build_body
 
 EVENT = {
     "StackId": "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1",
@@ -54,3 +54,23 @@ def test_data_that_cannot_fit_is_dropped_and_a_success_becomes_a_failure(status)
     assert decoded["Data"] == {} and decoded["Status"] == "FAILED" and len(raw) <= 4096
     expected = "Response Data exceeded 4,096 bytes" if status == "SUCCESS" else "x" * 111 + SUFFIX
     assert decoded["Reason"] == expected
+
+
+def test_response_body_stays_under_the_limit_and_keeps_status():
+    body = build_body(status="FAILED", reason="x" * 50_000, physical_id="p", event=EVENT, data={"k": "v" * 10_000})
+    assert len(body) <= MAX_BODY_BYTES
+    assert json.loads(body)["Status"] == "FAILED"
+
+
+def test_oversized_data_never_turns_into_a_silent_success():
+    body = json.loads(build_body(status="SUCCESS", reason="", physical_id="p", event=EVENT, data={"k": "v" * 10_000}))
+    assert body["Status"] == "FAILED" and body["Data"] == {}
+
+
+def test_a_long_multibyte_reason_keeps_as_much_as_fits_in_bytes():
+    # GIVEN a reason of 2,000 emoji (12 bytes each once JSON-escaped)
+    body = json.loads(build_body(status="FAILED", reason="😀" * 2000, physical_id="p", event=EVENT, data={}))
+    # THEN the reason is cut to what fits in 1,024 encoded bytes, not to a number of characters
+    kept = body["Reason"].removesuffix(" ...(truncated)")
+    assert set(kept) == {"😀"}
+    assert len(json.dumps(body["Reason"])) <= 1024 < len(json.dumps(body["Reason"] + "😀"))

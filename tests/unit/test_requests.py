@@ -1,5 +1,5 @@
-"""Unit tier: every way a property can be wrong fails naming it, and the limits sit exactly where the
-service puts them (46 user tags, 128-character keys, 256-character values, autoscaling bounds)."""
+"""Unit tier: what the handler reads from a CloudFormation event and derives from it: the request's fields
+and delivery, the endpoint's type and expected ARN, the ownership tags, the client request token."""
 
 from __future__ import annotations
 
@@ -11,84 +11,10 @@ from comprehend_cr import arns
 from comprehend_cr.delivery import Delivery
 from comprehend_cr.lifecycle import Lifecycle, Request, failed_create_marker
 from comprehend_cr.ownership import Owner
-from comprehend_cr.properties import (
-    DEFAULT_SERVICE_TIMEOUT_S,
-    PropertyError,
-    UnitsRange,
-    parse_properties,
-    service_timeout_or_default,
-)
 from tests.unit.stubs import Clock
 
 MODEL = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
 BASE = {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": "1"}
-
-
-def tags(count, value="v"):
-    return [{"Key": f"k{i}", "Value": value} for i in range(count)]
-
-
-@pytest.mark.parametrize(
-    ("overrides", "prop"),
-    [
-        ({"EndpointName": 42}, "EndpointName"),
-        ({"EndpointName": None}, "EndpointName"),
-        ({"FlywheelArn": "arn:aws:s3:::bucket"}, "FlywheelArn"),
-        ({"Tags": "team=nlp"}, "Tags"),
-        ({"Tags": tags(47)}, "Tags"),
-        ({"Tags": [{"Value": "no key"}]}, "Tags[0]"),
-        ({"Tags": [{"Key": "team", "Value": 7}]}, "Tags[0].Value"),
-        ({"Tags": [{"Key": "k" * 129, "Value": "v"}]}, "Tags[0].Key"),
-        ({"Tags": [{"Key": "", "Value": "v"}]}, "Tags[0].Key"),
-        ({"Tags": [{"Key": "AWS:upper", "Value": "v"}]}, "Tags[0].Key"),
-        ({"Tags": [{"Key": "k", "Value": "v" * 257}]}, "Tags[0].Value"),
-        ({"InferenceUnitsAutoScaling": "1-4"}, "InferenceUnitsAutoScaling"),
-        ({"InferenceUnitsAutoScaling": {"MinCapacity": "1"}}, "InferenceUnitsAutoScaling.MaxCapacity"),
-        ({"InferenceUnitsAutoScaling": {"MaxCapacity": "4"}}, "InferenceUnitsAutoScaling.MinCapacity"),
-        (
-            {"InferenceUnitsAutoScaling": {"MinCapacity": "0", "MaxCapacity": "4"}},
-            "InferenceUnitsAutoScaling.MinCapacity",
-        ),
-        (
-            {"InferenceUnitsAutoScaling": {"MinCapacity": "3", "MaxCapacity": "2"}},
-            "InferenceUnitsAutoScaling.MaxCapacity",
-        ),
-        (
-            {"InferenceUnitsAutoScaling": {"MinCapacity": "1", "MaxCapacity": "4", "Target": "70"}},
-            "InferenceUnitsAutoScaling.Target",
-        ),
-        ({"ServiceTimeout": "0"}, "ServiceTimeout"),
-        ({"ServiceTimeout": "1e3"}, "ServiceTimeout"),
-    ],
-)
-def test_each_malformed_property_is_refused_naming_it(overrides, prop):
-    with pytest.raises(PropertyError) as err:
-        parse_properties({**BASE, **overrides})
-    assert err.value.prop == prop
-    assert str(err.value).startswith(f"{prop}: ")
-
-
-def test_the_limits_themselves_are_accepted():
-    # GIVEN 46 tags (50 minus the four reserved tags), each with a 128-character key and a 256-character value
-    longest = [{"Key": f"{i:02d}" + "k" * 126, "Value": "v" * 256} for i in range(46)]
-    spec = parse_properties({**BASE, "Tags": longest, "DesiredInferenceUnits": 2, "ServiceTimeout": "3600"})
-    # THEN they are all kept, and an int (not only a string) is a whole number too
-    assert len(spec.tags) == 46 and spec.units == 2 and spec.service_timeout_s == 3600
-
-
-def test_an_autoscaling_range_is_parsed_and_clamps():
-    spec = parse_properties({**BASE, "InferenceUnitsAutoScaling": {"MinCapacity": "2", "MaxCapacity": "4"}})
-    assert spec.autoscaling == UnitsRange(2, 4)
-    assert [spec.autoscaling.clamp(units) for units in (1, 2, 3, 4, 5)] == [2, 2, 3, 4, 4]
-
-
-@pytest.mark.parametrize(("raw", "expected"), [({}, DEFAULT_SERVICE_TIMEOUT_S), ({"ServiceTimeout": "x"}, 3600)])
-def test_a_delete_uses_cloudformations_default_timeout_when_the_property_is_missing_or_bad(raw, expected):
-    assert service_timeout_or_default(raw) == expected
-
-
-def test_a_delete_uses_the_given_timeout():
-    assert service_timeout_or_default({"ServiceTimeout": "900"}) == 900
 
 
 def test_model_and_flywheel_types_map_to_endpoint_types_and_anything_else_is_refused():
@@ -157,3 +83,30 @@ def test_a_create_event_has_no_physical_id_and_an_unknown_request_type_fails_wit
     outcome = Lifecycle(None, Clock(), invocation_end=0.0).run(Request.from_event({**create, "RequestType": "Rename"}))
     assert (outcome.status, outcome.physical_id) == ("FAILED", failed_create_marker("Endpoint"))
     assert outcome.reason == "RequestType: unsupported value 'Rename'"
+
+
+@pytest.mark.parametrize(
+    ("arn", "kind"),
+    [
+        (MODEL, "document-classifier-endpoint"),
+        ("arn:aws-cn:comprehend:cn-north-1:111122223333:entity-recognizer/p/version/v-1", "entity-recognizer-endpoint"),
+    ],
+)
+def test_endpoint_type_follows_the_model(arn, kind):
+    assert arns.endpoint_type_for_model(arn) == kind
+
+
+def test_endpoint_arn_round_trips_and_rejects_other_ids():
+    arn = "arn:aws-us-gov:comprehend:us-gov-west-1:111122223333:entity-recognizer-endpoint/people"
+    parsed = arns.parse_endpoint_arn(arn)
+    assert parsed is not None and str(parsed) == arn and parsed.name == "people"
+    assert arns.parse_endpoint_arn(failed_create_marker("Endpoint")) is None
+    assert arns.parse_endpoint_arn(MODEL) is None
+
+
+def test_token_is_deterministic_per_request_and_valid():
+    one = arns.derive_token("stack", "Logical", "request-1")
+    assert one == arns.derive_token("stack", "Logical", "request-1")
+    assert one != arns.derive_token("stack", "Logical", "request-2")
+    assert one != arns.derive_token("stack", "Other", "request-1")
+    assert arns.TOKEN.match(one) and len(one) <= 64

@@ -1,4 +1,6 @@
-"""Unit tier (review of the real-timing change): decisions that should hold whatever the order of calls.
+"""Unit tier: late, withdrawn and forged requests (a delivery CloudFormation no longer waits for, a rollback
+that already ran, a carried progress that names what it should not) never delete, or answer with, an
+endpoint the stack holds or the request never settled; and their deadline stays CloudFormation's.
 
 These drive :class:`~comprehend_cr.lifecycle.Lifecycle` with small recording fakes of Comprehend and
 CloudFormation instead of the strict Stubber, so that they pin an outcome (what is deleted, what is answered)
@@ -12,8 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from comprehend_cr.delivery import Delivery
-from comprehend_cr.lifecycle import Lifecycle, Request, failed_create_marker
+from comprehend_cr.lifecycle import Request, failed_create_marker
 from comprehend_cr.progress import Phase, Progress
+from tests.unit import stubs
 from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock
 
 OTHER = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/other"
@@ -111,10 +114,8 @@ class FakeCloudFormation:
 
 
 def run(request: Request, progress: Progress | None, comprehend: FakeComprehend, cfn: FakeCloudFormation) -> Any:
-    clock = Clock()
-    clock.t = SENT + 600
-    lifecycle = Lifecycle(comprehend, clock, clock.now() + 900, cloudformation=cfn)
-    return lifecycle.run(request, progress)
+    """``stubs.run``, ten minutes after the request was sent."""
+    return stubs.run(comprehend, request, progress, cloudformation=cfn, clock=Clock(SENT + 600))
 
 
 def test_a_withdrawn_create_continued_in_a_new_invocation_never_deletes_the_endpoint_its_stack_holds():
