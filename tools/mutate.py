@@ -125,6 +125,27 @@ def stage(fresh: bool) -> None:
         (linked / module.name).symlink_to(Path("..", "..", "src", HANDLER_PACKAGE, module.name))
 
 
+def narrow(modules: list[str], tests: list[str]) -> None:
+    """Rewrite the staged ``pyproject.toml`` only (never the repository's): mutate only ``modules`` (file globs
+    under ``src/``, e.g. ``comprehend_cr/watch.py``) and run only ``tests`` (pytest paths). A quick first pass:
+    the survivors of a run on ``tests/unit`` are then re-run with the whole fast tier (see docs/mutation.md)."""
+    staged = STAGE / "pyproject.toml"
+    text = staged.read_text()
+    if modules:
+        listed = ", ".join(f'"src/{m}"' for m in modules)
+        text, count = re.subn(r"(?ms)^only_mutate = \[.*?^\]", f"only_mutate = [{listed}]", text)
+        assert count == 1, "only_mutate not found in pyproject.toml"
+    if tests:
+        listed = ", ".join(f'"{t}"' for t in [*tests, "-m", "not slow"])
+        text, count = re.subn(
+            r"(?ms)^pytest_add_cli_args_test_selection = \[.*?^\]",
+            f"pytest_add_cli_args_test_selection = [{listed}]",
+            text,
+        )
+        assert count == 1, "pytest_add_cli_args_test_selection not found in pyproject.toml"
+    staged.write_text(text)
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     paths = [str(Path(sys.executable).parent)]  # mypy, cfn-lint of this virtual environment
@@ -260,12 +281,17 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("mutants", nargs="*", help="re-test only these mutants (globs), keeping other results")
     parser.add_argument("--report", action="store_true", help="only print the report of the last run")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="mutants tested at once")
+    parser.add_argument(
+        "--module", action="append", default=[], help="mutate only this file (e.g. comprehend_cr/watch.py; repeatable)"
+    )
+    parser.add_argument("--tests", action="append", default=[], help="run only these tests (a pytest path; repeatable)")
     args = parser.parse_args(list(argv) if argv is not None else None)
 
     elapsed = None
     if not args.report:
         started = time.monotonic()
         stage(fresh=not args.mutants)
+        narrow(args.module, args.tests)
         run = _mutmut("run", "--max-children", str(args.jobs), *args.mutants)
         elapsed = time.monotonic() - started
         if run.returncode != 0:
