@@ -604,6 +604,7 @@ def probe_cancelled_requests_rolled_back(target: Target) -> ProbeResult:
             {"Slow": recorder({"Version": "2", "Wait": SLOW_S, "PhysicalId": "slow-late"}), "Failing": failing},
         )
         events = stack.events()
+        stack_name = stack.name
         final = stack.resource("Slow")
         last_status = stack.wait()
     checks: dict[str, bool] = {}
@@ -646,6 +647,29 @@ def probe_cancelled_requests_rolled_back(target: Target) -> ProbeResult:
                 e["physical_id"] == late_physical and e["status"].endswith("_COMPLETE") for e in events
             ),
         }
+        if label == "Update":
+            # The handler tells the cancelled forward Update from the rollback's own by the stack's rollback start
+            # (comprehend_cr.watch: sent a second or more before UPDATE_ROLLBACK_IN_PROGRESS = the forward one).
+            began = [
+                float(e["at"])
+                for e in events
+                if e["logical_id"] == stack_name
+                and e["status"] == "UPDATE_ROLLBACK_IN_PROGRESS"
+                and sent_at is not None
+                and float(e["at"]) >= sent_at - CLOCK_SKEW_S
+            ]
+            forward_date = amz_date(sent[0]["event"]["ResponseURL"]) if sent else None
+            rollback_date = amz_date(rollbacks[0]["event"]["ResponseURL"]) if rollbacks else None
+            checks |= {
+                "Update: the stack's rollback began a second or more after the cancelled Update's X-Amz-Date": bool(
+                    began
+                )
+                and forward_date is not None
+                and began[0] >= forward_date + 1.0,
+                "Update: the rollback's own Update is dated (X-Amz-Date) no earlier than the rollback began, to the "
+                "second": bool(began) and rollback_date is not None and rollback_date + 1.0 > began[0],
+            }
+            evidence["rollback_began"] = began[0] if began else None
         evidence[label] = {
             "status": case["status"],
             "slow_request": _brief(sent[0]) if sent else None,
@@ -744,6 +768,8 @@ DEPENDS_ON: dict[str, list[str]] = {
         f"{WATCH}: 'the resource's status is another known status than the request's ... (cancelled: ... "
         "FAILED; answered by another delivery: ... COMPLETE)'",
         f"{VERIFIED}: 'CloudFormation cancels in-progress custom resources without waiting'",
+        f"{WATCH}: 'an Update read while the stack rolls back was sent before the rollback began'",
+        f"{VERIFIED}: 'a rollback begins with the stack's `UPDATE_ROLLBACK_IN_PROGRESS` event'",
     ],
     "resent_request_same_id": [
         f"{CLOUDFORMATION}: CloudFormation.resend — the same RequestId, a new delivery with a new ResponseURL",
