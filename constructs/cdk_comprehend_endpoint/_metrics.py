@@ -19,7 +19,6 @@ What the code relies on:
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import aws_cdk as cdk
@@ -27,11 +26,12 @@ import jsii
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from cdk_comprehend_endpoint import _types, _validation
+from cdk_comprehend_endpoint._contract import contract
 
 NAMESPACE = "AWS/Comprehend"
 DIMENSION = "EndpointArn"
 METRIC_PERIOD = cdk.Duration.minutes(1)
-PRICE_PER_UNIT_SECOND = Decimal("0.0005")
+PRICE_PER_UNIT_SECOND = contract.PRICE_PER_UNIT_SECOND
 PRICE_PER_UNIT_HOUR = PRICE_PER_UNIT_SECOND * 3600
 DEFAULT_IDLE_WINDOW = cdk.Duration.hours(24)
 """A day: an endpoint used by a daily job never looks idle, and an endpoint forgotten after a demo is

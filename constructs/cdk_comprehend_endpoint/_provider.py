@@ -34,6 +34,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_comprehend_endpoint import _bundling
+from cdk_comprehend_endpoint._contract import contract
 
 PROVIDER_ID = "ComprehendEndpointProvider"
 HANDLER_TIMEOUT = cdk.Duration.minutes(15)
@@ -48,16 +49,6 @@ ASYNC_RETRIES = 2
 and resumes its request idempotently (same ClientRequestToken, same progress); with none, such a
 request would only fail at the ServiceTimeout."""
 
-ENDPOINT_KINDS = ("document-classifier-endpoint", "entity-recognizer-endpoint")
-STACK_TAG = "cdk-comprehend-endpoint:stack-id"
-"""The ownership tag the handler writes on every endpoint it creates (``comprehend_cr.ownership``)."""
-PROTECTED_TAG_KEYS = [
-    "cdk-comprehend-endpoint:stack-id",
-    "cdk-comprehend-endpoint:logical-id",
-    "cdk-comprehend-endpoint:request-id",
-]
-"""The reserved tags CreateEndpoint writes (``comprehend_cr.ownership.PROTECTED_TAGS``): never tagged or untagged
-afterwards. The retained mark (``cdk-comprehend-endpoint:retained``) may be: the handler sets and clears it."""
 STACK_READ_ACTIONS = ["cloudformation:DescribeStackResource", "cloudformation:DescribeStacks"]
 OWNED_ENDPOINT_ACTIONS = [
     "comprehend:DeleteEndpoint",
@@ -122,9 +113,9 @@ class EndpointProvider(Construct):
         stack = cdk.Stack.of(self)
         owned = [
             f"arn:${{AWS::Partition}}:comprehend:${{AWS::Region}}:${{AWS::AccountId}}:{kind}/*"
-            for kind in ENDPOINT_KINDS
+            for kind in contract.ENDPOINT_KINDS
         ]
-        owned_by_stack = {"StringEquals": {f"aws:ResourceTag/{STACK_TAG}": cdk.Aws.STACK_ID}}
+        owned_by_stack = {"StringEquals": {f"aws:ResourceTag/{contract.STACK_TAG}": cdk.Aws.STACK_ID}}
         self._creates = iam.PolicyStatement(sid="CreateEndpointsOfTheTemplate", actions=["comprehend:CreateEndpoint"])
         self._flywheels = iam.PolicyStatement(
             sid="UseTheTemplatesFlywheels", actions=["comprehend:UpdateEndpoint", "comprehend:DescribeFlywheel"]
@@ -159,7 +150,7 @@ class EndpointProvider(Construct):
                     resources=[cdk.Fn.sub(arn) for arn in owned],
                     conditions={
                         **owned_by_stack,
-                        "ForAllValues:StringNotEquals": {"aws:TagKeys": PROTECTED_TAG_KEYS},
+                        "ForAllValues:StringNotEquals": {"aws:TagKeys": list(contract.PROTECTED_TAGS)},
                     },
                 ),
                 iam.PolicyStatement(sid="TellGoneFromNotOurs", actions=["comprehend:ListEndpoints"], resources=["*"]),
@@ -225,7 +216,8 @@ def _acknowledge_wildcards(cfn_policy: cdk.CfnResource) -> None:
     the ``cdk_nag`` template metadata (read by cdk-nag 2).
     """
     findings = [
-        f"Resource::arn:<AWS::Partition>:comprehend:<AWS::Region>:<AWS::AccountId>:{kind}/*" for kind in ENDPOINT_KINDS
+        f"Resource::arn:<AWS::Partition>:comprehend:<AWS::Region>:<AWS::AccountId>:{kind}/*"
+        for kind in contract.ENDPOINT_KINDS
     ]
     findings.append("Resource::*")
     validations = getattr(cdk, "Validations", None)

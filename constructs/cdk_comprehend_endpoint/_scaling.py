@@ -34,13 +34,13 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_comprehend_endpoint import _types, _validation
+from cdk_comprehend_endpoint._contract import contract
 
 SERVICE_LINKED_ROLE_ARN = (
     "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/"
     "comprehend.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ComprehendEndpoint"
 )
 """``Fn::Sub`` template of the service-linked role's ARN in the stack's partition and account."""
-HANDLER_PROPERTY = "InferenceUnitsAutoScaling"
 SCALING_ID = "InferenceUnitsScaling"
 TRACKING_ID = "Tracking"
 
@@ -249,21 +249,23 @@ def enable(
                 f"must be within min_capacity-max_capacity ({min_capacity}-{max_capacity}) when autoscaled",
                 desired_inference_units,
             )
-    if _concrete(max_capacity) and max_capacity > _validation.UNIT_QUOTA:
+    if _concrete(max_capacity) and max_capacity > contract.UNIT_QUOTA:
         cdk.Annotations.of(endpoint).add_warning_v2(
             "cdk-comprehend-endpoint:maxCapacityAboveDefaultQuota",
-            f"max_capacity {max_capacity} is above the default quota of {_validation.UNIT_QUOTA} inference units "
+            f"max_capacity {max_capacity} is above the default quota of {contract.UNIT_QUOTA} inference units "
             "per endpoint: request an increase, or the scaler stops there",
         )
     if model_kind is not None:
         dimension = f"comprehend:{model_kind}-endpoint:DesiredInferenceUnits"
     else:
-        dimension = cdk.Fn.join("", ["comprehend:", resource.get_att_string("EndpointType"), ":DesiredInferenceUnits"])
+        dimension = cdk.Fn.join(
+            "", ["comprehend:", resource.get_att_string(contract.ENDPOINT_TYPE_ATTRIBUTE), ":DesiredInferenceUnits"]
+        )
     role = iam.Role.from_role_arn(endpoint, "ScalingRole", cdk.Fn.sub(SERVICE_LINKED_ROLE_ARN), mutable=False)
     scaling = ScalableInferenceUnits(
         endpoint,
         SCALING_ID,
-        resource_id=resource.get_att_string("EndpointArn"),
+        resource_id=resource.get_att_string(contract.ENDPOINT_ARN_ATTRIBUTE),
         dimension=dimension,
         role=role,
         min_capacity=_required_whole(min_capacity),
@@ -271,7 +273,8 @@ def enable(
     )
     cfn = cast(cdk.CfnResource, resource.node.default_child)
     cfn.add_property_override(
-        HANDLER_PROPERTY, {"MinCapacity": _as_string(min_capacity), "MaxCapacity": _as_string(max_capacity)}
+        contract.AUTOSCALING_PROPERTY,
+        dict(zip(contract.AUTOSCALING_KEYS, (_as_string(min_capacity), _as_string(max_capacity)), strict=True)),
     )
     return scaling
 

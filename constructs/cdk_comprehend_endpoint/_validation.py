@@ -1,13 +1,12 @@
 """Synth-time checks of ``ComprehendEndpoint`` props; unresolved tokens are skipped.
 
-Each error names the construct, the prop, the limit and the value given. Patterns are matched
-against the whole value (``fullmatch``: ``$`` would let a trailing newline through) and spell out
-ASCII classes.
+Each error names the construct, the prop, the limit and the value given. The patterns and limits are
+the handler's contract (``comprehend_cr.contract``, loaded by ``_contract``): a value passes here exactly
+when the handler's property parsing would take it.
 """
 
 from __future__ import annotations
 
-import re
 import weakref
 from collections.abc import Mapping
 from typing import Any
@@ -15,31 +14,7 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct, IConstruct
 
-_PARTITION = r"aws(-[a-z]+)*"
-_REGION = r"[a-z]{2}(-[a-z]+)+-[0-9]"
-_ACCOUNT = r"[0-9]{12}"
-_NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9])*"
-MODEL_ARN = re.compile(
-    rf"arn:{_PARTITION}:comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
-    rf"(?P<kind>document-classifier|entity-recognizer)/{_NAME}(/version/{_NAME})?"
-)
-FLYWHEEL_ARN = re.compile(
-    rf"arn:{_PARTITION}:comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):flywheel/{_NAME}"
-)
-ENDPOINT_ARN = re.compile(
-    rf"arn:{_PARTITION}:comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
-    rf"(?P<kind>document-classifier-endpoint|entity-recognizer-endpoint)/(?P<name>{_NAME})"
-)
-ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::(?P<account>{_ACCOUNT}):role/.+")
-ENDPOINT_NAME = re.compile(_NAME)
-TOKEN = re.compile(r"[a-zA-Z0-9-]{1,64}")
-MAX_NAME = 40
-MAX_TAGS = 46
-"""Comprehend allows 50 tags per resource; the handler adds up to four reserved tags (ownership, the creating
-request, the retained mark)."""
-RESERVED_TAG_PREFIXES = ("aws:", "cdk-comprehend-endpoint:")
-UNIT_QUOTA = 10
-
+from cdk_comprehend_endpoint._contract import contract
 
 _NUMBER_TOKENS_BELOW = -(2**53)
 """CDK encodes a number token as a double near -1.89e289, and ``int()`` of one is still a token to jsii;
@@ -68,6 +43,17 @@ def check(scope: Construct | str, ok: bool, prop: str, rule: str, value: Any) ->
         raise ValueError(f"ComprehendEndpoint {path_of(scope)}: {prop} {rule}, got {value!r}")
 
 
+def check_endpoint_name(scope: Construct | str, name: str) -> None:
+    """Refuse a concrete endpoint name CreateEndpoint would refuse (of an endpoint or an import)."""
+    check(
+        scope,
+        contract.endpoint_name_ok(name),
+        "endpoint_name",
+        f"must be 1-{contract.ENDPOINT_NAME_MAX} letters, digits and inner hyphens (^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)",
+        name,
+    )
+
+
 def validate_props(
     scope: Construct,
     *,
@@ -83,13 +69,19 @@ def validate_props(
     if model_arn is not None and not unresolved(model_arn):
         check(
             scope,
-            bool(MODEL_ARN.fullmatch(model_arn)),
+            contract.model_arn(model_arn) is not None,
             "model_arn",
             "must be a document-classifier or entity-recognizer ARN",
             model_arn,
         )
     if flywheel_arn is not None and not unresolved(flywheel_arn):
-        check(scope, bool(FLYWHEEL_ARN.fullmatch(flywheel_arn)), "flywheel_arn", "must be a flywheel ARN", flywheel_arn)
+        check(
+            scope,
+            contract.flywheel_arn(flywheel_arn) is not None,
+            "flywheel_arn",
+            "must be a flywheel ARN",
+            flywheel_arn,
+        )
     if not unresolved(desired_inference_units):
         whole = (
             isinstance(desired_inference_units, int | float)
@@ -98,23 +90,24 @@ def validate_props(
         )
         check(
             scope,
-            whole and desired_inference_units >= 1,
+            whole and desired_inference_units >= contract.MIN_UNITS,
             "desired_inference_units",
-            "must be a whole number >= 1",
+            f"must be a whole number >= {contract.MIN_UNITS}",
+            desired_inference_units,
+        )
+        check(
+            scope,
+            desired_inference_units < 10**contract.MAX_DIGITS,
+            "desired_inference_units",
+            f"must have at most {contract.MAX_DIGITS} digits (the handler reads no longer numbers)",
             desired_inference_units,
         )
     if endpoint_name is not None and not unresolved(endpoint_name):
-        check(
-            scope,
-            len(endpoint_name) <= MAX_NAME and bool(ENDPOINT_NAME.fullmatch(endpoint_name)),
-            "endpoint_name",
-            f"must be 1-{MAX_NAME} letters, digits and inner hyphens (^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)",
-            endpoint_name,
-        )
+        check_endpoint_name(scope, endpoint_name)
     if client_request_token is not None and not unresolved(client_request_token):
         check(
             scope,
-            bool(TOKEN.fullmatch(client_request_token)),
+            contract.client_request_token_ok(client_request_token),
             "client_request_token",
             "must be 1-64 letters, digits or hyphens",
             client_request_token,
@@ -124,31 +117,32 @@ def validate_props(
             continue
         check(
             scope,
-            isinstance(key, str) and 1 <= len(key) <= 128 and not key.lower().startswith(RESERVED_TAG_PREFIXES),
+            isinstance(key, str) and contract.tag_key_ok(key),
             "tags",
-            "keys must be 1-128 characters and not start with 'aws:' or 'cdk-comprehend-endpoint:' (reserved for "
-            "the ownership tags)",
+            f"keys must be 1-{contract.TAG_KEY_MAX} characters and not start with '{contract.AWS_PREFIX}' or "
+            f"'{contract.RESERVED_PREFIX}' (reserved for the ownership tags)",
             key,
         )
         if not unresolved(value):
             check(
                 scope,
-                isinstance(value, str) and len(value) <= 256,
+                isinstance(value, str) and contract.tag_value_ok(value),
                 "tags",
-                f"value of {key!r} must be a string of at most 256 characters",
+                f"value of {key!r} must be a string of at most {contract.TAG_VALUE_MAX} characters",
                 value,
             )
-    check(scope, len(tags or {}) <= MAX_TAGS, "tags", f"must hold at most {MAX_TAGS} tags", len(tags or {}))
+    most = contract.MAX_USER_TAGS
+    check(scope, len(tags or {}) <= most, "tags", f"must hold at most {most} tags", len(tags or {}))
 
 
 def model_kind(arn: str | None) -> str | None:
     """``document-classifier`` / ``entity-recognizer`` for a concrete model ARN, else None.
 
-    A token (or an ARN with a token inside) is never concrete: its ``${Token[`` marker is outside every
-    character class of ``MODEL_ARN``, so it does not match."""
+    A token (or an ARN with a token in its region, account or name) is never concrete: its ``${Token[``
+    marker is outside those character classes of the model ARN pattern, so it does not match."""
     if arn is None:
         return None
-    match = MODEL_ARN.fullmatch(arn)
+    match = contract.model_arn(arn)
     return match["kind"] if match else None
 
 
@@ -168,15 +162,17 @@ def check_environment(
     own account (IAM User Guide), and a role ARN has no region. So a concrete model or flywheel ARN must
     name the stack's region and account, and a concrete role ARN the stack's account (and be a role ARN).
     Each comparison is skipped when either side is a token: an environment-agnostic stack, or an ARN known
-    only at deploy time. Imports (``from_endpoint_*``) of endpoints elsewhere are not checked: they only
+    only at deploy time; a concrete role ARN must be a role ARN in every stack. Imports (``from_endpoint_*``)
+    of endpoints elsewhere are not checked: they only
     grant and watch, which works across regions and accounts.
     """
     region = None if unresolved(stack.region) else stack.region
     account = None if unresolved(stack.account) else stack.account
-    if region is None and account is None:
-        return
-    for prop, arn, pattern in (("model_arn", model_arn, MODEL_ARN), ("flywheel_arn", flywheel_arn, FLYWHEEL_ARN)):
-        match = pattern.fullmatch(arn) if arn is not None else None
+    for prop, arn, parse in (
+        ("model_arn", model_arn, contract.model_arn),
+        ("flywheel_arn", flywheel_arn, contract.flywheel_arn),
+    ):
+        match = parse(arn) if arn is not None else None
         if match is None:  # absent, malformed (validate_props said so) or a token: ``${Token[`` never matches
             continue
         reason = "an endpoint serves only a model of its own region and account; ImportModel copies one in"
@@ -186,7 +182,7 @@ def check_environment(
             check(scope, match["account"] == account, prop, f"must be in the stack's account {account} ({reason})", arn)
     if data_access_role_arn is None or unresolved(data_access_role_arn):
         return
-    role = ROLE_ARN.fullmatch(data_access_role_arn)
+    role = contract.role_arn(data_access_role_arn)
     check(
         scope,
         role is not None,
@@ -280,4 +276,4 @@ def removal_policy_property(scope: Construct, removal_policy: cdk.RemovalPolicy)
         "must be DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE (CloudFormation cannot snapshot a custom resource)",
         removal_policy,
     )
-    return "Retain" if removal_policy.name in KEPT_POLICIES else None
+    return contract.REMOVAL_POLICY_RETAIN if removal_policy.name in KEPT_POLICIES else None

@@ -13,9 +13,10 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_comprehend_endpoint import _imports, _metrics, _naming, _provider_logs, _scaling, _types, _validation
+from cdk_comprehend_endpoint._contract import contract
 from cdk_comprehend_endpoint._provider import SERVICE_TIMEOUT, EndpointProvider
 
-RESOURCE_TYPE = "Custom::ComprehendEndpoint"
+RESOURCE_TYPE = contract.RESOURCE_TYPE
 INVOKE_ACTIONS = {
     "document-classifier": ["comprehend:ClassifyDocument"],
     "entity-recognizer": ["comprehend:DetectEntities"],
@@ -164,11 +165,11 @@ class ComprehendEndpoint(_EndpointBase):
             client_request_token=client_request_token,
         )
         units_token = _validation.unresolved(desired_inference_units)
-        if not units_token and desired_inference_units > _validation.UNIT_QUOTA:
+        if not units_token and desired_inference_units > contract.UNIT_QUOTA:
             cdk.Annotations.of(self).add_warning_v2(
                 "cdk-comprehend-endpoint:unitsAboveDefaultQuota",
                 f"desired_inference_units {desired_inference_units} is above the default quota of "
-                f"{_validation.UNIT_QUOTA} per endpoint: request an increase before deploying",
+                f"{contract.UNIT_QUOTA} per endpoint: request an increase before deploying",
             )
         self._model_kind = _validation.model_kind(model_arn)
         self._desired_inference_units = desired_inference_units
@@ -197,16 +198,16 @@ class ComprehendEndpoint(_EndpointBase):
             provider.allow_pass_role(role_arn)
 
         properties: dict[str, Any] = {
-            "EndpointName": name,
-            "DesiredInferenceUnits": cdk.Token.as_string(desired_inference_units)
+            contract.ENDPOINT_NAME_PROPERTY: name,
+            contract.UNITS_PROPERTY: cdk.Token.as_string(desired_inference_units)
             if units_token
             else str(int(desired_inference_units)),
-            "ModelArn": model_arn,
-            "FlywheelArn": flywheel_arn,
-            "DataAccessRoleArn": role_arn,
-            "ClientRequestToken": client_request_token,
-            "Tags": self._tags.rendered_tags,
-            "RemovalPolicy": kept,
+            contract.MODEL_ARN_PROPERTY: model_arn,
+            contract.FLYWHEEL_ARN_PROPERTY: flywheel_arn,
+            contract.ROLE_PROPERTY: role_arn,
+            contract.TOKEN_PROPERTY: client_request_token,
+            contract.TAGS_PROPERTY: self._tags.rendered_tags,
+            contract.REMOVAL_POLICY_PROPERTY: kept,
         }
         self._resource = cdk.CustomResource(
             self,
@@ -231,17 +232,17 @@ class ComprehendEndpoint(_EndpointBase):
     @property
     def endpoint_arn(self) -> str:
         """ARN of the endpoint (``Fn::GetAtt EndpointArn``); also the resource's physical id."""
-        return self._resource.get_att_string("EndpointArn")
+        return self._resource.get_att_string(contract.ENDPOINT_ARN_ATTRIBUTE)
 
     @property
     def endpoint_name(self) -> str:
         """Name of the endpoint (``Fn::GetAtt EndpointName``)."""
-        return self._resource.get_att_string("EndpointName")
+        return self._resource.get_att_string(contract.ENDPOINT_NAME_ATTRIBUTE)
 
     @property
     def model_arn(self) -> str:
         """ARN of the model the endpoint serves, as the service reports it (``Fn::GetAtt ModelArn``)."""
-        return self._resource.get_att_string("ModelArn")
+        return self._resource.get_att_string(contract.MODEL_ARN_ATTRIBUTE)
 
     def auto_scale_inference_units(
         self, *, min_capacity: int | float = 1, max_capacity: int | float

@@ -102,6 +102,8 @@ def client_request_token_ok(value: str) -> bool:
 
 MIN_UNITS = 1
 """botocore: ``min`` of InferenceUnitsInteger."""
+MAX_DIGITS = 6
+"""project: the longest whole number the handler reads (units, capacities, timeouts), so at most 999,999."""
 UNIT_QUOTA = 10
 """quota: inference units per endpoint by default (adjustable); more is warned about, not refused."""
 PRICE_PER_UNIT_SECOND = Decimal("0.0005")
@@ -168,7 +170,9 @@ AUTOSCALING_PROPERTY = "InferenceUnitsAutoScaling"
 """``{MinCapacity, MaxCapacity}``: the range a scaler moves the units in; the handler then leaves them alone."""
 AUTOSCALING_KEYS = ("MinCapacity", "MaxCapacity")
 REMOVAL_POLICY_PROPERTY = "RemovalPolicy"
-REMOVAL_POLICIES = ("Delete", "Retain")
+REMOVAL_POLICY_DELETE = "Delete"
+REMOVAL_POLICY_RETAIN = "Retain"
+REMOVAL_POLICIES = (REMOVAL_POLICY_DELETE, REMOVAL_POLICY_RETAIN)
 """The resource's DeletionPolicy/UpdateReplacePolicy as the construct passes it (CloudFormation's words);
 left out means ``Delete``."""
 PROPERTIES = frozenset(
@@ -187,5 +191,18 @@ PROPERTIES = frozenset(
     }
 )
 """Every property the handler accepts; any other fails the request."""
-ATTRIBUTES = ("EndpointArn", "EndpointName", "ModelArn", "EndpointType", "OwnershipTagKeys")
-"""The ``Fn::GetAtt`` attributes a successful answer carries (``EndpointArn`` is also the physical id)."""
+ENDPOINT_ARN_ATTRIBUTE = "EndpointArn"
+"""Also the resource's physical id."""
+ENDPOINT_NAME_ATTRIBUTE = "EndpointName"
+MODEL_ARN_ATTRIBUTE = "ModelArn"
+ENDPOINT_TYPE_ATTRIBUTE = "EndpointType"
+"""One of ``ENDPOINT_KINDS``."""
+OWNERSHIP_TAG_KEYS_ATTRIBUTE = "OwnershipTagKeys"
+ATTRIBUTES = (
+    ENDPOINT_ARN_ATTRIBUTE,
+    ENDPOINT_NAME_ATTRIBUTE,
+    MODEL_ARN_ATTRIBUTE,
+    ENDPOINT_TYPE_ATTRIBUTE,
+    OWNERSHIP_TAG_KEYS_ATTRIBUTE,
+)
+"""The ``Fn::GetAtt`` attributes a successful answer carries (the ``Data`` of a SUCCESS)."""

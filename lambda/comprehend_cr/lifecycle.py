@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from comprehend_cr import arns, budget, diffs, sweep
+from comprehend_cr import arns, budget, contract, diffs, sweep
 from comprehend_cr.calls import (
     ACCESS_DENIED_CODES,
     Abandoned,
@@ -745,11 +745,11 @@ class Lifecycle:
         parsed = arns.parse_endpoint_arn(arn)
         assert parsed is not None, arn
         return {
-            "EndpointArn": arn,
-            "ModelArn": str(live.get("ModelArn", "")),
-            "EndpointName": parsed.name,
-            "EndpointType": parsed.kind,
-            "OwnershipTagKeys": OWNERSHIP_TAG_KEYS,
+            contract.ENDPOINT_ARN_ATTRIBUTE: arn,
+            contract.MODEL_ARN_ATTRIBUTE: str(live.get("ModelArn", "")),
+            contract.ENDPOINT_NAME_ATTRIBUTE: parsed.name,
+            contract.ENDPOINT_TYPE_ATTRIBUTE: parsed.kind,
+            contract.OWNERSHIP_TAG_KEYS_ATTRIBUTE: OWNERSHIP_TAG_KEYS,
         }
 
     def _timeout_reason(self, arn: str, timeout_s: int) -> str:

@@ -20,7 +20,7 @@ from comprehend_cr import contract
 
 DEFAULT_SERVICE_TIMEOUT_S = 3600
 """CloudFormation's ServiceTimeout when the template sets none."""
-MAX_DIGITS = 6
+MAX_DIGITS = contract.MAX_DIGITS
 """Longest whole number accepted anywhere (units are at most 10 by default, timeouts at most 3600)."""
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -73,34 +73,36 @@ def parse_properties(raw: Mapping[str, Any]) -> EndpointSpec:
     if unknown:
         raise PropertyError(unknown[0], f"unknown property (expected one of {sorted(contract.PROPERTIES)})")
 
-    name = _required_str(raw, "EndpointName")
+    name = _required_str(raw, contract.ENDPOINT_NAME_PROPERTY)
     if not contract.endpoint_name_ok(name):
         raise PropertyError(
-            "EndpointName",
+            contract.ENDPOINT_NAME_PROPERTY,
             f"must be 1-{contract.ENDPOINT_NAME_MAX} letters, digits and inner hyphens, got {name!r}",
         )
 
-    units = _whole_number(raw, "DesiredInferenceUnits", minimum=1)
-    model_arn = _optional_str(raw, "ModelArn")
-    flywheel_arn = _optional_str(raw, "FlywheelArn")
+    units = _whole_number(raw, contract.UNITS_PROPERTY, minimum=contract.MIN_UNITS)
+    model_arn = _optional_str(raw, contract.MODEL_ARN_PROPERTY)
+    flywheel_arn = _optional_str(raw, contract.FLYWHEEL_ARN_PROPERTY)
     if model_arn is None and flywheel_arn is None:
-        raise PropertyError("ModelArn", "either ModelArn or FlywheelArn is required, got neither")
+        raise PropertyError(contract.MODEL_ARN_PROPERTY, "either ModelArn or FlywheelArn is required, got neither")
     if model_arn is not None and not contract.model_arn(model_arn):
-        raise PropertyError("ModelArn", f"must be a document-classifier or entity-recognizer ARN, got {model_arn!r}")
+        raise PropertyError(
+            contract.MODEL_ARN_PROPERTY, f"must be a document-classifier or entity-recognizer ARN, got {model_arn!r}"
+        )
     if flywheel_arn is not None and not contract.flywheel_arn(flywheel_arn):
-        raise PropertyError("FlywheelArn", f"must be a Comprehend flywheel ARN, got {flywheel_arn!r}")
+        raise PropertyError(contract.FLYWHEEL_ARN_PROPERTY, f"must be a Comprehend flywheel ARN, got {flywheel_arn!r}")
 
-    role_arn = _optional_str(raw, "DataAccessRoleArn")
+    role_arn = _optional_str(raw, contract.ROLE_PROPERTY)
     if role_arn is not None and not contract.role_arn(role_arn):
-        raise PropertyError("DataAccessRoleArn", f"must be an IAM role ARN, got {role_arn!r}")
+        raise PropertyError(contract.ROLE_PROPERTY, f"must be an IAM role ARN, got {role_arn!r}")
 
-    token = _optional_str(raw, "ClientRequestToken")
+    token = _optional_str(raw, contract.TOKEN_PROPERTY)
     if token is not None and not contract.client_request_token_ok(token):
-        raise PropertyError("ClientRequestToken", f"must be 1-64 letters, digits or hyphens, got {token!r}")
+        raise PropertyError(contract.TOKEN_PROPERTY, f"must be 1-64 letters, digits or hyphens, got {token!r}")
 
-    timeout = _whole_number(raw, "ServiceTimeout", minimum=1, default=DEFAULT_SERVICE_TIMEOUT_S)
+    timeout = _whole_number(raw, contract.SERVICE_TIMEOUT, minimum=1, default=DEFAULT_SERVICE_TIMEOUT_S)
     scaling = _autoscaling(raw.get(contract.AUTOSCALING_PROPERTY))
-    policy = _optional_str(raw, contract.REMOVAL_POLICY_PROPERTY) or "Delete"
+    policy = _optional_str(raw, contract.REMOVAL_POLICY_PROPERTY) or contract.REMOVAL_POLICY_DELETE
     if policy not in contract.REMOVAL_POLICIES:
         raise PropertyError(
             contract.REMOVAL_POLICY_PROPERTY, f"must be one of {list(contract.REMOVAL_POLICIES)}, got {policy!r}"
@@ -112,10 +114,10 @@ def parse_properties(raw: Mapping[str, Any]) -> EndpointSpec:
         flywheel_arn=flywheel_arn,
         data_access_role_arn=role_arn,
         client_request_token=token,
-        tags=_tags(raw.get("Tags")),
+        tags=_tags(raw.get(contract.TAGS_PROPERTY)),
         service_timeout_s=timeout,
         autoscaling=scaling,
-        retain=policy == "Retain",
+        retain=policy == contract.REMOVAL_POLICY_RETAIN,
     )
 
 
@@ -125,7 +127,7 @@ def service_timeout_or_default(raw: Mapping[str, Any]) -> int:
     For Delete, which must not fail on properties that a failed Create already refused.
     """
     try:
-        return _whole_number(raw, "ServiceTimeout", minimum=1)
+        return _whole_number(raw, contract.SERVICE_TIMEOUT, minimum=1)
     except PropertyError:
         return DEFAULT_SERVICE_TIMEOUT_S
 
