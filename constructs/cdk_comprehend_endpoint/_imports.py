@@ -86,7 +86,7 @@ def resolve(
       account (``Stack.format_arn``), as an endpoint is always in the account and region that call it.
     """
     kind = model_kind(scope, model_type)
-    if endpoint_name is not None and not _validation.unresolved(endpoint_name):
+    if endpoint_name is not None and not cdk.Token.is_unresolved(endpoint_name):
         _validation.check_endpoint_name(scope, endpoint_name)
     if endpoint_arn is None:
         _validation.check(scope, endpoint_name is not None, "endpoint_arn", "or endpoint_name is required", None)
@@ -105,13 +105,13 @@ def resolve(
             arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
         )
         return ImportedAttributes(arn, endpoint_name, kind)
-    if _validation.unresolved(endpoint_arn):
+    if cdk.Token.is_unresolved(endpoint_arn):
         name = endpoint_name if endpoint_name is not None else cdk.Fn.select(1, cdk.Fn.split("/", endpoint_arn))
         return ImportedAttributes(endpoint_arn, name, kind)
     match = check_endpoint_arn(scope, endpoint_arn)
     arn_kind = match["kind"].removesuffix("-endpoint")
     _validation.check(scope, kind in (None, arn_kind), "model_type", f"must match endpoint_arn ({arn_kind})", kind)
-    if endpoint_name is not None and not _validation.unresolved(endpoint_name):
+    if endpoint_name is not None and not cdk.Token.is_unresolved(endpoint_name):
         _validation.check(
             scope,
             endpoint_name == match["name"],

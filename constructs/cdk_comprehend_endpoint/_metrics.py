@@ -148,7 +148,7 @@ class MeteredEndpoint(cdk.Resource):
         env: dict[str, str] = {}
         pairs = (("region", self.env.region, stack.region), ("account", self.env.account, stack.account))
         for key, own, stacks in pairs:
-            if not _validation.unresolved(own) and not _validation.unresolved(stacks) and own != stacks:
+            if not cdk.Token.is_unresolved(own) and not cdk.Token.is_unresolved(stacks) and own != stacks:
                 env[key] = own
         return env
 

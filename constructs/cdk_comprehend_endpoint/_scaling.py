@@ -117,7 +117,7 @@ class ScalableInferenceUnits(appscaling.BaseScalableAttribute):
         )
         if self._tracking:
             raise ValueError(f"ComprehendEndpoint {self._owner.node.path}: scale_on_utilization may be called once")
-        if not _validation.unresolved(target_utilization_percent):
+        if not cdk.Token.is_unresolved(target_utilization_percent):
             _validation.check(
                 self._owner,
                 _is_number(target_utilization_percent) and 0 < target_utilization_percent <= 100,
@@ -176,10 +176,10 @@ class ScalableInferenceUnits(appscaling.BaseScalableAttribute):
             None,
         )
         for prop, value in (("min_capacity", min_capacity), ("max_capacity", max_capacity)):
-            if value is None or _validation.unresolved(value):
+            if value is None or cdk.Token.is_unresolved(value):
                 continue
             _check_units(self._owner, f"{label} {prop}", value)
-            if not _validation.unresolved(self._min) and not _validation.unresolved(self._max):
+            if not cdk.Token.is_unresolved(self._min) and not cdk.Token.is_unresolved(self._max):
                 _validation.check(
                     self._owner,
                     self._min <= value <= self._max,
@@ -231,7 +231,7 @@ def enable(
             f"already called with min_capacity={existing.min_capacity!r}, max_capacity={existing.max_capacity!r}"
         )
     for prop, value in (("min_capacity", min_capacity), ("max_capacity", max_capacity)):
-        if not _validation.unresolved(value):
+        if not cdk.Token.is_unresolved(value):
             _check_units(endpoint, prop, value)
     if _concrete(min_capacity) and _concrete(max_capacity):
         _validation.check(
@@ -284,7 +284,7 @@ def _is_number(value: object) -> bool:
 
 
 def _concrete(value: Number | None) -> bool:
-    return value is not None and not _validation.unresolved(value)
+    return value is not None and not cdk.Token.is_unresolved(value)
 
 
 def _check_units(scope: Construct, prop: str, value: Number) -> None:
@@ -301,4 +301,4 @@ def _required_whole(value: Number) -> Number:
 
 
 def _as_string(value: Number) -> str:
-    return cdk.Token.as_string(value) if _validation.unresolved(value) else str(int(value))
+    return cdk.Token.as_string(value) if cdk.Token.is_unresolved(value) else str(int(value))

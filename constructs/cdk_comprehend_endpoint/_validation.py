@@ -16,21 +16,6 @@ from constructs import Construct, IConstruct
 
 from cdk_comprehend_endpoint._contract import contract
 
-_NUMBER_TOKENS_BELOW = -(2**53)
-"""CDK encodes a number token as a double near -1.89e289, and ``int()`` of one is still a token to jsii;
-an int above this bound (every count, percentage or number of units) is a plain number."""
-
-
-def unresolved(value: Any) -> bool:
-    """``Token.is_unresolved``, answered in Python where it can be (a jsii round trip per call adds up
-    over hundreds of endpoints): strings carry ``${Token[`` markers, and ints (bools among them) above
-    the number-token range are never tokens. Anything else is jsii's to answer."""
-    if isinstance(value, int) and value > _NUMBER_TOKENS_BELOW:
-        return False
-    if isinstance(value, str):
-        return "${Token[" in value
-    return bool(cdk.Token.is_unresolved(value))
-
 
 def path_of(where: Construct | str) -> str:
     """The construct path a message names: a construct's, or the path of one about to be created."""
@@ -66,7 +51,7 @@ def validate_props(
 ) -> None:
     """Raise ``ValueError`` for the first prop that the service would refuse."""
     check(scope, model_arn is not None or flywheel_arn is not None, "model_arn", "or flywheel_arn is required", None)
-    if model_arn is not None and not unresolved(model_arn):
+    if model_arn is not None and not cdk.Token.is_unresolved(model_arn):
         check(
             scope,
             contract.model_arn(model_arn) is not None,
@@ -74,7 +59,7 @@ def validate_props(
             "must be a document-classifier or entity-recognizer ARN",
             model_arn,
         )
-    if flywheel_arn is not None and not unresolved(flywheel_arn):
+    if flywheel_arn is not None and not cdk.Token.is_unresolved(flywheel_arn):
         check(
             scope,
             contract.flywheel_arn(flywheel_arn) is not None,
@@ -82,7 +67,7 @@ def validate_props(
             "must be a flywheel ARN",
             flywheel_arn,
         )
-    if not unresolved(desired_inference_units):
+    if not cdk.Token.is_unresolved(desired_inference_units):
         whole = (
             isinstance(desired_inference_units, int | float)
             and not isinstance(desired_inference_units, bool)
@@ -102,9 +87,9 @@ def validate_props(
             f"must have at most {contract.MAX_DIGITS} digits (the handler reads no longer numbers)",
             desired_inference_units,
         )
-    if endpoint_name is not None and not unresolved(endpoint_name):
+    if endpoint_name is not None and not cdk.Token.is_unresolved(endpoint_name):
         check_endpoint_name(scope, endpoint_name)
-    if client_request_token is not None and not unresolved(client_request_token):
+    if client_request_token is not None and not cdk.Token.is_unresolved(client_request_token):
         check(
             scope,
             contract.client_request_token_ok(client_request_token),
@@ -113,7 +98,7 @@ def validate_props(
             client_request_token,
         )
     for key, value in (tags or {}).items():
-        if unresolved(key):
+        if cdk.Token.is_unresolved(key):
             continue
         check(
             scope,
@@ -123,7 +108,7 @@ def validate_props(
             f"'{contract.RESERVED_PREFIX}' (reserved for the ownership tags)",
             key,
         )
-        if not unresolved(value):
+        if not cdk.Token.is_unresolved(value):
             check(
                 scope,
                 isinstance(value, str) and contract.tag_value_ok(value),
@@ -166,8 +151,8 @@ def check_environment(
     of endpoints elsewhere are not checked: they only
     grant and watch, which works across regions and accounts.
     """
-    region = None if unresolved(stack.region) else stack.region
-    account = None if unresolved(stack.account) else stack.account
+    region = None if cdk.Token.is_unresolved(stack.region) else stack.region
+    account = None if cdk.Token.is_unresolved(stack.account) else stack.account
     for prop, arn, parse in (
         ("model_arn", model_arn, contract.model_arn),
         ("flywheel_arn", flywheel_arn, contract.flywheel_arn),
@@ -180,7 +165,7 @@ def check_environment(
             check(scope, match["region"] == region, prop, f"must be in the stack's region {region} ({reason})", arn)
         if account is not None:
             check(scope, match["account"] == account, prop, f"must be in the stack's account {account} ({reason})", arn)
-    if data_access_role_arn is None or unresolved(data_access_role_arn):
+    if data_access_role_arn is None or cdk.Token.is_unresolved(data_access_role_arn):
         return
     role = contract.role_arn(data_access_role_arn)
     check(
@@ -217,7 +202,7 @@ def claim_endpoint_name(scope: Construct, stack: cdk.Stack, name: str, *, genera
     is refused too. Unresolved names (tokens) are skipped. One dict lookup per endpoint, however many
     endpoints the stack holds.
     """
-    if unresolved(name):
+    if cdk.Token.is_unresolved(name):
         return
     names = _NAMES.setdefault(stack, {})
     taken = names.get(name)
@@ -246,7 +231,7 @@ def claim_client_request_token(scope: Construct, token: str | None) -> None:
     token would share one endpoint (in two stacks, the second stack's rollback would then fail to delete it).
     Unresolved tokens are skipped.
     """
-    if token is None or unresolved(token):
+    if token is None or cdk.Token.is_unresolved(token):
         return
     tokens = _TOKENS.setdefault(scope.node.root, {})
     other = tokens.get(token)

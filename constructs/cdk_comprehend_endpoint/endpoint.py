@@ -164,7 +164,7 @@ class ComprehendEndpoint(_EndpointBase):
             tags=tags,
             client_request_token=client_request_token,
         )
-        units_token = _validation.unresolved(desired_inference_units)
+        units_token = cdk.Token.is_unresolved(desired_inference_units)
         if not units_token and desired_inference_units > contract.UNIT_QUOTA:
             cdk.Annotations.of(self).add_warning_v2(
                 "cdk-comprehend-endpoint:unitsAboveDefaultQuota",
@@ -280,7 +280,7 @@ class ComprehendEndpoint(_EndpointBase):
             low, high = self._scaling.min_capacity, self._scaling.max_capacity
         else:
             low = high = self._desired_inference_units
-        if _validation.unresolved(low) or _validation.unresolved(high):
+        if cdk.Token.is_unresolved(low) or cdk.Token.is_unresolved(high):
             return None
         return int(low), int(high)
 
@@ -368,7 +368,7 @@ class _ImportedEndpoint(_EndpointBase):
         where = _types.scope_and_id(scope, construct_id)
         _types.import_args(where, endpoint_arn=endpoint_arn, endpoint_name=endpoint_name)
         _imports.model_kind(where, model_type)
-        if endpoint_arn is not None and not _validation.unresolved(endpoint_arn):
+        if endpoint_arn is not None and not cdk.Token.is_unresolved(endpoint_arn):
             # Before the Resource parses it as its environment, which fails with CDK's own message.
             _imports.check_endpoint_arn(where, endpoint_arn)
         super().__init__(scope, construct_id, environment_from_arn=endpoint_arn)
@@ -391,7 +391,7 @@ class _ImportedEndpoint(_EndpointBase):
 def _endpoint_arn_in_stack(stack: cdk.Stack, endpoint_kind: str, name: str) -> str:
     """The ARN an endpoint named ``name`` gets in ``stack``'s account and region (``Fn::Sub`` when
     they are only known at deploy time, which keeps the shared policy small)."""
-    if _validation.unresolved(name):
+    if cdk.Token.is_unresolved(name):
         return stack.format_arn(
             service="comprehend",
             resource=endpoint_kind,
