@@ -7,9 +7,8 @@ when the handler's property parsing would take it.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import aws_cdk as cdk
 from constructs import Construct, IConstruct
@@ -186,12 +185,10 @@ def check_environment(
         )
 
 
-_NAMES: weakref.WeakKeyDictionary[cdk.Stack, dict[str, tuple[str, bool]]] = weakref.WeakKeyDictionary()
-"""Per stack: endpoint name -> (path of the endpoint that has it, whether the name was generated)."""
-
-
-def claim_endpoint_name(scope: Construct, stack: cdk.Stack, name: str, *, generated: bool) -> None:
-    """Record that ``scope`` names its endpoint ``name`` in ``stack``; refuse a name already taken there.
+def claim_endpoint_name(scope: Construct, names: dict[str, tuple[str, bool]], name: str, *, generated: bool) -> None:
+    """Record that ``scope`` names its endpoint ``name`` in its stack, whose claimed ``names`` (kept by the stack's
+    provider construct) map a name to (the path of the endpoint that has it, whether it was generated); refuse a
+    name already taken there.
 
     Two endpoints of one stack are in one account and region, where CreateEndpoint refuses a name in use
     (after a deploy that would fail many minutes in). Endpoint ARNs differ by type
@@ -204,7 +201,6 @@ def claim_endpoint_name(scope: Construct, stack: cdk.Stack, name: str, *, genera
     """
     if cdk.Token.is_unresolved(name):
         return
-    names = _NAMES.setdefault(stack, {})
     taken = names.get(name)
     if taken is not None:
         other, other_generated = taken
@@ -221,7 +217,21 @@ def claim_endpoint_name(scope: Construct, stack: cdk.Stack, name: str, *, genera
     names[name] = (scope.node.path, generated)
 
 
-_TOKENS: weakref.WeakKeyDictionary[IConstruct, dict[str, str]] = weakref.WeakKeyDictionary()
+class _AppTokens(Construct):
+    """The ``client_request_token`` values of an app's endpoints: one construct under the app's root, found
+    with ``try_find_child``; it renders nothing."""
+
+    ID = "ComprehendEndpointClientRequestTokens"
+
+    def __init__(self, scope: IConstruct, construct_id: str) -> None:
+        super().__init__(cast(Construct, scope), construct_id)
+        self.paths: dict[str, str] = {}
+        """Token -> path of the endpoint that has it."""
+
+    @classmethod
+    def of(cls, root: IConstruct) -> _AppTokens:
+        existing = root.node.try_find_child(cls.ID)
+        return cast(_AppTokens, existing) if existing is not None else cls(root, cls.ID)
 
 
 def claim_client_request_token(scope: Construct, token: str | None) -> None:
@@ -233,7 +243,7 @@ def claim_client_request_token(scope: Construct, token: str | None) -> None:
     """
     if token is None or cdk.Token.is_unresolved(token):
         return
-    tokens = _TOKENS.setdefault(scope.node.root, {})
+    tokens = _AppTokens.of(scope.node.root).paths
     other = tokens.get(token)
     check(
         scope,

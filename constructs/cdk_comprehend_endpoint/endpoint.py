@@ -181,12 +181,13 @@ class ComprehendEndpoint(_EndpointBase):
             self, stack, model_arn=model_arn, flywheel_arn=flywheel_arn, data_access_role_arn=role_arn
         )
         name = endpoint_name if endpoint_name is not None else _naming.generated_endpoint_name(self, stack)
-        _validation.claim_endpoint_name(self, stack, name, generated=endpoint_name is None)
+        _validation.claim_endpoint_name(
+            self, EndpointProvider.in_stack(stack).endpoint_names, name, generated=endpoint_name is None
+        )
         _validation.claim_client_request_token(self, client_request_token)
         kept = _validation.removal_policy_property(self, removal_policy)
 
         provider = EndpointProvider.of(stack)
-        _provider_logs.apply_pending(stack, provider)
         kinds = [self._model_kind] if self._model_kind else sorted(INVOKE_ACTIONS)
         for kind in kinds:
             provider.allow_create(_endpoint_arn_in_stack(stack, f"{kind}-endpoint", name))
