@@ -17,10 +17,6 @@ from cdk_comprehend_endpoint._contract import contract
 from cdk_comprehend_endpoint._provider import SERVICE_TIMEOUT, EndpointProvider
 
 RESOURCE_TYPE = contract.RESOURCE_TYPE
-INVOKE_ACTIONS = {
-    "document-classifier": ["comprehend:ClassifyDocument"],
-    "entity-recognizer": ["comprehend:DetectEntities"],
-}
 
 
 @runtime_checkable
@@ -69,28 +65,8 @@ class IComprehendEndpoint(Protocol):
         ...
 
 
-class _EndpointBase(_metrics.MeteredEndpoint):
-    _model_kind: str | None = None
-
-    @property
-    def endpoint_arn(self) -> str:
-        raise NotImplementedError
-
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` run real-time inference on this endpoint's exact ARN.
-
-        ``comprehend:ClassifyDocument`` for a document-classifier endpoint,
-        ``comprehend:DetectEntities`` for an entity-recognizer endpoint, both when the type is not
-        known at synth time.
-        """
-        _types.grantable(self, "grantee", grantee)
-        kind = self._model_kind
-        actions = INVOKE_ACTIONS[kind] if kind else sorted(a for acts in INVOKE_ACTIONS.values() for a in acts)
-        return iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=[self.endpoint_arn])
-
-
 @jsii.implements(cdk.ITaggable)
-class ComprehendEndpoint(_EndpointBase):
+class ComprehendEndpoint(_metrics.EndpointBase):
     """A Comprehend real-time endpoint for a custom document classifier or entity recognizer.
 
     Deployed by a ``Custom::ComprehendEndpoint`` resource whose handler (one Lambda function per
@@ -188,7 +164,7 @@ class ComprehendEndpoint(_EndpointBase):
         kept = _validation.removal_policy_property(self, removal_policy)
 
         provider = EndpointProvider.of(stack)
-        kinds = [self._model_kind] if self._model_kind else sorted(INVOKE_ACTIONS)
+        kinds = [self._model_kind] if self._model_kind else list(contract.MODEL_KINDS)
         for kind in kinds:
             provider.allow_create(_endpoint_arn_in_stack(stack, f"{kind}-endpoint", name))
         if model_arn is not None:
@@ -356,7 +332,7 @@ class ComprehendEndpoint(_EndpointBase):
         )
 
 
-class _ImportedEndpoint(_EndpointBase):
+class _ImportedEndpoint(_metrics.EndpointBase):
     def __init__(
         self,
         scope: Construct,
