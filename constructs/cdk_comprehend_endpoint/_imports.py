@@ -17,6 +17,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from cdk_comprehend_endpoint import _types, _validation
+from cdk_comprehend_endpoint._contract import contract
 
 
 class ModelType(enum.Enum):
@@ -85,8 +86,8 @@ def resolve(
       account (``Stack.format_arn``), as an endpoint is always in the account and region that call it.
     """
     kind = model_kind(scope, model_type)
-    if endpoint_name is not None and not _validation.unresolved(endpoint_name):
-        _check_name(scope, endpoint_name)
+    if endpoint_name is not None and not cdk.Token.is_unresolved(endpoint_name):
+        _validation.check_endpoint_name(scope, endpoint_name)
     if endpoint_arn is None:
         _validation.check(scope, endpoint_name is not None, "endpoint_arn", "or endpoint_name is required", None)
         assert endpoint_name is not None
@@ -104,13 +105,13 @@ def resolve(
             arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
         )
         return ImportedAttributes(arn, endpoint_name, kind)
-    if _validation.unresolved(endpoint_arn):
+    if cdk.Token.is_unresolved(endpoint_arn):
         name = endpoint_name if endpoint_name is not None else cdk.Fn.select(1, cdk.Fn.split("/", endpoint_arn))
         return ImportedAttributes(endpoint_arn, name, kind)
     match = check_endpoint_arn(scope, endpoint_arn)
     arn_kind = match["kind"].removesuffix("-endpoint")
     _validation.check(scope, kind in (None, arn_kind), "model_type", f"must match endpoint_arn ({arn_kind})", kind)
-    if endpoint_name is not None and not _validation.unresolved(endpoint_name):
+    if endpoint_name is not None and not cdk.Token.is_unresolved(endpoint_name):
         _validation.check(
             scope,
             endpoint_name == match["name"],
@@ -123,7 +124,7 @@ def resolve(
 
 def check_endpoint_arn(scope: Construct | str, endpoint_arn: str) -> re.Match[str]:
     """The match of a concrete ``endpoint_arn`` against the endpoint ARN pattern; ``ValueError`` if none."""
-    match = _validation.ENDPOINT_ARN.fullmatch(endpoint_arn)
+    match = contract.endpoint_arn(endpoint_arn)
     _validation.check(
         scope,
         match is not None,
@@ -133,13 +134,3 @@ def check_endpoint_arn(scope: Construct | str, endpoint_arn: str) -> re.Match[st
     )
     assert match is not None
     return match
-
-
-def _check_name(scope: Construct, name: str) -> None:
-    _validation.check(
-        scope,
-        len(name) <= _validation.MAX_NAME and _validation.ENDPOINT_NAME.fullmatch(name) is not None,
-        "endpoint_name",
-        f"must be 1-{_validation.MAX_NAME} letters, digits and inner hyphens (^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)",
-        name,
-    )

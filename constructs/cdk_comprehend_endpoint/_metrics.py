@@ -1,4 +1,5 @@
-"""CloudWatch metrics of a Comprehend endpoint, and an alarm for an endpoint that bills while idle.
+"""What every endpoint has (``EndpointBase``): grants, CloudWatch metrics, and an alarm for an endpoint that
+bills while idle.
 
 What the code relies on:
 
@@ -19,19 +20,20 @@ What the code relies on:
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
 
 from cdk_comprehend_endpoint import _types, _validation
+from cdk_comprehend_endpoint._contract import contract
 
 NAMESPACE = "AWS/Comprehend"
 DIMENSION = "EndpointArn"
 METRIC_PERIOD = cdk.Duration.minutes(1)
-PRICE_PER_UNIT_SECOND = Decimal("0.0005")
+PRICE_PER_UNIT_SECOND = contract.PRICE_PER_UNIT_SECOND
 PRICE_PER_UNIT_HOUR = PRICE_PER_UNIT_SECOND * 3600
 DEFAULT_IDLE_WINDOW = cdk.Duration.hours(24)
 """A day: an endpoint used by a daily job never looks idle, and an endpoint forgotten after a demo is
@@ -40,16 +42,39 @@ well inside CloudWatch's 7-day limit."""
 MAX_DESCRIPTION = 1024
 
 
-class MeteredEndpoint(cdk.Resource):
-    """The metric and alarm methods every endpoint has, defined in the app or imported.
+INVOKE_ACTIONS = {
+    "document-classifier": ["comprehend:ClassifyDocument"],
+    "entity-recognizer": ["comprehend:DetectEntities"],
+}
+"""The real-time inference action of each model kind."""
 
-    Subclasses provide ``endpoint_arn``; ``_cost_range`` tells the idle alarm how many inference units
-    the endpoint bills for when that is known at synth.
+
+class EndpointBase(cdk.Resource):
+    """What every endpoint has, defined in the app or imported: ``grant_invoke``, metrics and the idle alarm.
+
+    Subclasses provide ``endpoint_arn`` (declared here only) and set ``_model_kind`` when the endpoint's
+    model kind is known at synth; ``_cost_range`` tells the idle alarm how many inference units the endpoint
+    bills for when that is known at synth.
     """
+
+    _model_kind: str | None = None
 
     @property
     def endpoint_arn(self) -> str:
+        """The endpoint's ARN; every subclass provides it."""
         raise NotImplementedError
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` run real-time inference on this endpoint's exact ARN.
+
+        ``comprehend:ClassifyDocument`` for a document-classifier endpoint,
+        ``comprehend:DetectEntities`` for an entity-recognizer endpoint, both when the type is not
+        known at synth time.
+        """
+        _types.grantable(self, "grantee", grantee)
+        kind = self._model_kind
+        actions = INVOKE_ACTIONS[kind] if kind else sorted(a for acts in INVOKE_ACTIONS.values() for a in acts)
+        return iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=[self.endpoint_arn])
 
     def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
         """The endpoint's metric ``metric_name`` in ``AWS/Comprehend``, dimension ``EndpointArn`` = this endpoint.
@@ -148,7 +173,7 @@ class MeteredEndpoint(cdk.Resource):
         env: dict[str, str] = {}
         pairs = (("region", self.env.region, stack.region), ("account", self.env.account, stack.account))
         for key, own, stacks in pairs:
-            if not _validation.unresolved(own) and not _validation.unresolved(stacks) and own != stacks:
+            if not cdk.Token.is_unresolved(own) and not cdk.Token.is_unresolved(stacks) and own != stacks:
                 env[key] = own
         return env
 
@@ -164,7 +189,7 @@ def hourly_cost(units: tuple[int, int] | None) -> str:
     return f"${PRICE_PER_UNIT_HOUR * low:.2f}-${PRICE_PER_UNIT_HOUR * high:.2f} per hour ({low}-{high} inference units)"
 
 
-def _idle_periods(scope: MeteredEndpoint, window: cdk.Duration) -> tuple[cdk.Duration, int, str]:
+def _idle_periods(scope: EndpointBase, window: cdk.Duration) -> tuple[cdk.Duration, int, str]:
     """Period, number of evaluation periods and a readable form of ``window``, within CloudWatch's limits."""
     seconds = window.to_milliseconds() / 1000
     hours, minutes = seconds / 3600, seconds / 60

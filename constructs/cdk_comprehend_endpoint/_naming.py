@@ -8,12 +8,11 @@ import re
 import aws_cdk as cdk
 from constructs import Construct
 
-MAX_NAME = 40
-NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
+from cdk_comprehend_endpoint._contract import contract
 
 
 def generated_endpoint_name(scope: Construct, stack: cdk.Stack) -> str:
-    """A name unique per stack and construct path, at most 40 characters, matching ``NAME_PATTERN``.
+    """A name unique per stack and construct path, at most 40 characters, matching the contract's endpoint name.
 
     The construct's id (whole when it fits), as much of the stack name as fits before it, then 8 hex
     characters of a hash of the stack name and full path, so that two endpoints in one account and
@@ -21,12 +20,12 @@ def generated_endpoint_name(scope: Construct, stack: cdk.Stack) -> str:
     """
     stack_name = "" if cdk.Token.is_unresolved(stack.stack_name) else stack.stack_name
     digest = hashlib.sha256(f"{stack_name}/{scope.node.path}".encode()).hexdigest()[:8]
-    budget = MAX_NAME - len(digest) - 1
+    budget = contract.ENDPOINT_NAME_MAX - len(digest) - 1
     construct_part = _clean(scope.node.id)[:budget].strip("-")
     stack_part = _clean(stack_name)[: max(0, budget - len(construct_part) - 1)].strip("-")
     readable = "-".join(p for p in (stack_part, construct_part) if p)
     name = f"{readable}-{digest}" if readable else digest
-    assert NAME_PATTERN.fullmatch(name) and len(name) <= MAX_NAME, name
+    assert contract.endpoint_name_ok(name), name
     return name
 
 

@@ -24,8 +24,8 @@ function before its permissions exist, and no resource needs a ``DependsOn`` of 
 from __future__ import annotations
 
 import functools
-import weakref
-from typing import ClassVar, cast
+from dataclasses import dataclass
+from typing import cast
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -34,6 +34,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_comprehend_endpoint import _bundling
+from cdk_comprehend_endpoint._contract import contract
 
 PROVIDER_ID = "ComprehendEndpointProvider"
 HANDLER_TIMEOUT = cdk.Duration.minutes(15)
@@ -48,16 +49,6 @@ ASYNC_RETRIES = 2
 and resumes its request idempotently (same ClientRequestToken, same progress); with none, such a
 request would only fail at the ServiceTimeout."""
 
-ENDPOINT_KINDS = ("document-classifier-endpoint", "entity-recognizer-endpoint")
-STACK_TAG = "cdk-comprehend-endpoint:stack-id"
-"""The ownership tag the handler writes on every endpoint it creates (``comprehend_cr.ownership``)."""
-PROTECTED_TAG_KEYS = [
-    "cdk-comprehend-endpoint:stack-id",
-    "cdk-comprehend-endpoint:logical-id",
-    "cdk-comprehend-endpoint:request-id",
-]
-"""The reserved tags CreateEndpoint writes (``comprehend_cr.ownership.PROTECTED_TAGS``): never tagged or untagged
-afterwards. The retained mark (``cdk-comprehend-endpoint:retained``) may be: the handler sets and clears it."""
 STACK_READ_ACTIONS = [
     "cloudformation:DescribeStackEvents",
     "cloudformation:DescribeStackResource",
@@ -80,23 +71,66 @@ WILDCARD_REASON = (
 )
 
 
-class EndpointProvider(Construct):
-    """Use :meth:`of`; the construct id ``ComprehendEndpointProvider`` under the stack is API."""
+@dataclass(frozen=True)
+class LogSettings:
+    """``configure_provider``'s settings of the handler's log group (None: unchanged)."""
 
-    _by_stack: ClassVar[weakref.WeakKeyDictionary[cdk.Stack, EndpointProvider]] = weakref.WeakKeyDictionary()
+    removal_policy: cdk.RemovalPolicy | None = None
+    retention: logs.RetentionDays | None = None
+
+    def then(self, later: LogSettings) -> LogSettings:
+        """These settings with ``later``'s applied over them (a setting ``later`` leaves out keeps its value)."""
+        return LogSettings(
+            later.removal_policy if later.removal_policy is not None else self.removal_policy,
+            later.retention if later.retention is not None else self.retention,
+        )
+
+
+class EndpointProvider(Construct):
+    """Use :meth:`of` (or :meth:`in_stack`); the construct id ``ComprehendEndpointProvider`` under the stack is API.
+
+    The construct is the stack's one place for what its endpoints share: found with ``try_find_child``, it
+    keeps the endpoint names claimed in the stack and the log settings as plain attributes. Its resources
+    (function, role, policy, log group, ...) are added by the stack's first endpoint (:meth:`of`): a stack
+    whose provider was only configured renders nothing.
+    """
+
+    @classmethod
+    def in_stack(cls, stack: cdk.Stack) -> EndpointProvider:
+        """The stack's provider construct, created (without resources) when the stack has none yet."""
+        existing = stack.node.try_find_child(PROVIDER_ID)
+        return cast(EndpointProvider, existing) if existing is not None else cls(stack, PROVIDER_ID)
 
     @classmethod
     def of(cls, stack: cdk.Stack) -> EndpointProvider:
-        """The stack's provider, created on first use."""
-        provider = cls._by_stack.get(stack)
-        if provider is None:
-            existing = stack.node.try_find_child(PROVIDER_ID)
-            provider = cast(EndpointProvider, existing) if existing is not None else cls(stack, PROVIDER_ID)
-            cls._by_stack[stack] = provider
+        """The stack's provider with its resources, which are added on first use."""
+        provider = cls.in_stack(stack)
+        if not provider.has_resources:
+            provider._add_resources()
         return provider
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
+        self.has_resources = False
+        self.endpoint_names: dict[str, tuple[str, bool]] = {}
+        """Endpoint name -> (path of the endpoint of this stack that has it, whether the name was generated)."""
+        self.log_settings = LogSettings()
+
+    def configure_logs(self, settings: LogSettings) -> None:
+        """Apply ``settings`` over the earlier ones: now when the log group exists, else when it is added."""
+        self.log_settings = self.log_settings.then(settings)
+        if self.has_resources:
+            self._apply_log_settings(settings)
+
+    def _apply_log_settings(self, settings: LogSettings) -> None:
+        if settings.removal_policy is not None:
+            self.log_group.apply_removal_policy(settings.removal_policy)
+        if settings.retention is not None:
+            cfn = cast(logs.CfnLogGroup, self.log_group.node.default_child)
+            cfn.retention_in_days = _retention_in_days(settings.retention)
+
+    def _add_resources(self) -> None:
+        self.has_resources = True
         self.log_group = logs.LogGroup(self, "LogGroup", retention=logs.RetentionDays.ONE_MONTH)
         self.role = iam.Role(
             self,
@@ -123,12 +157,11 @@ class EndpointProvider(Construct):
             environment={"LOG_LEVEL": "INFO"},
         )
         self.function.configure_async_invoke(max_event_age=SERVICE_TIMEOUT, retry_attempts=ASYNC_RETRIES)
-        stack = cdk.Stack.of(self)
         owned = [
             f"arn:${{AWS::Partition}}:comprehend:${{AWS::Region}}:${{AWS::AccountId}}:{kind}/*"
-            for kind in ENDPOINT_KINDS
+            for kind in contract.ENDPOINT_KINDS
         ]
-        owned_by_stack = {"StringEquals": {f"aws:ResourceTag/{STACK_TAG}": cdk.Aws.STACK_ID}}
+        owned_by_stack = {"StringEquals": {f"aws:ResourceTag/{contract.STACK_TAG}": cdk.Aws.STACK_ID}}
         self._creates = iam.PolicyStatement(sid="CreateEndpointsOfTheTemplate", actions=["comprehend:CreateEndpoint"])
         self._flywheels = iam.PolicyStatement(
             sid="UseTheTemplatesFlywheels", actions=["comprehend:UpdateEndpoint", "comprehend:DescribeFlywheel"]
@@ -138,8 +171,8 @@ class EndpointProvider(Construct):
             actions=["iam:PassRole"],
             conditions={"StringEquals": {"iam:PassedToService": "comprehend.amazonaws.com"}},
         )
-        self._added: dict[int, set[str]] = {}
-        """Statement id -> resources already in it (read back from jsii would cost a round trip)."""
+        self._resources: dict[str, set[str]] = {}
+        """Statement sid -> resources already in it (read back from jsii would cost a round trip)."""
         self.policy = iam.Policy(
             self,
             "Policy",
@@ -163,7 +196,7 @@ class EndpointProvider(Construct):
                     resources=[cdk.Fn.sub(arn) for arn in owned],
                     conditions={
                         **owned_by_stack,
-                        "ForAllValues:StringNotEquals": {"aws:TagKeys": PROTECTED_TAG_KEYS},
+                        "ForAllValues:StringNotEquals": {"aws:TagKeys": list(contract.PROTECTED_TAGS)},
                     },
                 ),
                 iam.PolicyStatement(sid="TellGoneFromNotOurs", actions=["comprehend:ListEndpoints"], resources=["*"]),
@@ -187,7 +220,7 @@ class EndpointProvider(Construct):
             maximum_retry_attempts=ASYNC_RETRIES,
         )
         alias_config.node.add_dependency(self.alias)
-        self._stack = stack
+        self._apply_log_settings(self.log_settings)
 
     @functools.cached_property
     def service_token(self) -> str:
@@ -212,12 +245,13 @@ class EndpointProvider(Construct):
         self._add_once(self._pass_role, role_arn)
 
     def _add_once(self, statement: iam.PolicyStatement, resource: str) -> None:
-        if id(statement) not in self._added:
-            self._added[id(statement)] = set()
+        sid = cast(str, statement.sid)
+        if sid not in self._resources:
+            self._resources[sid] = set()
             if statement is not self._creates:
                 self.policy.add_statements(statement)
-        if resource not in self._added[id(statement)]:
-            self._added[id(statement)].add(resource)
+        if resource not in self._resources[sid]:
+            self._resources[sid].add(resource)
             statement.add_resources(resource)
 
 
@@ -229,7 +263,8 @@ def _acknowledge_wildcards(cfn_policy: cdk.CfnResource) -> None:
     the ``cdk_nag`` template metadata (read by cdk-nag 2).
     """
     findings = [
-        f"Resource::arn:<AWS::Partition>:comprehend:<AWS::Region>:<AWS::AccountId>:{kind}/*" for kind in ENDPOINT_KINDS
+        f"Resource::arn:<AWS::Partition>:comprehend:<AWS::Region>:<AWS::AccountId>:{kind}/*"
+        for kind in contract.ENDPOINT_KINDS
     ]
     findings.append("Resource::*")
     validations = getattr(cdk, "Validations", None)
@@ -241,3 +276,14 @@ def _acknowledge_wildcards(cfn_policy: cdk.CfnResource) -> None:
         "cdk_nag",
         {"rules_to_suppress": [{"id": "AwsSolutions-IAM5", "reason": WILDCARD_REASON, "applies_to": findings}]},
     )
+
+
+def _retention_in_days(retention: logs.RetentionDays) -> int | None:
+    """``RetentionInDays`` for ``retention`` as CDK's ``LogGroup`` renders it (None for ``INFINITE``).
+
+    jsii gives Python the enum's names, not its numbers: a log group in a throwaway stack renders it.
+    """
+    probe = cdk.Stack()
+    group = logs.LogGroup(probe, "Probe", retention=retention)
+    days = probe.resolve(cast(logs.CfnLogGroup, group.node.default_child).retention_in_days)
+    return None if days is None else int(days)

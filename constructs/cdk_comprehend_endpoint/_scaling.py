@@ -34,13 +34,13 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_comprehend_endpoint import _types, _validation
+from cdk_comprehend_endpoint._contract import contract
 
 SERVICE_LINKED_ROLE_ARN = (
     "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/"
     "comprehend.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ComprehendEndpoint"
 )
 """``Fn::Sub`` template of the service-linked role's ARN in the stack's partition and account."""
-HANDLER_PROPERTY = "InferenceUnitsAutoScaling"
 SCALING_ID = "InferenceUnitsScaling"
 TRACKING_ID = "Tracking"
 
@@ -117,7 +117,7 @@ class ScalableInferenceUnits(appscaling.BaseScalableAttribute):
         )
         if self._tracking:
             raise ValueError(f"ComprehendEndpoint {self._owner.node.path}: scale_on_utilization may be called once")
-        if not _validation.unresolved(target_utilization_percent):
+        if not cdk.Token.is_unresolved(target_utilization_percent):
             _validation.check(
                 self._owner,
                 _is_number(target_utilization_percent) and 0 < target_utilization_percent <= 100,
@@ -176,10 +176,10 @@ class ScalableInferenceUnits(appscaling.BaseScalableAttribute):
             None,
         )
         for prop, value in (("min_capacity", min_capacity), ("max_capacity", max_capacity)):
-            if value is None or _validation.unresolved(value):
+            if value is None or cdk.Token.is_unresolved(value):
                 continue
             _check_units(self._owner, f"{label} {prop}", value)
-            if not _validation.unresolved(self._min) and not _validation.unresolved(self._max):
+            if not cdk.Token.is_unresolved(self._min) and not cdk.Token.is_unresolved(self._max):
                 _validation.check(
                     self._owner,
                     self._min <= value <= self._max,
@@ -231,7 +231,7 @@ def enable(
             f"already called with min_capacity={existing.min_capacity!r}, max_capacity={existing.max_capacity!r}"
         )
     for prop, value in (("min_capacity", min_capacity), ("max_capacity", max_capacity)):
-        if not _validation.unresolved(value):
+        if not cdk.Token.is_unresolved(value):
             _check_units(endpoint, prop, value)
     if _concrete(min_capacity) and _concrete(max_capacity):
         _validation.check(
@@ -249,21 +249,23 @@ def enable(
                 f"must be within min_capacity-max_capacity ({min_capacity}-{max_capacity}) when autoscaled",
                 desired_inference_units,
             )
-    if _concrete(max_capacity) and max_capacity > _validation.UNIT_QUOTA:
+    if _concrete(max_capacity) and max_capacity > contract.UNIT_QUOTA:
         cdk.Annotations.of(endpoint).add_warning_v2(
             "cdk-comprehend-endpoint:maxCapacityAboveDefaultQuota",
-            f"max_capacity {max_capacity} is above the default quota of {_validation.UNIT_QUOTA} inference units "
+            f"max_capacity {max_capacity} is above the default quota of {contract.UNIT_QUOTA} inference units "
             "per endpoint: request an increase, or the scaler stops there",
         )
     if model_kind is not None:
         dimension = f"comprehend:{model_kind}-endpoint:DesiredInferenceUnits"
     else:
-        dimension = cdk.Fn.join("", ["comprehend:", resource.get_att_string("EndpointType"), ":DesiredInferenceUnits"])
+        dimension = cdk.Fn.join(
+            "", ["comprehend:", resource.get_att_string(contract.ENDPOINT_TYPE_ATTRIBUTE), ":DesiredInferenceUnits"]
+        )
     role = iam.Role.from_role_arn(endpoint, "ScalingRole", cdk.Fn.sub(SERVICE_LINKED_ROLE_ARN), mutable=False)
     scaling = ScalableInferenceUnits(
         endpoint,
         SCALING_ID,
-        resource_id=resource.get_att_string("EndpointArn"),
+        resource_id=resource.get_att_string(contract.ENDPOINT_ARN_ATTRIBUTE),
         dimension=dimension,
         role=role,
         min_capacity=_required_whole(min_capacity),
@@ -271,7 +273,8 @@ def enable(
     )
     cfn = cast(cdk.CfnResource, resource.node.default_child)
     cfn.add_property_override(
-        HANDLER_PROPERTY, {"MinCapacity": _as_string(min_capacity), "MaxCapacity": _as_string(max_capacity)}
+        contract.AUTOSCALING_PROPERTY,
+        dict(zip(contract.AUTOSCALING_KEYS, (_as_string(min_capacity), _as_string(max_capacity)), strict=True)),
     )
     return scaling
 
@@ -281,7 +284,7 @@ def _is_number(value: object) -> bool:
 
 
 def _concrete(value: Number | None) -> bool:
-    return value is not None and not _validation.unresolved(value)
+    return value is not None and not cdk.Token.is_unresolved(value)
 
 
 def _check_units(scope: Construct, prop: str, value: Number) -> None:
@@ -298,4 +301,4 @@ def _required_whole(value: Number) -> Number:
 
 
 def _as_string(value: Number) -> str:
-    return cdk.Token.as_string(value) if _validation.unresolved(value) else str(int(value))
+    return cdk.Token.as_string(value) if cdk.Token.is_unresolved(value) else str(int(value))

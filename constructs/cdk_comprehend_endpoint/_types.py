@@ -110,7 +110,7 @@ def number(
         return
     if isinstance(value, int | float) and not isinstance(value, bool):
         return
-    tokenish = (isinstance(value, str) or _is_resolvable(value)) and _validation.unresolved(value)
+    tokenish = (isinstance(value, str) or _is_resolvable(value)) and cdk.Token.is_unresolved(value)
     if any_token and tokenish:
         return
     hint = "; wrap a string token in cdk.Token.as_number(...)" if tokenish else ""

@@ -1,60 +1,19 @@
 """Synth-time checks of ``ComprehendEndpoint`` props; unresolved tokens are skipped.
 
-Each error names the construct, the prop, the limit and the value given. Patterns are matched
-against the whole value (``fullmatch``: ``$`` would let a trailing newline through) and spell out
-ASCII classes.
+Each error names the construct, the prop, the limit and the value given. The patterns and limits are
+the handler's contract (``comprehend_cr.contract``, loaded by ``_contract``): a value passes here exactly
+when the handler's property parsing would take it.
 """
 
 from __future__ import annotations
 
-import re
-import weakref
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import aws_cdk as cdk
 from constructs import Construct, IConstruct
 
-_PARTITION = r"aws(-[a-z]+)*"
-_REGION = r"[a-z]{2}(-[a-z]+)+-[0-9]"
-_ACCOUNT = r"[0-9]{12}"
-_NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9])*"
-MODEL_ARN = re.compile(
-    rf"arn:{_PARTITION}:comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
-    rf"(?P<kind>document-classifier|entity-recognizer)/{_NAME}(/version/{_NAME})?"
-)
-FLYWHEEL_ARN = re.compile(
-    rf"arn:{_PARTITION}:comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):flywheel/{_NAME}"
-)
-ENDPOINT_ARN = re.compile(
-    rf"arn:{_PARTITION}:comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
-    rf"(?P<kind>document-classifier-endpoint|entity-recognizer-endpoint)/(?P<name>{_NAME})"
-)
-ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::(?P<account>{_ACCOUNT}):role/.+")
-ENDPOINT_NAME = re.compile(_NAME)
-TOKEN = re.compile(r"[a-zA-Z0-9-]{1,64}")
-MAX_NAME = 40
-MAX_TAGS = 46
-"""Comprehend allows 50 tags per resource; the handler adds up to four reserved tags (ownership, the creating
-request, the retained mark)."""
-RESERVED_TAG_PREFIXES = ("aws:", "cdk-comprehend-endpoint:")
-UNIT_QUOTA = 10
-
-
-_NUMBER_TOKENS_BELOW = -(2**53)
-"""CDK encodes a number token as a double near -1.89e289, and ``int()`` of one is still a token to jsii;
-an int above this bound (every count, percentage or number of units) is a plain number."""
-
-
-def unresolved(value: Any) -> bool:
-    """``Token.is_unresolved``, answered in Python where it can be (a jsii round trip per call adds up
-    over hundreds of endpoints): strings carry ``${Token[`` markers, and ints (bools among them) above
-    the number-token range are never tokens. Anything else is jsii's to answer."""
-    if isinstance(value, int) and value > _NUMBER_TOKENS_BELOW:
-        return False
-    if isinstance(value, str):
-        return "${Token[" in value
-    return bool(cdk.Token.is_unresolved(value))
+from cdk_comprehend_endpoint._contract import contract
 
 
 def path_of(where: Construct | str) -> str:
@@ -66,6 +25,17 @@ def check(scope: Construct | str, ok: bool, prop: str, rule: str, value: Any) ->
     """Raise ``ValueError`` ``ComprehendEndpoint <path>: <prop> <rule>, got <value>`` unless ``ok``."""
     if not ok:
         raise ValueError(f"ComprehendEndpoint {path_of(scope)}: {prop} {rule}, got {value!r}")
+
+
+def check_endpoint_name(scope: Construct | str, name: str) -> None:
+    """Refuse a concrete endpoint name CreateEndpoint would refuse (of an endpoint or an import)."""
+    check(
+        scope,
+        contract.endpoint_name_ok(name),
+        "endpoint_name",
+        f"must be 1-{contract.ENDPOINT_NAME_MAX} letters, digits and inner hyphens (^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)",
+        name,
+    )
 
 
 def validate_props(
@@ -80,17 +50,23 @@ def validate_props(
 ) -> None:
     """Raise ``ValueError`` for the first prop that the service would refuse."""
     check(scope, model_arn is not None or flywheel_arn is not None, "model_arn", "or flywheel_arn is required", None)
-    if model_arn is not None and not unresolved(model_arn):
+    if model_arn is not None and not cdk.Token.is_unresolved(model_arn):
         check(
             scope,
-            bool(MODEL_ARN.fullmatch(model_arn)),
+            contract.model_arn(model_arn) is not None,
             "model_arn",
             "must be a document-classifier or entity-recognizer ARN",
             model_arn,
         )
-    if flywheel_arn is not None and not unresolved(flywheel_arn):
-        check(scope, bool(FLYWHEEL_ARN.fullmatch(flywheel_arn)), "flywheel_arn", "must be a flywheel ARN", flywheel_arn)
-    if not unresolved(desired_inference_units):
+    if flywheel_arn is not None and not cdk.Token.is_unresolved(flywheel_arn):
+        check(
+            scope,
+            contract.flywheel_arn(flywheel_arn) is not None,
+            "flywheel_arn",
+            "must be a flywheel ARN",
+            flywheel_arn,
+        )
+    if not cdk.Token.is_unresolved(desired_inference_units):
         whole = (
             isinstance(desired_inference_units, int | float)
             and not isinstance(desired_inference_units, bool)
@@ -98,57 +74,59 @@ def validate_props(
         )
         check(
             scope,
-            whole and desired_inference_units >= 1,
+            whole and desired_inference_units >= contract.MIN_UNITS,
             "desired_inference_units",
-            "must be a whole number >= 1",
+            f"must be a whole number >= {contract.MIN_UNITS}",
             desired_inference_units,
         )
-    if endpoint_name is not None and not unresolved(endpoint_name):
         check(
             scope,
-            len(endpoint_name) <= MAX_NAME and bool(ENDPOINT_NAME.fullmatch(endpoint_name)),
-            "endpoint_name",
-            f"must be 1-{MAX_NAME} letters, digits and inner hyphens (^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)",
-            endpoint_name,
+            desired_inference_units < 10**contract.MAX_DIGITS,
+            "desired_inference_units",
+            f"must have at most {contract.MAX_DIGITS} digits (the handler reads no longer numbers)",
+            desired_inference_units,
         )
-    if client_request_token is not None and not unresolved(client_request_token):
+    if endpoint_name is not None and not cdk.Token.is_unresolved(endpoint_name):
+        check_endpoint_name(scope, endpoint_name)
+    if client_request_token is not None and not cdk.Token.is_unresolved(client_request_token):
         check(
             scope,
-            bool(TOKEN.fullmatch(client_request_token)),
+            contract.client_request_token_ok(client_request_token),
             "client_request_token",
             "must be 1-64 letters, digits or hyphens",
             client_request_token,
         )
     for key, value in (tags or {}).items():
-        if unresolved(key):
+        if cdk.Token.is_unresolved(key):
             continue
         check(
             scope,
-            isinstance(key, str) and 1 <= len(key) <= 128 and not key.lower().startswith(RESERVED_TAG_PREFIXES),
+            isinstance(key, str) and contract.tag_key_ok(key),
             "tags",
-            "keys must be 1-128 characters and not start with 'aws:' or 'cdk-comprehend-endpoint:' (reserved for "
-            "the ownership tags)",
+            f"keys must be 1-{contract.TAG_KEY_MAX} characters and not start with '{contract.AWS_PREFIX}' or "
+            f"'{contract.RESERVED_PREFIX}' (reserved for the ownership tags)",
             key,
         )
-        if not unresolved(value):
+        if not cdk.Token.is_unresolved(value):
             check(
                 scope,
-                isinstance(value, str) and len(value) <= 256,
+                isinstance(value, str) and contract.tag_value_ok(value),
                 "tags",
-                f"value of {key!r} must be a string of at most 256 characters",
+                f"value of {key!r} must be a string of at most {contract.TAG_VALUE_MAX} characters",
                 value,
             )
-    check(scope, len(tags or {}) <= MAX_TAGS, "tags", f"must hold at most {MAX_TAGS} tags", len(tags or {}))
+    most = contract.MAX_USER_TAGS
+    check(scope, len(tags or {}) <= most, "tags", f"must hold at most {most} tags", len(tags or {}))
 
 
 def model_kind(arn: str | None) -> str | None:
     """``document-classifier`` / ``entity-recognizer`` for a concrete model ARN, else None.
 
-    A token (or an ARN with a token inside) is never concrete: its ``${Token[`` marker is outside every
-    character class of ``MODEL_ARN``, so it does not match."""
+    A token (or an ARN with a token in its region, account or name) is never concrete: its ``${Token[``
+    marker is outside those character classes of the model ARN pattern, so it does not match."""
     if arn is None:
         return None
-    match = MODEL_ARN.fullmatch(arn)
+    match = contract.model_arn(arn)
     return match["kind"] if match else None
 
 
@@ -168,15 +146,17 @@ def check_environment(
     own account (IAM User Guide), and a role ARN has no region. So a concrete model or flywheel ARN must
     name the stack's region and account, and a concrete role ARN the stack's account (and be a role ARN).
     Each comparison is skipped when either side is a token: an environment-agnostic stack, or an ARN known
-    only at deploy time. Imports (``from_endpoint_*``) of endpoints elsewhere are not checked: they only
+    only at deploy time; a concrete role ARN must be a role ARN in every stack. Imports (``from_endpoint_*``)
+    of endpoints elsewhere are not checked: they only
     grant and watch, which works across regions and accounts.
     """
-    region = None if unresolved(stack.region) else stack.region
-    account = None if unresolved(stack.account) else stack.account
-    if region is None and account is None:
-        return
-    for prop, arn, pattern in (("model_arn", model_arn, MODEL_ARN), ("flywheel_arn", flywheel_arn, FLYWHEEL_ARN)):
-        match = pattern.fullmatch(arn) if arn is not None else None
+    region = None if cdk.Token.is_unresolved(stack.region) else stack.region
+    account = None if cdk.Token.is_unresolved(stack.account) else stack.account
+    for prop, arn, parse in (
+        ("model_arn", model_arn, contract.model_arn),
+        ("flywheel_arn", flywheel_arn, contract.flywheel_arn),
+    ):
+        match = parse(arn) if arn is not None else None
         if match is None:  # absent, malformed (validate_props said so) or a token: ``${Token[`` never matches
             continue
         reason = "an endpoint serves only a model of its own region and account; ImportModel copies one in"
@@ -184,9 +164,9 @@ def check_environment(
             check(scope, match["region"] == region, prop, f"must be in the stack's region {region} ({reason})", arn)
         if account is not None:
             check(scope, match["account"] == account, prop, f"must be in the stack's account {account} ({reason})", arn)
-    if data_access_role_arn is None or unresolved(data_access_role_arn):
+    if data_access_role_arn is None or cdk.Token.is_unresolved(data_access_role_arn):
         return
-    role = ROLE_ARN.fullmatch(data_access_role_arn)
+    role = contract.role_arn(data_access_role_arn)
     check(
         scope,
         role is not None,
@@ -205,12 +185,10 @@ def check_environment(
         )
 
 
-_NAMES: weakref.WeakKeyDictionary[cdk.Stack, dict[str, tuple[str, bool]]] = weakref.WeakKeyDictionary()
-"""Per stack: endpoint name -> (path of the endpoint that has it, whether the name was generated)."""
-
-
-def claim_endpoint_name(scope: Construct, stack: cdk.Stack, name: str, *, generated: bool) -> None:
-    """Record that ``scope`` names its endpoint ``name`` in ``stack``; refuse a name already taken there.
+def claim_endpoint_name(scope: Construct, names: dict[str, tuple[str, bool]], name: str, *, generated: bool) -> None:
+    """Record that ``scope`` names its endpoint ``name`` in its stack, whose claimed ``names`` (kept by the stack's
+    provider construct) map a name to (the path of the endpoint that has it, whether it was generated); refuse a
+    name already taken there.
 
     Two endpoints of one stack are in one account and region, where CreateEndpoint refuses a name in use
     (after a deploy that would fail many minutes in). Endpoint ARNs differ by type
@@ -221,9 +199,8 @@ def claim_endpoint_name(scope: Construct, stack: cdk.Stack, name: str, *, genera
     is refused too. Unresolved names (tokens) are skipped. One dict lookup per endpoint, however many
     endpoints the stack holds.
     """
-    if unresolved(name):
+    if cdk.Token.is_unresolved(name):
         return
-    names = _NAMES.setdefault(stack, {})
     taken = names.get(name)
     if taken is not None:
         other, other_generated = taken
@@ -240,7 +217,21 @@ def claim_endpoint_name(scope: Construct, stack: cdk.Stack, name: str, *, genera
     names[name] = (scope.node.path, generated)
 
 
-_TOKENS: weakref.WeakKeyDictionary[IConstruct, dict[str, str]] = weakref.WeakKeyDictionary()
+class _AppTokens(Construct):
+    """The ``client_request_token`` values of an app's endpoints: one construct under the app's root, found
+    with ``try_find_child``; it renders nothing."""
+
+    ID = "ComprehendEndpointClientRequestTokens"
+
+    def __init__(self, scope: IConstruct, construct_id: str) -> None:
+        super().__init__(cast(Construct, scope), construct_id)
+        self.paths: dict[str, str] = {}
+        """Token -> path of the endpoint that has it."""
+
+    @classmethod
+    def of(cls, root: IConstruct) -> _AppTokens:
+        existing = root.node.try_find_child(cls.ID)
+        return cast(_AppTokens, existing) if existing is not None else cls(root, cls.ID)
 
 
 def claim_client_request_token(scope: Construct, token: str | None) -> None:
@@ -250,9 +241,9 @@ def claim_client_request_token(scope: Construct, token: str | None) -> None:
     token would share one endpoint (in two stacks, the second stack's rollback would then fail to delete it).
     Unresolved tokens are skipped.
     """
-    if token is None or unresolved(token):
+    if token is None or cdk.Token.is_unresolved(token):
         return
-    tokens = _TOKENS.setdefault(scope.node.root, {})
+    tokens = _AppTokens.of(scope.node.root).paths
     other = tokens.get(token)
     check(
         scope,
@@ -280,4 +271,4 @@ def removal_policy_property(scope: Construct, removal_policy: cdk.RemovalPolicy)
         "must be DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE (CloudFormation cannot snapshot a custom resource)",
         removal_policy,
     )
-    return "Retain" if removal_policy.name in KEPT_POLICIES else None
+    return contract.REMOVAL_POLICY_RETAIN if removal_policy.name in KEPT_POLICIES else None

@@ -13,13 +13,10 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_comprehend_endpoint import _imports, _metrics, _naming, _provider_logs, _scaling, _types, _validation
+from cdk_comprehend_endpoint._contract import contract
 from cdk_comprehend_endpoint._provider import SERVICE_TIMEOUT, EndpointProvider
 
-RESOURCE_TYPE = "Custom::ComprehendEndpoint"
-INVOKE_ACTIONS = {
-    "document-classifier": ["comprehend:ClassifyDocument"],
-    "entity-recognizer": ["comprehend:DetectEntities"],
-}
+RESOURCE_TYPE = contract.RESOURCE_TYPE
 
 
 @runtime_checkable
@@ -68,28 +65,8 @@ class IComprehendEndpoint(Protocol):
         ...
 
 
-class _EndpointBase(_metrics.MeteredEndpoint):
-    _model_kind: str | None = None
-
-    @property
-    def endpoint_arn(self) -> str:
-        raise NotImplementedError
-
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` run real-time inference on this endpoint's exact ARN.
-
-        ``comprehend:ClassifyDocument`` for a document-classifier endpoint,
-        ``comprehend:DetectEntities`` for an entity-recognizer endpoint, both when the type is not
-        known at synth time.
-        """
-        _types.grantable(self, "grantee", grantee)
-        kind = self._model_kind
-        actions = INVOKE_ACTIONS[kind] if kind else sorted(a for acts in INVOKE_ACTIONS.values() for a in acts)
-        return iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=[self.endpoint_arn])
-
-
 @jsii.implements(cdk.ITaggable)
-class ComprehendEndpoint(_EndpointBase):
+class ComprehendEndpoint(_metrics.EndpointBase):
     """A Comprehend real-time endpoint for a custom document classifier or entity recognizer.
 
     Deployed by a ``Custom::ComprehendEndpoint`` resource whose handler (one Lambda function per
@@ -163,12 +140,12 @@ class ComprehendEndpoint(_EndpointBase):
             tags=tags,
             client_request_token=client_request_token,
         )
-        units_token = _validation.unresolved(desired_inference_units)
-        if not units_token and desired_inference_units > _validation.UNIT_QUOTA:
+        units_token = cdk.Token.is_unresolved(desired_inference_units)
+        if not units_token and desired_inference_units > contract.UNIT_QUOTA:
             cdk.Annotations.of(self).add_warning_v2(
                 "cdk-comprehend-endpoint:unitsAboveDefaultQuota",
                 f"desired_inference_units {desired_inference_units} is above the default quota of "
-                f"{_validation.UNIT_QUOTA} per endpoint: request an increase before deploying",
+                f"{contract.UNIT_QUOTA} per endpoint: request an increase before deploying",
             )
         self._model_kind = _validation.model_kind(model_arn)
         self._desired_inference_units = desired_inference_units
@@ -180,13 +157,14 @@ class ComprehendEndpoint(_EndpointBase):
             self, stack, model_arn=model_arn, flywheel_arn=flywheel_arn, data_access_role_arn=role_arn
         )
         name = endpoint_name if endpoint_name is not None else _naming.generated_endpoint_name(self, stack)
-        _validation.claim_endpoint_name(self, stack, name, generated=endpoint_name is None)
+        _validation.claim_endpoint_name(
+            self, EndpointProvider.in_stack(stack).endpoint_names, name, generated=endpoint_name is None
+        )
         _validation.claim_client_request_token(self, client_request_token)
         kept = _validation.removal_policy_property(self, removal_policy)
 
         provider = EndpointProvider.of(stack)
-        _provider_logs.apply_pending(stack, provider)
-        kinds = [self._model_kind] if self._model_kind else sorted(INVOKE_ACTIONS)
+        kinds = [self._model_kind] if self._model_kind else list(contract.MODEL_KINDS)
         for kind in kinds:
             provider.allow_create(_endpoint_arn_in_stack(stack, f"{kind}-endpoint", name))
         if model_arn is not None:
@@ -197,16 +175,16 @@ class ComprehendEndpoint(_EndpointBase):
             provider.allow_pass_role(role_arn)
 
         properties: dict[str, Any] = {
-            "EndpointName": name,
-            "DesiredInferenceUnits": cdk.Token.as_string(desired_inference_units)
+            contract.ENDPOINT_NAME_PROPERTY: name,
+            contract.UNITS_PROPERTY: cdk.Token.as_string(desired_inference_units)
             if units_token
             else str(int(desired_inference_units)),
-            "ModelArn": model_arn,
-            "FlywheelArn": flywheel_arn,
-            "DataAccessRoleArn": role_arn,
-            "ClientRequestToken": client_request_token,
-            "Tags": self._tags.rendered_tags,
-            "RemovalPolicy": kept,
+            contract.MODEL_ARN_PROPERTY: model_arn,
+            contract.FLYWHEEL_ARN_PROPERTY: flywheel_arn,
+            contract.ROLE_PROPERTY: role_arn,
+            contract.TOKEN_PROPERTY: client_request_token,
+            contract.TAGS_PROPERTY: self._tags.rendered_tags,
+            contract.REMOVAL_POLICY_PROPERTY: kept,
         }
         self._resource = cdk.CustomResource(
             self,
@@ -231,17 +209,17 @@ class ComprehendEndpoint(_EndpointBase):
     @property
     def endpoint_arn(self) -> str:
         """ARN of the endpoint (``Fn::GetAtt EndpointArn``); also the resource's physical id."""
-        return self._resource.get_att_string("EndpointArn")
+        return self._resource.get_att_string(contract.ENDPOINT_ARN_ATTRIBUTE)
 
     @property
     def endpoint_name(self) -> str:
         """Name of the endpoint (``Fn::GetAtt EndpointName``)."""
-        return self._resource.get_att_string("EndpointName")
+        return self._resource.get_att_string(contract.ENDPOINT_NAME_ATTRIBUTE)
 
     @property
     def model_arn(self) -> str:
         """ARN of the model the endpoint serves, as the service reports it (``Fn::GetAtt ModelArn``)."""
-        return self._resource.get_att_string("ModelArn")
+        return self._resource.get_att_string(contract.MODEL_ARN_ATTRIBUTE)
 
     def auto_scale_inference_units(
         self, *, min_capacity: int | float = 1, max_capacity: int | float
@@ -279,7 +257,7 @@ class ComprehendEndpoint(_EndpointBase):
             low, high = self._scaling.min_capacity, self._scaling.max_capacity
         else:
             low = high = self._desired_inference_units
-        if _validation.unresolved(low) or _validation.unresolved(high):
+        if cdk.Token.is_unresolved(low) or cdk.Token.is_unresolved(high):
             return None
         return int(low), int(high)
 
@@ -354,7 +332,7 @@ class ComprehendEndpoint(_EndpointBase):
         )
 
 
-class _ImportedEndpoint(_EndpointBase):
+class _ImportedEndpoint(_metrics.EndpointBase):
     def __init__(
         self,
         scope: Construct,
@@ -367,7 +345,7 @@ class _ImportedEndpoint(_EndpointBase):
         where = _types.scope_and_id(scope, construct_id)
         _types.import_args(where, endpoint_arn=endpoint_arn, endpoint_name=endpoint_name)
         _imports.model_kind(where, model_type)
-        if endpoint_arn is not None and not _validation.unresolved(endpoint_arn):
+        if endpoint_arn is not None and not cdk.Token.is_unresolved(endpoint_arn):
             # Before the Resource parses it as its environment, which fails with CDK's own message.
             _imports.check_endpoint_arn(where, endpoint_arn)
         super().__init__(scope, construct_id, environment_from_arn=endpoint_arn)
@@ -390,7 +368,7 @@ class _ImportedEndpoint(_EndpointBase):
 def _endpoint_arn_in_stack(stack: cdk.Stack, endpoint_kind: str, name: str) -> str:
     """The ARN an endpoint named ``name`` gets in ``stack``'s account and region (``Fn::Sub`` when
     they are only known at deploy time, which keeps the shared policy small)."""
-    if _validation.unresolved(name):
+    if cdk.Token.is_unresolved(name):
         return stack.format_arn(
             service="comprehend",
             resource=endpoint_kind,

@@ -1,7 +1,7 @@
-"""ARN shapes of Comprehend models, flywheels, endpoints and IAM roles, and the idempotency token.
+"""Endpoint ARNs: parsed, built in a stack's account and region, and the idempotency token derived.
 
-Every pattern here is meant for ``fullmatch`` (``match`` with ``$`` would accept a trailing newline),
-and spells out ASCII classes (``\\d`` and ``\\w`` also match other scripts' digits and letters).
+The shapes (model, flywheel, endpoint and role ARNs, names, tokens) are the contract's
+(``comprehend_cr.contract``), shared with the construct.
 """
 
 from __future__ import annotations
@@ -11,32 +11,17 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from comprehend_cr import contract
+
 EndpointType = Literal["document-classifier-endpoint", "entity-recognizer-endpoint"]
 
-_PARTITION = r"aws(?:-[a-z]+)*"
-_REGION = r"[a-z]{2}(?:-[a-z]+)+-[0-9]"
-_ACCOUNT = r"[0-9]{12}"
-_NAME = r"[a-zA-Z0-9](?:-*[a-zA-Z0-9])*"
-
-MODEL_ARN = re.compile(
-    rf"arn:(?P<partition>{_PARTITION}):comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
-    rf"(?P<kind>document-classifier|entity-recognizer)/(?P<name>{_NAME})(?:/version/{_NAME})?"
-)
-FLYWHEEL_ARN = re.compile(
-    rf"arn:(?P<partition>{_PARTITION}):comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
-    rf"flywheel/(?P<name>{_NAME})"
-)
-ENDPOINT_ARN = re.compile(
-    rf"arn:(?P<partition>{_PARTITION}):comprehend:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
-    rf"(?P<kind>document-classifier-endpoint|entity-recognizer-endpoint)/(?P<name>{_NAME})"
-)
-ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::{_ACCOUNT}:role/[a-zA-Z0-9_+=,.@/-]{{1,512}}")
+TOKEN = contract.CLIENT_REQUEST_TOKEN
+"""The shape every derived token has (:func:`derive_token`)."""
 STACK_ARN = re.compile(
-    rf"arn:(?P<partition>{_PARTITION}):cloudformation:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):stack/.+"
+    r"arn:(?P<partition>aws(?:-[a-z]+)*):cloudformation:(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]):"
+    r"(?P<account>[0-9]{12}):stack/.+"
 )
-ENDPOINT_NAME = re.compile(_NAME)
-ENDPOINT_NAME_MAX = 40
-TOKEN = re.compile(r"[a-zA-Z0-9-]{1,64}")
+"""A CloudFormation StackId (from CloudFormation itself, not from the template)."""
 
 _MODEL_TO_ENDPOINT: dict[str, EndpointType] = {
     "document-classifier": "document-classifier-endpoint",
@@ -62,7 +47,7 @@ class EndpointArn:
 
 def parse_endpoint_arn(value: str) -> EndpointArn | None:
     """The endpoint ARN in ``value``, or None when ``value`` is anything else (e.g. a failed-create marker)."""
-    match = ENDPOINT_ARN.fullmatch(value)
+    match = contract.endpoint_arn(value)
     if not match:
         return None
     kind: EndpointType = _MODEL_TO_ENDPOINT[match["kind"].removesuffix("-endpoint")]
@@ -70,8 +55,8 @@ def parse_endpoint_arn(value: str) -> EndpointArn | None:
 
 
 def endpoint_type_for_model(model_arn: str) -> EndpointType:
-    """The endpoint type that serves ``model_arn`` (which must match :data:`MODEL_ARN`)."""
-    match = MODEL_ARN.fullmatch(model_arn)
+    """The endpoint type that serves ``model_arn`` (which must be a model ARN of the contract)."""
+    match = contract.model_arn(model_arn)
     if not match:
         raise ValueError(f"not a Comprehend model ARN: {model_arn!r}")
     return _MODEL_TO_ENDPOINT[match["kind"]]

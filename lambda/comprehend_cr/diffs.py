@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from comprehend_cr.ownership import is_reserved
+from comprehend_cr.contract import is_reserved_tag_key
 from comprehend_cr.properties import EndpointSpec, PropertyError
 
 
@@ -99,5 +99,5 @@ def tag_changes(desired: Mapping[str, str], previous: Mapping[str, str] | None, 
     reserved one (ownership, ``aws:``).
     """
     to_set = {k: v for k, v in desired.items() if live.get(k) != v}
-    to_remove = sorted(k for k in (previous or {}) if k not in desired and k in live and not is_reserved(k))
+    to_remove = sorted(k for k in (previous or {}) if k not in desired and k in live and not is_reserved_tag_key(k))
     return TagChanges(to_set, to_remove)

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from comprehend_cr import arns, budget, diffs, sweep
+from comprehend_cr import arns, budget, contract, diffs, sweep
 from comprehend_cr.calls import (
     Abandoned,
     NotOurs,
@@ -311,11 +311,11 @@ class Engine:
         parsed = arns.parse_endpoint_arn(arn)
         assert parsed is not None, arn
         return {
-            "EndpointArn": arn,
-            "ModelArn": str(live.get("ModelArn", "")),
-            "EndpointName": parsed.name,
-            "EndpointType": parsed.kind,
-            "OwnershipTagKeys": OWNERSHIP_TAG_KEYS,
+            contract.ENDPOINT_ARN_ATTRIBUTE: arn,
+            contract.MODEL_ARN_ATTRIBUTE: str(live.get("ModelArn", "")),
+            contract.ENDPOINT_NAME_ATTRIBUTE: parsed.name,
+            contract.ENDPOINT_TYPE_ATTRIBUTE: parsed.kind,
+            contract.OWNERSHIP_TAG_KEYS_ATTRIBUTE: OWNERSHIP_TAG_KEYS,
         }
 
     def _timeout_reason(self, arn: str, timeout_s: int) -> str:
@@ -342,7 +342,7 @@ def _refused_answer(request: Request, state: Progress) -> str:
     was given; an Update with it, or with the endpoint its properties name in this stack (a replacement). The
     answer's ``EndpointArn`` attribute, when given, is the answer itself."""
     answer = state.answer_id
-    data_arn = state.answer_data.get("EndpointArn", answer)
+    data_arn = state.answer_data.get(contract.ENDPOINT_ARN_ATTRIBUTE, answer)
     if data_arn != answer:
         return f"progress.answer_data.EndpointArn: {data_arn!r} is not the answer {answer!r}"
     if answer == request.physical_id:
@@ -351,7 +351,7 @@ def _refused_answer(request: Request, state: Progress) -> str:
     if (
         request.request_type == "Update"
         and named is not None
-        and named.name == request.properties.get("EndpointName")
+        and named.name == request.properties.get(contract.ENDPOINT_NAME_PROPERTY)
         and answer == arns.endpoint_arn_in_stack(request.stack_id, named.kind, named.name)
     ):
         return ""

@@ -26,18 +26,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-RESERVED_PREFIX = "cdk-comprehend-endpoint:"
-STACK_TAG = RESERVED_PREFIX + "stack-id"
-RESOURCE_TAG = RESERVED_PREFIX + "logical-id"
+from comprehend_cr.contract import PROTECTED_TAGS, REQUEST_TAG, RESOURCE_TAG, RETAINED_TAG, STACK_TAG
+
+__all__ = [
+    "OWNERSHIP_TAG_KEYS",
+    "PROTECTED_TAGS",
+    "RETAINED_TAG",
+    "STACK_TAG",
+    "Owner",
+    "is_retained",
+    "is_sweepable",
+]
+
 OWNERSHIP_TAG_KEYS = f"{STACK_TAG},{RESOURCE_TAG}"
 """The ownership tag keys, as a successful answer's ``Data.OwnershipTagKeys`` names them."""
-REQUEST_TAG = RESERVED_PREFIX + "request-id"
-RETAINED_TAG = RESERVED_PREFIX + "retained"
-PROTECTED_TAGS = (STACK_TAG, RESOURCE_TAG, REQUEST_TAG)
-"""Written once by CreateEndpoint; the policy forbids tagging or untagging them afterwards."""
-CREATION_TAG_COUNT = len(PROTECTED_TAGS)
-RESERVED_TAG_COUNT = CREATION_TAG_COUNT + 1
-"""Reserved tags an endpoint can carry at most (the creation tags and the retained mark)."""
 
 
 def is_retained(tags: Mapping[str, str]) -> bool:
@@ -48,12 +50,6 @@ def is_retained(tags: Mapping[str, str]) -> bool:
 def is_sweepable(tags: Mapping[str, str]) -> bool:
     """Whether a sweep may ever remove the endpoint: created with a request tag and not retained."""
     return REQUEST_TAG in tags and not is_retained(tags)
-
-
-def is_reserved(key: str) -> bool:
-    """True for tag keys users may not set or remove: the ownership prefix and AWS's ``aws:``."""
-    lowered = key.lower()
-    return lowered.startswith(RESERVED_PREFIX) or lowered.startswith("aws:")
 
 
 @dataclass(frozen=True)

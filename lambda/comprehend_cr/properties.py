@@ -16,38 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from comprehend_cr import arns, ownership
+from comprehend_cr import contract
 
-MAX_TAGS = 50
-"""Comprehend's limit of tags per resource."""
-MAX_USER_TAGS = MAX_TAGS - ownership.RESERVED_TAG_COUNT
-"""What is left for the template's tags once the reserved tags are written."""
-REMOVAL_POLICY = "RemovalPolicy"
-REMOVAL_POLICIES = ("Delete", "Retain")
-"""The resource's DeletionPolicy/UpdateReplacePolicy as the construct passes it (CloudFormation's words)."""
 DEFAULT_SERVICE_TIMEOUT_S = 3600
 """CloudFormation's ServiceTimeout when the template sets none."""
-MAX_TAG_KEY = 128
-MAX_TAG_VALUE = 256
-MAX_DIGITS = 6
+MAX_DIGITS = contract.MAX_DIGITS
 """Longest whole number accepted anywhere (units are at most 10 by default, timeouts at most 3600)."""
 _DIGITS = re.compile(r"[0-9]+")
-AUTOSCALING = "InferenceUnitsAutoScaling"
-KNOWN_PROPERTIES = frozenset(
-    {
-        "ServiceToken",
-        "ServiceTimeout",
-        "EndpointName",
-        "ModelArn",
-        "DesiredInferenceUnits",
-        "ClientRequestToken",
-        "Tags",
-        "DataAccessRoleArn",
-        "FlywheelArn",
-        AUTOSCALING,
-        REMOVAL_POLICY,
-    }
-)
 
 
 class PropertyError(ValueError):
@@ -94,40 +69,44 @@ def parse_properties(raw: Mapping[str, Any]) -> EndpointSpec:
     service's pattern or is longer than 40 characters, units that are not a whole number >= 1,
     neither ``ModelArn`` nor ``FlywheelArn``, malformed ARNs, tokens, tags or autoscaling range.
     """
-    unknown = sorted(set(raw) - KNOWN_PROPERTIES)
+    unknown = sorted(set(raw) - contract.PROPERTIES)
     if unknown:
-        raise PropertyError(unknown[0], f"unknown property (expected one of {sorted(KNOWN_PROPERTIES)})")
+        raise PropertyError(unknown[0], f"unknown property (expected one of {sorted(contract.PROPERTIES)})")
 
-    name = _required_str(raw, "EndpointName")
-    if len(name) > arns.ENDPOINT_NAME_MAX or not arns.ENDPOINT_NAME.fullmatch(name):
+    name = _required_str(raw, contract.ENDPOINT_NAME_PROPERTY)
+    if not contract.endpoint_name_ok(name):
         raise PropertyError(
-            "EndpointName",
-            f"must be 1-{arns.ENDPOINT_NAME_MAX} letters, digits and inner hyphens, got {name!r}",
+            contract.ENDPOINT_NAME_PROPERTY,
+            f"must be 1-{contract.ENDPOINT_NAME_MAX} letters, digits and inner hyphens, got {name!r}",
         )
 
-    units = _whole_number(raw, "DesiredInferenceUnits", minimum=1)
-    model_arn = _optional_str(raw, "ModelArn")
-    flywheel_arn = _optional_str(raw, "FlywheelArn")
+    units = _whole_number(raw, contract.UNITS_PROPERTY, minimum=contract.MIN_UNITS)
+    model_arn = _optional_str(raw, contract.MODEL_ARN_PROPERTY)
+    flywheel_arn = _optional_str(raw, contract.FLYWHEEL_ARN_PROPERTY)
     if model_arn is None and flywheel_arn is None:
-        raise PropertyError("ModelArn", "either ModelArn or FlywheelArn is required, got neither")
-    if model_arn is not None and not arns.MODEL_ARN.fullmatch(model_arn):
-        raise PropertyError("ModelArn", f"must be a document-classifier or entity-recognizer ARN, got {model_arn!r}")
-    if flywheel_arn is not None and not arns.FLYWHEEL_ARN.fullmatch(flywheel_arn):
-        raise PropertyError("FlywheelArn", f"must be a Comprehend flywheel ARN, got {flywheel_arn!r}")
+        raise PropertyError(contract.MODEL_ARN_PROPERTY, "either ModelArn or FlywheelArn is required, got neither")
+    if model_arn is not None and not contract.model_arn(model_arn):
+        raise PropertyError(
+            contract.MODEL_ARN_PROPERTY, f"must be a document-classifier or entity-recognizer ARN, got {model_arn!r}"
+        )
+    if flywheel_arn is not None and not contract.flywheel_arn(flywheel_arn):
+        raise PropertyError(contract.FLYWHEEL_ARN_PROPERTY, f"must be a Comprehend flywheel ARN, got {flywheel_arn!r}")
 
-    role_arn = _optional_str(raw, "DataAccessRoleArn")
-    if role_arn is not None and not arns.ROLE_ARN.fullmatch(role_arn):
-        raise PropertyError("DataAccessRoleArn", f"must be an IAM role ARN, got {role_arn!r}")
+    role_arn = _optional_str(raw, contract.ROLE_PROPERTY)
+    if role_arn is not None and not contract.role_arn(role_arn):
+        raise PropertyError(contract.ROLE_PROPERTY, f"must be an IAM role ARN, got {role_arn!r}")
 
-    token = _optional_str(raw, "ClientRequestToken")
-    if token is not None and not arns.TOKEN.fullmatch(token):
-        raise PropertyError("ClientRequestToken", f"must be 1-64 letters, digits or hyphens, got {token!r}")
+    token = _optional_str(raw, contract.TOKEN_PROPERTY)
+    if token is not None and not contract.client_request_token_ok(token):
+        raise PropertyError(contract.TOKEN_PROPERTY, f"must be 1-64 letters, digits or hyphens, got {token!r}")
 
-    timeout = _whole_number(raw, "ServiceTimeout", minimum=1, default=DEFAULT_SERVICE_TIMEOUT_S)
-    scaling = _autoscaling(raw.get(AUTOSCALING))
-    policy = _optional_str(raw, REMOVAL_POLICY) or "Delete"
-    if policy not in REMOVAL_POLICIES:
-        raise PropertyError(REMOVAL_POLICY, f"must be one of {list(REMOVAL_POLICIES)}, got {policy!r}")
+    timeout = _whole_number(raw, contract.SERVICE_TIMEOUT, minimum=1, default=DEFAULT_SERVICE_TIMEOUT_S)
+    scaling = _autoscaling(raw.get(contract.AUTOSCALING_PROPERTY))
+    policy = _optional_str(raw, contract.REMOVAL_POLICY_PROPERTY) or contract.REMOVAL_POLICY_DELETE
+    if policy not in contract.REMOVAL_POLICIES:
+        raise PropertyError(
+            contract.REMOVAL_POLICY_PROPERTY, f"must be one of {list(contract.REMOVAL_POLICIES)}, got {policy!r}"
+        )
     return EndpointSpec(
         name=name,
         units=units,
@@ -135,10 +114,10 @@ def parse_properties(raw: Mapping[str, Any]) -> EndpointSpec:
         flywheel_arn=flywheel_arn,
         data_access_role_arn=role_arn,
         client_request_token=token,
-        tags=_tags(raw.get("Tags")),
+        tags=_tags(raw.get(contract.TAGS_PROPERTY)),
         service_timeout_s=timeout,
         autoscaling=scaling,
-        retain=policy == "Retain",
+        retain=policy == contract.REMOVAL_POLICY_RETAIN,
     )
 
 
@@ -148,7 +127,7 @@ def service_timeout_or_default(raw: Mapping[str, Any]) -> int:
     For Delete, which must not fail on properties that a failed Create already refused.
     """
     try:
-        return _whole_number(raw, "ServiceTimeout", minimum=1)
+        return _whole_number(raw, contract.SERVICE_TIMEOUT, minimum=1)
     except PropertyError:
         return DEFAULT_SERVICE_TIMEOUT_S
 
@@ -195,19 +174,20 @@ def whole_number(value: Any, prop: str, *, minimum: int) -> int:
 def _autoscaling(value: Any) -> UnitsRange | None:
     if value is None or value == "":
         return None
+    prop = contract.AUTOSCALING_PROPERTY
     if not isinstance(value, Mapping):
-        raise PropertyError(AUTOSCALING, f"must be {{MinCapacity, MaxCapacity}}, got {type(value).__name__}")
-    unknown = sorted(set(value) - {"MinCapacity", "MaxCapacity"})
+        raise PropertyError(prop, f"must be {{MinCapacity, MaxCapacity}}, got {type(value).__name__}")
+    unknown = sorted(set(value) - set(contract.AUTOSCALING_KEYS))
     if unknown:
-        raise PropertyError(f"{AUTOSCALING}.{unknown[0]}", "unknown key (expected MinCapacity and MaxCapacity)")
+        raise PropertyError(f"{prop}.{unknown[0]}", "unknown key (expected MinCapacity and MaxCapacity)")
     bounds = {}
-    for key in ("MinCapacity", "MaxCapacity"):
+    for key in contract.AUTOSCALING_KEYS:
         if value.get(key) in (None, ""):
-            raise PropertyError(f"{AUTOSCALING}.{key}", "is required (a whole number >= 1)")
-        bounds[key] = whole_number(value[key], f"{AUTOSCALING}.{key}", minimum=1)
+            raise PropertyError(f"{prop}.{key}", "is required (a whole number >= 1)")
+        bounds[key] = whole_number(value[key], f"{prop}.{key}", minimum=1)
     minimum, maximum = bounds["MinCapacity"], bounds["MaxCapacity"]
     if maximum < minimum:
-        raise PropertyError(f"{AUTOSCALING}.MaxCapacity", f"must be >= MinCapacity {minimum}, got {maximum}")
+        raise PropertyError(f"{prop}.MaxCapacity", f"must be >= MinCapacity {minimum}, got {maximum}")
     return UnitsRange(minimum, maximum)
 
 
@@ -216,9 +196,10 @@ def _tags(value: Any) -> dict[str, str]:
         return {}
     if not isinstance(value, list):
         raise PropertyError("Tags", f"must be a list of {{Key, Value}}, got {type(value).__name__}")
-    if len(value) > MAX_USER_TAGS:
+    if len(value) > contract.MAX_USER_TAGS:
         raise PropertyError(
-            "Tags", f"at most {MAX_USER_TAGS} tags ({MAX_TAGS} minus the ownership tags), got {len(value)}"
+            "Tags",
+            f"at most {contract.MAX_USER_TAGS} tags ({contract.MAX_TAGS} minus the ownership tags), got {len(value)}",
         )
     tags: dict[str, str] = {}
     for index, tag in enumerate(value):
@@ -227,14 +208,14 @@ def _tags(value: Any) -> dict[str, str]:
         key, tag_value = tag["Key"], tag.get("Value", "")
         if not isinstance(tag_value, str):
             raise PropertyError(f"Tags[{index}].Value", f"must be a string, got {tag_value!r}")
-        if not 1 <= len(key) <= MAX_TAG_KEY or ownership.is_reserved(key):
+        if not contract.tag_key_ok(key):
             raise PropertyError(
                 f"Tags[{index}].Key",
-                f"must be 1-{MAX_TAG_KEY} characters, not starting 'aws:' or '{ownership.RESERVED_PREFIX}', "
-                f"got {key!r}",
+                f"must be 1-{contract.TAG_KEY_MAX} characters, not starting '{contract.AWS_PREFIX}' or "
+                f"'{contract.RESERVED_PREFIX}', got {key!r}",
             )
-        if len(tag_value) > MAX_TAG_VALUE:
-            raise PropertyError(f"Tags[{index}].Value", f"must be at most {MAX_TAG_VALUE} characters")
+        if not contract.tag_value_ok(tag_value):
+            raise PropertyError(f"Tags[{index}].Value", f"must be at most {contract.TAG_VALUE_MAX} characters")
         if key in tags:
             raise PropertyError(f"Tags[{index}].Key", f"duplicate key {key!r}")
         tags[key] = tag_value

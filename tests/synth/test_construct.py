@@ -238,13 +238,20 @@ def test_the_only_wildcards_are_tag_conditioned_or_list_endpoints():
             assert s["Condition"]["StringEquals"] == OWNED_BY_THIS_STACK, s
 
 
-def test_ownership_tag_key_in_the_policy_is_the_handlers():
-    # The construct cannot import the handler (it travels alone in the asset): the copies must agree.
-    from cdk_comprehend_endpoint import _provider
+def test_ownership_tag_keys_in_the_policy_are_the_ones_the_handler_writes():
+    # GIVEN the tags the handler writes on an endpoint it creates
     from comprehend_cr import ownership
 
-    assert _provider.STACK_TAG == ownership.STACK_TAG
-    assert list(ownership.PROTECTED_TAGS) == _provider.PROTECTED_TAG_KEYS
+    written = ownership.Owner("stack-id", "Endpoint").creation_tags("request-id")
+    # WHEN a stack with an endpoint is synthesized
+    stack = new_stack()
+    ComprehendEndpoint(stack, "A", model_arn=CLASSIFIER)
+    statements = {s.get("Sid"): s for s in policy_statements(template(stack))}
+    # THEN the policy's ownership condition names the handler's stack tag, and it protects exactly those tags
+    manage = statements["ManageEndpointsThisStackOwns"]["Condition"]["StringEquals"]
+    assert list(manage) == [f"aws:ResourceTag/{ownership.STACK_TAG}"]
+    tagging = statements["TagEndpointsThisStackOwnsButNotTheirOwnership"]["Condition"]
+    assert sorted(tagging["ForAllValues:StringNotEquals"]["aws:TagKeys"]) == sorted(written)
 
 
 def test_async_invocations_of_function_and_alias_expire_within_the_service_timeout():

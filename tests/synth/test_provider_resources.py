@@ -8,8 +8,11 @@ time budget rely on (arm64, 256 MB, 15 minutes, 30 days of logs, a role only Lam
 
 from __future__ import annotations
 
+from typing import cast
+
+import aws_cdk as cdk
+
 from cdk_comprehend_endpoint import ComprehendEndpoint
-from cdk_comprehend_endpoint._provider import EndpointProvider
 from tests.synth.helpers import CLASSIFIER, RECOGNIZER, new_stack, template
 
 GOLDEN_LOGICAL_IDS = {
@@ -61,12 +64,12 @@ def test_the_handler_runs_on_arm64_with_256_mb_for_15_minutes_under_a_role_only_
     assert log_group == {"RetentionInDays": 30}
 
 
-def test_a_stack_whose_provider_is_not_remembered_still_gets_the_one_it_has():
-    # GIVEN a stack whose provider exists, but is not in the per-process lookup (another copy of the
-    # library in the same process, or a stack object jsii handed back anew)
-    stack = new_stack()
-    ComprehendEndpoint(stack, "Classifier", model_arn=CLASSIFIER)
-    EndpointProvider._by_stack.clear()
+def test_a_stack_handed_back_anew_by_jsii_still_gets_the_provider_it_has():
+    # GIVEN a stack whose provider exists, and the same stack as jsii hands it back from the construct tree
+    # (the provider is found by its construct id, never by the Python object of the stack)
+    app = cdk.App()
+    ComprehendEndpoint(cdk.Stack(app, "TestStack"), "Classifier", model_arn=CLASSIFIER)
+    stack = cast(cdk.Stack, app.node.find_child("TestStack"))
     # WHEN a second endpoint is added
     ComprehendEndpoint(stack, "Recognizer", model_arn=RECOGNIZER)
     # THEN it uses that provider: still one set of the provider's resources
