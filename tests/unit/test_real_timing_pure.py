@@ -43,6 +43,23 @@ def test_the_parameter_name_is_matched_whatever_its_case():
     assert amz_date("x-amz-date=20261203T101500Z") == SENT
 
 
+def test_a_delivery_id_is_twenty_hex_digits_of_the_urls_path_and_query():
+    import hashlib
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(URL)
+    assert Delivery.of(URL).id == hashlib.sha256(f"{parts.path}?{parts.query}".encode()).hexdigest()[:20]
+
+
+def test_a_missing_or_non_https_response_url_is_refused_naming_it():
+    with pytest.raises(InvalidResponseUrl) as caught:
+        Delivery.of(None)
+    assert str(caught.value) == "ResponseURL: missing (a test event or a hand-made invocation?)"
+    with pytest.raises(InvalidResponseUrl) as caught:
+        Delivery.of("http://example.com/x")
+    assert str(caught.value) == "ResponseURL: not an https URL"
+
+
 def test_two_deliveries_of_one_request_differ_and_one_delivery_is_the_same_wherever_it_is_served():
     # GIVEN the same request sent again a minute later (new date, new signature), and the first URL on another host
     again = URL.replace("101500Z", "101600Z").replace("Signature=abc", "Signature=def")
@@ -184,10 +201,64 @@ def test_forged_or_malformed_progress_is_refused_naming_the_field(field, value):
 
 
 def test_progress_must_be_an_object_with_a_start():
-    with pytest.raises(ProgressError, match="must be an object"):
+    with pytest.raises(ProgressError) as caught:
         Progress.from_json(["started"])
-    with pytest.raises(ProgressError, match="started: missing"):
+    assert str(caught.value) == "progress: must be an object, got list"
+    with pytest.raises(ProgressError) as caught:
         Progress.from_json({})
+    assert str(caught.value) == "progress.started: missing"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("hops", 1_000_001, "progress.hops: must be a whole number >= 0, got 1000001"),
+        ("hops", 2.0, "progress.hops: must be a whole number >= 0, got 2.0"),
+        ("hops", True, "progress.hops: must be a whole number >= 0, got True"),
+        ("started", "5", "progress.started: must be a non-negative number, got '5'"),
+        ("started", -1.0, "progress.started: must be a non-negative number, got -1.0"),
+        ("reason", "x" * 2049, "progress.reason: must be a string of at most 2048 characters"),
+        ("reason", 7, "progress.reason: must be a string of at most 2048 characters"),
+        ("strays", [ARN] * 1001, "progress.strays: must be a list of endpoint ARNs"),
+        ("strays", [""], "progress.strays[0]: must be an endpoint ARN, got ''"),
+        ("owner", "x", "progress.owner: unknown field"),
+    ],
+)
+def test_progress_is_refused_past_each_limit_with_a_message_naming_the_field(field, value, message):
+    raw = {**Progress(started=5.0).to_json(), field: value}
+    with pytest.raises(ProgressError) as caught:
+        Progress.from_json(raw)
+    assert str(caught.value) == message
+
+
+def test_progress_at_each_limit_is_accepted():
+    # GIVEN every bounded field at its limit
+    raw = {**Progress(started=0).to_json(), "hops": 1_000_000, "reason": "x" * 2048, "strays": [ARN] * 1000}
+    # WHEN loaded, THEN it is kept as given
+    loaded = Progress.from_json(raw)
+    assert (loaded.hops, len(loaded.reason), len(loaded.strays), loaded.started) == (1_000_000, 2048, 1000, 0.0)
+
+
+# -- the request's token ---------------------------------------------------------------------------
+
+
+def test_a_requests_token_is_derived_from_its_stack_resource_request_and_delivery():
+    from comprehend_cr.arns import derive_token
+    from comprehend_cr.request import Request
+
+    delivery = Delivery.of(URL)
+    request = Request("Create", "stack-1", "req-1", "Endpoint", "", {}, {}, delivery)
+    assert request.token() == derive_token("stack-1", "Endpoint", "req-1", delivery.id)
+    # AND each part changes it: another stack, resource, request or delivery gets another token
+    others = [
+        Request("Create", "stack-2", "req-1", "Endpoint", "", {}, {}, delivery),
+        Request("Create", "stack-1", "req-1", "Other", "", {}, {}, delivery),
+        Request("Create", "stack-1", "req-2", "Endpoint", "", {}, {}, delivery),
+        Request("Create", "stack-1", "req-1", "Endpoint", "", {}, {}, None),
+    ]
+    assert len({request.token(), *(o.token() for o in others)}) == 5
+    # AND without a delivery the token is the one of an empty delivery id
+    assert others[-1].token() == derive_token("stack-1", "Endpoint", "req-1", "")
 
 
 # -- tags as CloudFormation changes them -----------------------------------------------------------
