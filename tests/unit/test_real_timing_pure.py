@@ -172,6 +172,37 @@ def test_only_an_update_with_a_send_time_read_during_an_update_rollback_needs_th
     assert rolling_back(SENT + 9, sent_at=None)
 
 
+def why(request_type="Update", stack="UPDATE_IN_PROGRESS", resource="UPDATE_IN_PROGRESS", at=SENT, **kwargs):
+    options = {"first_stack_status": None, "sent_at": SENT, **kwargs}
+    return verdict(request_type, StackView(stack, resource, at, ARN), **options).why
+
+
+def test_each_verdict_says_why_in_the_words_an_operator_reads_in_the_log():
+    assert verdict("Create", StackView(None), first_stack_status=None, sent_at=SENT).why == "the stack no longer exists"
+    assert why(stack="UPDATE_FAILED") == "the stack is UPDATE_FAILED, in which CloudFormation waits for no Update"
+    assert why(first_stack_status="UPDATE_IN_PROGRESS", stack="UPDATE_ROLLBACK_IN_PROGRESS") == (
+        "the stack moved from UPDATE_IN_PROGRESS to UPDATE_ROLLBACK_IN_PROGRESS"
+    )
+    assert why(resource="UPDATE_FAILED") == "the resource is UPDATE_FAILED"
+    assert why(at=SENT + 61) == "CloudFormation sent this resource a newer request"
+    assert why(stack="UPDATE_ROLLBACK_IN_PROGRESS", rollback_began_at=SENT + 5) == (
+        "this Update was sent before the stack began to roll back, which cancelled it"
+    )
+    assert why() == "the stack is UPDATE_IN_PROGRESS and the resource UPDATE_IN_PROGRESS"
+    assert why(resource=None) == "the stack is UPDATE_IN_PROGRESS and the resource not listed yet"
+
+
+def test_an_endpoints_creation_time_is_read_from_a_datetime_or_a_number_never_a_flag():
+    from datetime import UTC, datetime
+
+    from comprehend_cr.calls import creation_time
+
+    assert creation_time({"CreationTime": datetime.fromtimestamp(SENT, UTC)}) == SENT
+    assert creation_time({"CreationTime": 12}) == 12.0
+    assert creation_time({"CreationTime": True}) is None
+    assert creation_time({}) is None
+
+
 # -- the progress carried between invocations ----------------------------------------------------
 
 

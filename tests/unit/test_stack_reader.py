@@ -177,7 +177,10 @@ def test_no_more_than_event_pages_pages_are_read(cfn):
 def test_the_last_page_ends_the_search(cfn):
     client, stubber = cfn
     stubber.add_response("describe_stack_events", {"StackEvents": [event("UPDATE_IN_PROGRESS")]})
-    assert reader(client).rollback_began(STACK) is None
+    guarded: list[int] = []
+    assert reader(client, guarded).rollback_began(STACK) is None
+    # AND a page without a NextToken is the last one read
+    assert guarded == [1]
 
 
 @pytest.mark.parametrize("code", ["AccessDenied", "ValidationError", "Throttling"])
