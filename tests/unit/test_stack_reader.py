@@ -188,3 +188,16 @@ def test_unreadable_events_give_no_start(cfn, code):
     client, stubber = cfn
     stubber.add_client_error("describe_stack_events", code, "no")
     assert reader(client).rollback_began(STACK) is None
+
+
+def test_a_resource_without_a_physical_id_yet_reads_as_an_empty_one(cfn):
+    # GIVEN a Create in progress, CloudFormation knowing no physical id yet (the field is optional in the model)
+    client, stubber = cfn
+    detail = resource("CREATE_IN_PROGRESS")
+    del detail["StackResourceDetail"]["PhysicalResourceId"]
+    stubber.add_response("describe_stacks", stack("CREATE_IN_PROGRESS"))
+    stubber.add_response("describe_stack_resource", detail)
+    # THEN the view's physical id is empty, never a placeholder text
+    assert reader(client).view(STACK, "Endpoint") == StackView(
+        "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", T.timestamp(), ""
+    )
