@@ -577,6 +577,66 @@ def probe_describe_fields(target: Target) -> ProbeResult:
     )
 
 
+# -- requests that break the service model -------------------------------------------------------
+NEVER_HANDED_OUT = "probe-a-token-the-service-never-gave"
+"""A ListEndpoints NextToken no ListEndpoints answer handed out."""
+
+
+def probe_model_violations_refused(target: Target) -> ProbeResult:
+    """A request that breaks the service model reaches the service when botocore's parameter validation is
+    off, and the service refuses it with InvalidRequestException: a ListEndpoints NextToken it never handed
+    out; a DescribeEndpoint without its required EndpointArn; a DescribeEndpoint whose EndpointArn is a
+    well-formed ARN followed by more (the model's pattern is not anchored: only a whole-value match refuses
+    it); a CreateEndpoint whose ClientRequestToken starts well but ends outside ``^[a-zA-Z0-9-]+$``. If the
+    service accepts that CreateEndpoint, the endpoint is deleted and the probe is refuted."""
+    name = "model_violations_refused"
+    depends_on = DEPENDS_ON[name]
+    client = target.unvalidated_comprehend
+    if client is None:
+        why = "no Comprehend client without parameter validation"
+        return _result(name, "inconclusive", {"why": why}, depends_on, why)
+    endpoint_name = f"{target.prefix}-bad-token"
+    arn = target.endpoint_arn(endpoint_name)
+    made: list[str] = []
+    evidence: dict[str, Any] = {}
+    try:
+        answers = {
+            "ListEndpoints(NextToken never handed out)": call(client.list_endpoints, NextToken=NEVER_HANDED_OUT),
+            "DescribeEndpoint(no EndpointArn)": call(client.describe_endpoint),
+            "DescribeEndpoint(an ARN followed by more)": call(
+                client.describe_endpoint, EndpointArn=f"{target.endpoint_arn(f'{target.prefix}-missing')} !"
+            ),
+        }
+        create = call(
+            client.create_endpoint,
+            EndpointName=endpoint_name,
+            ModelArn=target.model_arn,
+            DesiredInferenceUnits=1,
+            ClientRequestToken=f"{target.prefix}-bad-token!",
+            Tags=target.owner_tags(),
+        )
+        answers["CreateEndpoint(ClientRequestToken ending in '!')"] = create
+        if create.ok:
+            made.append(str(create.response.get("EndpointArn") or arn))
+        lookup = target.describe(arn)
+        if lookup.ok and arn not in made:
+            made.append(arn)
+        checks = {f"{label}: InvalidRequest": a.code == "InvalidRequestException" for label, a in answers.items()}
+        checks["CreateEndpoint made nothing"] = lookup.code == "ResourceNotFoundException"
+        evidence |= {label: a.brief() for label, a in answers.items()}
+        evidence |= {"lookup_after_create": lookup.brief(), "checks": checks}
+        return _result(
+            name,
+            _verdict(checks),
+            evidence,
+            depends_on,
+            ", ".join(f"{label.split('(')[0]} {a.code}" for label, a in answers.items()),
+        )
+    finally:
+        if made:
+            evidence["cleanup"] = target.remove_endpoints(made)
+
+
 TOKEN_DEPENDS = [
     f"{COMPREHEND}: FakeComprehend.CreateEndpoint — a known ClientRequestToken returns the endpoint it made "
     "and creates nothing (FakeComprehend.tokens, never forgotten)",
@@ -685,6 +745,17 @@ DEPENDS_ON: dict[str, list[str]] = {
         "tests/unit/test_lifecycle_optional_fields.py exercises its absence",
         f"{LIFECYCLE}: served units fall back to DesiredInferenceUnits",
     ],
+    "model_violations_refused": [
+        f"{README}: 'a request that breaks the service model (a pattern, a length, a range, a missing member, a "
+        "NextToken the service did not hand out) is refused with InvalidRequestException, and the model's patterns "
+        "match the whole value'",
+        f"{COMPREHEND}: 'the model's patterns are matched against the whole value (the model does not anchor most "
+        "of them)'",
+        f"{COMPREHEND}: FakeComprehend.validate and ListEndpoints — InvalidRequestException for every request "
+        "that breaks the model, and for a NextToken it did not hand out",
+        "lambda/comprehend_cr/create.py: an InvalidRequestException fails the request: 'CreateEndpoint rejected "
+        "the request'",
+    ],
     "token_replay_same_name": TOKEN_DEPENDS,
     "token_replay_other_name": TOKEN_DEPENDS,
     "token_replay_after_delete": TOKEN_DEPENDS,
@@ -703,6 +774,7 @@ PROBES: list[Probe] = [
     probe_aws_tag_keys_refused,
     probe_tag_limits,
     probe_list_endpoints_default_page,
+    probe_model_violations_refused,
     probe_names_conflict_per_type,
     probe_update_on_failed_endpoint,
     probe_model_type_for_life,

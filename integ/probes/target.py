@@ -24,6 +24,8 @@ Verdict = Literal["confirmed", "refuted", "inconclusive"]
 BUSY = ("CREATING", "UPDATING")
 DENIED = ("AccessDeniedException", "AccessDenied")
 CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=10, read_timeout=60)
+UNVALIDATED = CONFIG.merge(Config(parameter_validation=False))
+"""CONFIG without botocore's client-side parameter validation: what is sent is what the service judges."""
 POLL_S = 15.0
 """How often a wait describes an endpoint (real seconds on AWS)."""
 CREATE_WAIT_S = 40 * 60
@@ -257,6 +259,12 @@ class Target:
     """Where the CloudFormation probes' recorder writes (None: those probes are inconclusive)."""
     runs: dict[str, Any] = field(default_factory=dict)
     """Stack runs several probes read (run once, kept by name)."""
+    unvalidated_comprehend: Any = None
+    """The caller's Comprehend client without botocore's parameter validation: a request that breaks the
+    service model reaches the service (None: the probe of such requests is inconclusive)."""
+    unvalidated_lambda: Any = None
+    """The caller's Lambda client without botocore's parameter validation (None: the Invoke probe is
+    inconclusive)."""
 
     # -- identity ---------------------------------------------------------------------------------
     @property
@@ -535,4 +543,8 @@ def admin_target(
         prefix=prefix,
         other_model_arn=other_model_arn,
         failing_model_arn=failing_model_arn,
+        unvalidated_comprehend=session.client(
+            "comprehend", region_name=region, endpoint_url=endpoint_url, config=UNVALIDATED
+        ),
+        unvalidated_lambda=session.client("lambda", region_name=region, endpoint_url=endpoint_url, config=UNVALIDATED),
     )

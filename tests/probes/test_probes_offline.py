@@ -113,6 +113,28 @@ def test_a_probe_expecting_the_developer_guides_tag_limits_is_refuted(world, mon
     assert result.evidence["checks"]["key 128 refused"] is False
 
 
+def test_a_service_taking_requests_that_break_its_model_refutes_the_model_probe_and_leaves_nothing(world, monkeypatch):
+    # GIVEN a loopback Comprehend that does not hold CreateEndpoint requests to its service model
+    validate = fake.FakeComprehend.validate
+
+    def lenient(self, operation, req):
+        if operation != "CreateEndpoint":
+            validate(self, operation, req)
+
+    monkeypatch.setattr(fake.FakeComprehend, "validate", lenient)
+    # WHEN the malformed-request probe runs
+    report = run_probes(world, [probes.probe_model_violations_refused])
+    # THEN it is refuted: the CreateEndpoint with a malformed token made an endpoint, which the probe deleted
+    (result,) = report.results
+    assert result.verdict == "refuted"
+    checks = result.evidence["checks"]
+    assert checks["CreateEndpoint(ClientRequestToken ending in '!'): InvalidRequest"] is False
+    assert checks["CreateEndpoint made nothing"] is False
+    assert [arn.rsplit("/", 1)[1] for arn in world.comprehend.creates] == [f"{PREFIX}-bad-token"]
+    assert report.left == NOTHING_LEFT
+    assert probe_endpoints(world) == []
+
+
 def test_the_tag_condition_probe_is_refuted_when_a_role_ignores_the_condition(world, monkeypatch):
     # GIVEN the construct's policy without its aws:ResourceTag condition (as if IAM did not enforce it)
     def unconditioned(partition, region, account, stack_id):
@@ -294,15 +316,16 @@ def test_without_the_model_every_probe_is_inconclusive_and_the_endpoint_is_tried
     missing = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-nowhere"
     # WHEN the CLI runs every probe
     code = main(["--model-arn", missing, "--endpoint-url", world.aws.url, "--out", str(tmp_path)], world=world)
-    # THEN nothing is refuted, each endpoint probe says why it saw nothing (only the CloudFormation probes, which
-    # need no model, are confirmed), and CreateEndpoint of the shared endpoint was tried once by the restricted
-    # role and once by the caller, not again by every probe
+    # THEN nothing is refuted, each endpoint probe says why it saw nothing (only the CloudFormation probes and the
+    # malformed-request probe, which need no model, are confirmed), and CreateEndpoint of the shared endpoint was
+    # tried once by the restricted role and once by the caller, not again by every probe (the third CreateEndpoint
+    # is the malformed request, refused before the model is looked up)
     report = json.loads((tmp_path / "probe-report.json").read_text())
     assert code == 0
     assert report["counts"]["refuted"] == 0
-    cfn_names = {p.__name__.removeprefix("probe_") for p in cfn.PROBES}
-    assert {r["name"] for r in report["results"] if r["verdict"] == "confirmed"} == cfn_names
-    assert world.aws.calls["CreateEndpoint"] == 2
+    needless = {p.__name__.removeprefix("probe_") for p in cfn.PROBES} | {"model_violations_refused"}
+    assert {r["name"] for r in report["results"] if r["verdict"] == "confirmed"} == needless
+    assert world.aws.calls["CreateEndpoint"] == 3
     assert "could not be created" in (tmp_path / "probe-report.md").read_text()
 
 
