@@ -548,6 +548,89 @@ def probe_update_on_failed_endpoint(target: Target) -> ProbeResult:
             evidence["cleanup"] = target.remove_endpoints(made)
 
 
+# -- flywheels and roles ----------------------------------------------------------------------------
+def probe_update_takes_flywheel_model(target: Target) -> ProbeResult:
+    """UpdateEndpoint of the IN_SERVICE shared endpoint with only a FlywheelArn makes that flywheel's active
+    model (DescribeFlywheel) the desired model: the answer's and DescribeEndpoint's DesiredModelArn, and the
+    endpoint's FlywheelArn is the flywheel. Needs FLYWHEEL_ARN, a flywheel whose active model is of the
+    model's type and is not MODEL_ARN itself (else nothing would show); leaves the shared endpoint UPDATING."""
+    name = "update_takes_flywheel_model"
+    depends_on = DEPENDS_ON[name]
+    flywheel = target.flywheel_arn
+    if flywheel is None:
+        why = "needs FLYWHEEL_ARN, a flywheel whose active model is of MODEL_ARN's type"
+        return _result(name, "inconclusive", {"why": why}, depends_on, why)
+    described = call(target.comprehend.describe_flywheel, FlywheelArn=flywheel)
+    active = described.response.get("FlywheelProperties", {}).get("ActiveModelArn")
+    evidence: dict[str, Any] = {"DescribeFlywheel": described.brief(), "active_model": active}
+    if not described.ok or not active or kind(str(active)) != kind(target.model_arn) or active == target.model_arn:
+        why = "the flywheel has no active model of MODEL_ARN's type other than MODEL_ARN itself"
+        return _result(name, "inconclusive", evidence | {"why": why}, depends_on, why)
+    shared = target.shared_endpoint()
+    status = target.wait_while(shared.arn, BUSY)
+    if status != "IN_SERVICE":
+        return _result(name, "inconclusive", evidence | {"status": status}, depends_on, "not IN_SERVICE")
+    update = call(target.comprehend.update_endpoint, EndpointArn=shared.arn, FlywheelArn=flywheel)
+    after = target.describe(shared.arn)
+    props = after.response.get("EndpointProperties", {})
+    checks = {
+        "accepted": update.ok,
+        "answered DesiredModelArn: the active model": update.response.get("DesiredModelArn") == active,
+        "DescribeEndpoint DesiredModelArn: the active model": props.get("DesiredModelArn") == active,
+        "DescribeEndpoint FlywheelArn: the flywheel": props.get("FlywheelArn") == flywheel,
+    }
+    evidence |= {
+        "UpdateEndpoint": update.brief(),
+        "answered_DesiredModelArn": update.response.get("DesiredModelArn"),
+        "after": {k: props.get(k) for k in ("Status", "ModelArn", "DesiredModelArn", "FlywheelArn")},
+        "checks": checks,
+    }
+    return _result(
+        name, _verdict(checks), evidence, depends_on, f"update with the flywheel: {update.code}, desired {active}"
+    )
+
+
+def probe_no_removal_in_place(target: Target) -> ProbeResult:
+    """No UpdateEndpoint removes a flywheel or a data-access role from an endpoint: once the shared endpoint
+    serves the flywheel (after ``probe_update_takes_flywheel_model``), an UpdateEndpoint with an empty
+    FlywheelArn, and one with an empty DesiredDataAccessRoleArn (sent with parameter validation off), are
+    refused with InvalidRequestException, and the endpoint keeps its flywheel. The role half shows only that
+    the empty value is refused: no endpoint with a role is made."""
+    name = "no_removal_in_place"
+    depends_on = DEPENDS_ON[name]
+    client = target.unvalidated_comprehend
+    if target.flywheel_arn is None or client is None:
+        why = "needs FLYWHEEL_ARN (the shared endpoint must serve a flywheel) and a client without validation"
+        return _result(name, "inconclusive", {"why": why}, depends_on, why)
+    shared = target.shared_endpoint()
+    status = target.wait_while(shared.arn, BUSY)
+    before = target.describe(shared.arn).response.get("EndpointProperties", {})
+    if status != "IN_SERVICE" or before.get("FlywheelArn") != target.flywheel_arn:
+        why = "the shared endpoint was not IN_SERVICE with the flywheel (see update_takes_flywheel_model)"
+        evidence = {"status": status, "FlywheelArn": before.get("FlywheelArn"), "why": why}
+        return _result(name, "inconclusive", evidence, depends_on, why)
+    answers = {
+        "UpdateEndpoint(FlywheelArn '')": call(client.update_endpoint, EndpointArn=shared.arn, FlywheelArn=""),
+        "UpdateEndpoint(DesiredDataAccessRoleArn '')": call(
+            client.update_endpoint, EndpointArn=shared.arn, DesiredDataAccessRoleArn=""
+        ),
+    }
+    after = target.describe(shared.arn).response.get("EndpointProperties", {})
+    checks = {f"{label}: InvalidRequest": a.code == "InvalidRequestException" for label, a in answers.items()}
+    checks["the flywheel kept"] = after.get("FlywheelArn") == target.flywheel_arn
+    evidence = {label: a.brief() for label, a in answers.items()}
+    evidence |= {"FlywheelArn_after": after.get("FlywheelArn"), "checks": checks}
+    if any(a.ok for a in answers.values()):  # refuted: let that change finish before the next probe
+        evidence["after_change"] = target.wait_while(shared.arn, BUSY)
+    return _result(
+        name,
+        _verdict(checks),
+        evidence,
+        depends_on,
+        ", ".join(f"{label.split('(')[1].rstrip(')')}: {a.code}" for label, a in answers.items()),
+    )
+
+
 # -- DescribeEndpoint -------------------------------------------------------------------------------
 def probe_describe_fields(target: Target) -> ProbeResult:
     """Every DescribeEndpoint answer the probes received (CREATING, IN_SERVICE, UPDATING, FAILED...) had
@@ -756,6 +839,21 @@ DEPENDS_ON: dict[str, list[str]] = {
         "lambda/comprehend_cr/create.py: an InvalidRequestException fails the request: 'CreateEndpoint rejected "
         "the request'",
     ],
+    "update_takes_flywheel_model": [
+        f"{README}: 'UpdateEndpoint with a FlywheelArn makes that flywheel's active model the desired model, "
+        "unless the request also gives DesiredModelArn'",
+        f"{COMPREHEND}: 'UpdateEndpoint with a FlywheelArn makes that flywheel's active model the desired model, "
+        "unless the request also gives DesiredModelArn (then that model is the desired one)'",
+        "lambda/comprehend_cr/diffs.py: matches — a template naming a flywheel and no model is served once the "
+        "endpoint's FlywheelArn is that flywheel (the model is the one the service took from it)",
+    ],
+    "no_removal_in_place": [
+        f"{README}: 'a data-access role or flywheel cannot be removed from an endpoint in place'",
+        "lambda/comprehend_cr/diffs.py: 'Raises :class:`PropertyError` for what UpdateEndpoint cannot do in "
+        "place: removing a data-access role or a flywheel'",
+        f"{COMPREHEND}: FakeComprehend.UpdateEndpoint keeps the endpoint's role and flywheel when the request "
+        "gives none, and validate refuses an empty FlywheelArn or DesiredDataAccessRoleArn",
+    ],
     "token_replay_same_name": TOKEN_DEPENDS,
     "token_replay_other_name": TOKEN_DEPENDS,
     "token_replay_after_delete": TOKEN_DEPENDS,
@@ -780,6 +878,8 @@ PROBES: list[Probe] = [
     probe_model_type_for_life,
     probe_update_status_lag,
     probe_busy_refusals_while_updating,
+    probe_update_takes_flywheel_model,
+    probe_no_removal_in_place,
     probe_describe_fields,
     probe_token_replay_after_delete,
     *cfn.PROBES,

@@ -245,6 +245,8 @@ class Target:
     """A trained model of the other type (classifier vs recognizer): the type probes need it."""
     failing_model_arn: str | None = None
     """A model whose endpoints end FAILED: the FAILED-endpoint probe needs it."""
+    flywheel_arn: str | None = None
+    """A flywheel whose active model is of the model's type: the flywheel probes need it."""
     poll_s: float = POLL_S
     shared: SharedEndpoint | None = None
     lost: list[str] = field(default_factory=list)
@@ -524,6 +526,7 @@ def admin_target(
     other_model_arn: str | None = None,
     failing_model_arn: str | None = None,
     recordings: Recordings | None = None,
+    flywheel_arn: str | None = None,
 ) -> Target:
     """A target on ``session``'s account in the model's region (roles through IAM and STS by default, the
     recorder's records in an S3 bucket named for the prefix by default)."""
@@ -543,6 +546,7 @@ def admin_target(
         prefix=prefix,
         other_model_arn=other_model_arn,
         failing_model_arn=failing_model_arn,
+        flywheel_arn=flywheel_arn,
         unvalidated_comprehend=session.client(
             "comprehend", region_name=region, endpoint_url=endpoint_url, config=UNVALIDATED
         ),
