@@ -474,3 +474,12 @@ def test_a_flywheel_adds_one_update_of_the_shared_endpoint_to_the_estimate():
     assert (with_flywheel.minutes - without.minutes, with_flywheel.unit_seconds - without.unit_seconds) == (10, 600)
     assert "10 minutes and $0.30 more" in _plain((ROOT / "docs/probes.md").read_text())
     assert round(with_flywheel.dollars - without.dollars, 2) == 0.30
+
+
+def test_every_probe_is_in_the_probe_docs_and_the_verified_list():
+    # GIVEN every probe the runner runs
+    names = [p.__name__.removeprefix("probe_") for p in probes.PROBES]
+    # THEN each is named in docs/probes.md's table and in docs/verification.md
+    for doc in ("docs/probes.md", "docs/verification.md"):
+        text = (ROOT / doc).read_text()
+        assert [n for n in names if f"`{n}`" not in text] == [], doc
