@@ -36,6 +36,8 @@ MODEL = re.compile(
     r"[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?$"
 )
 
+FLYWHEEL = re.compile(r"^arn:aws(-[a-z]+)*:comprehend:[a-z0-9-]+:\d{12}:flywheel/[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m integ.probes", description=__doc__.split("\n")[0])
@@ -48,6 +50,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--failing-model-arn",
         default=env("FAILING_MODEL_ARN") or None,
         help="a model whose endpoints end FAILED (for the FAILED-endpoint probe)",
+    )
+    parser.add_argument(
+        "--flywheel-arn",
+        default=env("FLYWHEEL_ARN") or None,
+        help="a flywheel whose active model is of MODEL_ARN's type (for the flywheel probes)",
     )
     parser.add_argument("--endpoint-url", default=env("ENDPOINT_URL") or None, help="Comprehend endpoint URL")
     parser.add_argument("--out", type=Path, default=Path("probe-report"), help="report directory")
@@ -69,6 +76,8 @@ def refusal(args: argparse.Namespace) -> str | None:
             return f"{label} is not a Comprehend model ARN: {value!r}"
     if args.failing_model_arn and not MODEL.match(args.failing_model_arn):
         return f"FAILING_MODEL_ARN is not a Comprehend model ARN: {args.failing_model_arn!r}"
+    if args.flywheel_arn and not FLYWHEEL.match(args.flywheel_arn):
+        return f"FLYWHEEL_ARN is not a Comprehend flywheel ARN: {args.flywheel_arn!r}"
     try:
         credentials = boto3.session.Session().get_credentials()
     except BotoCoreError as exc:
@@ -108,12 +117,22 @@ def main(argv: Sequence[str] | None = None, *, world: Any = None, out: TextIO | 
         other_model_arn=args.other_model_arn,
         failing_model_arn=args.failing_model_arn,
         recordings=recordings,
+        flywheel_arn=args.flywheel_arn,
     )
     probes = [p for p in PROBES if not args.only or p.__name__.removeprefix("probe_") in args.only]
-    expected = estimate(other_model=bool(args.other_model_arn), failing_model=bool(args.failing_model_arn))
+    expected = estimate(
+        other_model=bool(args.other_model_arn),
+        failing_model=bool(args.failing_model_arn),
+        flywheel=bool(args.flywheel_arn),
+    )
     print(expected.line(), file=out)
     print(f"Probing {region} with prefix {prefix}: {len(probes)} probes; everything made is deleted.", file=out)
-    models = {"model": args.model_arn, "other": args.other_model_arn, "failing": args.failing_model_arn}
+    models = {
+        "model": args.model_arn,
+        "other": args.other_model_arn,
+        "failing": args.failing_model_arn,
+        "flywheel": args.flywheel_arn,
+    }
     report = run(target, probes, Report(prefix, region, models, expected), lambda line: print(line, file=out))
     md, js = report.write(args.out)
     print(f"Report: {md} and {js} (attach both to an issue).", file=out)

@@ -39,6 +39,10 @@ NEWER_DELIVERY_S = 60.0
 """How far the resource's LastUpdatedTimestamp may be from the request's X-Amz-Date (watch.py's bound)."""
 CLOCK_SKEW_S = 5.0
 """How far the probe's, Lambda's and CloudFormation's clocks may disagree."""
+UPDATE_WAIT_S = 20
+"""How long ``First`` takes to answer the basic stack's update, so that the update's start and end differ."""
+SAME_TIME_S = 1.0
+"""How far a stack's LastUpdatedTime may be from the event it is taken to stamp (both CloudFormation's clock)."""
 STACK_WAIT_S = 30 * 60
 CFN_MINUTES = 25
 """Expected minutes of the CloudFormation probes on an account (no endpoint bills meanwhile)."""
@@ -309,6 +313,16 @@ class ProbeStack:
                 return status
             self.target.clock.sleep(self.target.poll_s)
 
+    def described(self) -> dict[str, Any]:
+        """What DescribeStacks says of the stack now: its status and ``LastUpdatedTime`` (epoch seconds, None
+        when absent)."""
+        stack = self.target.cloudformation.describe_stacks(StackName=self.stack_id)["Stacks"][0]
+        updated = stack.get("LastUpdatedTime")
+        return {
+            "StackStatus": str(stack.get("StackStatus", "")),
+            "LastUpdatedTime": None if updated is None else updated.timestamp(),
+        }
+
     def records(self) -> list[dict[str, Any]]:
         assert self.target.recordings is not None
         return self.target.recordings.records(self.name)
@@ -340,7 +354,8 @@ class ProbeStack:
             }
             for e in items
         ]
-        return sorted(events, key=lambda e: float(e["at"]))
+        # the API lists newest first: reversed, a stable sort keeps events of the same timestamp in their order
+        return sorted(reversed(events), key=lambda e: float(e["at"]))
 
     def resource(self, logical_id: str) -> dict[str, Any]:
         answer = call(
@@ -422,8 +437,9 @@ def _brief(record: dict[str, Any]) -> dict[str, Any]:
 # -- the basic stack (probes a, b, e) ---------------------------------------------------------------
 def basic_run(target: Target) -> dict[str, Any]:
     """Once per session: a stack with ``First`` (answers after a minute) and ``Second`` (depends on it),
-    created, then updated so that ``First`` answers a new physical id (replaced: its old id is deleted in
-    the cleanup), then deleted. What the recorder saw and the stack's events are kept for three probes."""
+        created, then updated so that ``First`` answers a new physical id (replaced: its old id is deleted in
+        the cleanup), then deleted. What the recorder saw, the stack's events and what DescribeStacks said right
+    after the creation and right after the update are kept for the probes that read it."""
     if "basic" in target.runs:
         return dict(target.runs["basic"])
     run: dict[str, Any] = {}
@@ -435,18 +451,39 @@ def basic_run(target: Target) -> dict[str, Any]:
                     "Second": recorder({"PhysicalId": "second-1"}, depends_on="First"),
                 }
             )
+            run["after_create"] = stack.described()
             run["update"] = stack.deploy(
                 {
-                    "First": recorder({"PhysicalId": "first-2"}),
+                    "First": recorder({"PhysicalId": "first-2", "Wait": UPDATE_WAIT_S}),
                     "Second": recorder({"PhysicalId": "second-1"}, depends_on="First"),
                 }
             )
+            run["after_update"] = stack.described()  # read right after the update, before anything else
+            run["bogus_invoke"] = bogus_invoke(target, stack.name)
             run["records"] = stack.records()
             run["events"] = stack.events()
-    except Exception as exc:  # kept, so that the three probes say why instead of running it again
+    except Exception as exc:  # kept, so that its probes say why instead of running it again
         run["error"] = f"{type(exc).__name__}: {exc}"
     target.runs["basic"] = run
     return dict(run)
+
+
+BOGUS_INVOCATION_TYPE = "Bogus"
+"""An InvocationType outside the Invoke API's enum (Event, RequestResponse, DryRun)."""
+
+
+def bogus_invoke(target: Target, function_name: str) -> dict[str, Any] | None:
+    """Invoke the stack's recorder function with an InvocationType outside the enum (parameter validation off,
+    so that the request reaches Lambda); the answer's evidence form (None: no such client)."""
+    if target.unvalidated_lambda is None:
+        return None
+    answer = call(
+        target.unvalidated_lambda.invoke,
+        FunctionName=function_name[:64],
+        InvocationType=BOGUS_INVOCATION_TYPE,
+        Payload=b"{}",
+    )
+    return answer.brief()
 
 
 def _basic_or_inconclusive(target: Target, name: str) -> tuple[dict[str, Any], ProbeResult | None]:
@@ -558,6 +595,70 @@ def probe_cleanup_reads_current_resource(target: Target) -> ProbeResult:
         "cleanup": run.get("cleanup"),
     }
     return _result(name, _verdict(checks), evidence, f"during the cleanup: {view or 'no request'}")
+
+
+def probe_stack_last_updated_time(target: Target) -> ProbeResult:
+    """(f) A stack's ``LastUpdatedTime`` (DescribeStacks) is the time of its latest change to an ``UPDATE_*``
+    status: absent after the creation; right after the update, the time of the stack's latest ``UPDATE_*``
+    event (``UPDATE_COMPLETE``), not of the update's start (``UPDATE_IN_PROGRESS``)."""
+    name = "stack_last_updated_time"
+    run, early = _basic_or_inconclusive(target, name)
+    if early is not None:
+        return early
+    stack_events = [e for e in run.get("events", []) if e["logical_id"] == f"{target.prefix}-basic"]
+    updates = [e for e in stack_events if str(e["status"]).startswith("UPDATE_")]
+    latest = updates[-1] if updates else None
+    started = [e for e in updates if e["status"] == "UPDATE_IN_PROGRESS"]
+    after_create = run.get("after_create", {})
+    after_update = run.get("after_update", {})
+    seen = after_update.get("LastUpdatedTime")
+    checks = {
+        "the update ended UPDATE_COMPLETE": run.get("update") == "UPDATE_COMPLETE",
+        "no LastUpdatedTime before any update": after_create.get("LastUpdatedTime") is None,
+        "LastUpdatedTime after the update": seen is not None,
+        "the stack's latest UPDATE_* event is UPDATE_COMPLETE": latest is not None
+        and latest["status"] == "UPDATE_COMPLETE",
+        f"LastUpdatedTime is that event's time (within {SAME_TIME_S:.0f} s)": seen is not None
+        and latest is not None
+        and abs(float(seen) - float(latest["at"])) <= SAME_TIME_S,
+    }
+    evidence = {
+        "after_create": after_create,
+        "after_update": after_update,
+        "stack_update_events": [{"status": e["status"], "at": e["at"]} for e in updates],
+        "LastUpdatedTime_minus_latest_update_event_s": None
+        if seen is None or latest is None
+        else round(float(seen) - float(latest["at"]), 3),
+        "LastUpdatedTime_minus_update_start_s": None
+        if seen is None or not started
+        else round(float(seen) - float(started[-1]["at"]), 3),
+        "checks": checks,
+        "cleanup": run.get("cleanup"),
+    }
+    return _result(name, _verdict(checks), evidence, f"LastUpdatedTime right after the update: {seen}")
+
+
+def probe_invoke_bad_invocation_type(target: Target) -> ProbeResult:
+    """(g) An ``Invoke`` of an existing function (the basic stack's recorder, while the stack exists) with an
+    ``InvocationType`` outside the API's enum is refused with ``ValidationException``."""
+    name = "invoke_bad_invocation_type"
+    run, early = _basic_or_inconclusive(target, name)
+    if early is not None:
+        return early
+    answer = run.get("bogus_invoke")
+    if answer is None:
+        why = "no Lambda client without parameter validation"
+        return _result(name, "inconclusive", {"why": why, "cleanup": run.get("cleanup")}, why)
+    checks = {"refused with ValidationException": answer.get("code") == "ValidationException"}
+    evidence = {
+        "InvocationType": BOGUS_INVOCATION_TYPE,
+        "Invoke": answer,
+        "checks": checks,
+        "cleanup": run.get("cleanup"),
+    }
+    return _result(
+        name, _verdict(checks), evidence, f"Invoke with InvocationType {BOGUS_INVOCATION_TYPE!r}: {answer['code']}"
+    )
 
 
 # -- (c) cancellation -------------------------------------------------------------------------------
@@ -787,6 +888,17 @@ DEPENDS_ON: dict[str, list[str]] = {
         f"{VERIFIED}: 'while CloudFormation deletes a replaced physical id in the cleanup, DescribeStackResource "
         "shows the resource's current physical id and status'",
     ],
+    "stack_last_updated_time": [
+        f"{STACKS}: 'assumed: it is the time of the latest change to an UPDATE_* status'",
+        "loopback/comprehend_loopback/cfnquery.py: DescribeStacks answers LastUpdatedTime from the registry's "
+        "last_updated_at",
+        f"{VERIFIED}: 'LastUpdatedTime of a stack is the time of its latest change to an UPDATE_* status'",
+    ],
+    "invoke_bad_invocation_type": [
+        "loopback/comprehend_loopback/server.py: 'A value outside the API's enum is refused with "
+        "ValidationException (assumed: the API reference lists the enum, not the error)'",
+        f"{VERIFIED}: 'an Invoke with an InvocationType outside the API's enum is refused with ValidationException'",
+    ],
 }
 """What relies on each CloudFormation probe's assumption, by probe name."""
 
@@ -794,6 +906,8 @@ PROBES = [
     probe_service_timeout_in_event,
     probe_response_url_form,
     probe_cleanup_reads_current_resource,
+    probe_stack_last_updated_time,
+    probe_invoke_bad_invocation_type,
     probe_cancelled_requests_rolled_back,
     probe_resent_request_same_id,
 ]

@@ -548,6 +548,89 @@ def probe_update_on_failed_endpoint(target: Target) -> ProbeResult:
             evidence["cleanup"] = target.remove_endpoints(made)
 
 
+# -- flywheels and roles ----------------------------------------------------------------------------
+def probe_update_takes_flywheel_model(target: Target) -> ProbeResult:
+    """UpdateEndpoint of the IN_SERVICE shared endpoint with only a FlywheelArn makes that flywheel's active
+    model (DescribeFlywheel) the desired model: the answer's and DescribeEndpoint's DesiredModelArn, and the
+    endpoint's FlywheelArn is the flywheel. Needs FLYWHEEL_ARN, a flywheel whose active model is of the
+    model's type and is not MODEL_ARN itself (else nothing would show); leaves the shared endpoint UPDATING."""
+    name = "update_takes_flywheel_model"
+    depends_on = DEPENDS_ON[name]
+    flywheel = target.flywheel_arn
+    if flywheel is None:
+        why = "needs FLYWHEEL_ARN, a flywheel whose active model is of MODEL_ARN's type"
+        return _result(name, "inconclusive", {"why": why}, depends_on, why)
+    described = call(target.comprehend.describe_flywheel, FlywheelArn=flywheel)
+    active = described.response.get("FlywheelProperties", {}).get("ActiveModelArn")
+    evidence: dict[str, Any] = {"DescribeFlywheel": described.brief(), "active_model": active}
+    if not described.ok or not active or kind(str(active)) != kind(target.model_arn) or active == target.model_arn:
+        why = "the flywheel has no active model of MODEL_ARN's type other than MODEL_ARN itself"
+        return _result(name, "inconclusive", evidence | {"why": why}, depends_on, why)
+    shared = target.shared_endpoint()
+    status = target.wait_while(shared.arn, BUSY)
+    if status != "IN_SERVICE":
+        return _result(name, "inconclusive", evidence | {"status": status}, depends_on, "not IN_SERVICE")
+    update = call(target.comprehend.update_endpoint, EndpointArn=shared.arn, FlywheelArn=flywheel)
+    after = target.describe(shared.arn)
+    props = after.response.get("EndpointProperties", {})
+    checks = {
+        "accepted": update.ok,
+        "answered DesiredModelArn: the active model": update.response.get("DesiredModelArn") == active,
+        "DescribeEndpoint DesiredModelArn: the active model": props.get("DesiredModelArn") == active,
+        "DescribeEndpoint FlywheelArn: the flywheel": props.get("FlywheelArn") == flywheel,
+    }
+    evidence |= {
+        "UpdateEndpoint": update.brief(),
+        "answered_DesiredModelArn": update.response.get("DesiredModelArn"),
+        "after": {k: props.get(k) for k in ("Status", "ModelArn", "DesiredModelArn", "FlywheelArn")},
+        "checks": checks,
+    }
+    return _result(
+        name, _verdict(checks), evidence, depends_on, f"update with the flywheel: {update.code}, desired {active}"
+    )
+
+
+def probe_no_removal_in_place(target: Target) -> ProbeResult:
+    """No UpdateEndpoint removes a flywheel or a data-access role from an endpoint: once the shared endpoint
+    serves the flywheel (after ``probe_update_takes_flywheel_model``), an UpdateEndpoint with an empty
+    FlywheelArn, and one with an empty DesiredDataAccessRoleArn (sent with parameter validation off), are
+    refused with InvalidRequestException, and the endpoint keeps its flywheel. The role half shows only that
+    the empty value is refused: no endpoint with a role is made."""
+    name = "no_removal_in_place"
+    depends_on = DEPENDS_ON[name]
+    client = target.unvalidated_comprehend
+    if target.flywheel_arn is None or client is None:
+        why = "needs FLYWHEEL_ARN (the shared endpoint must serve a flywheel) and a client without validation"
+        return _result(name, "inconclusive", {"why": why}, depends_on, why)
+    shared = target.shared_endpoint()
+    status = target.wait_while(shared.arn, BUSY)
+    before = target.describe(shared.arn).response.get("EndpointProperties", {})
+    if status != "IN_SERVICE" or before.get("FlywheelArn") != target.flywheel_arn:
+        why = "the shared endpoint was not IN_SERVICE with the flywheel (see update_takes_flywheel_model)"
+        evidence = {"status": status, "FlywheelArn": before.get("FlywheelArn"), "why": why}
+        return _result(name, "inconclusive", evidence, depends_on, why)
+    answers = {
+        "UpdateEndpoint(FlywheelArn '')": call(client.update_endpoint, EndpointArn=shared.arn, FlywheelArn=""),
+        "UpdateEndpoint(DesiredDataAccessRoleArn '')": call(
+            client.update_endpoint, EndpointArn=shared.arn, DesiredDataAccessRoleArn=""
+        ),
+    }
+    after = target.describe(shared.arn).response.get("EndpointProperties", {})
+    checks = {f"{label}: InvalidRequest": a.code == "InvalidRequestException" for label, a in answers.items()}
+    checks["the flywheel kept"] = after.get("FlywheelArn") == target.flywheel_arn
+    evidence = {label: a.brief() for label, a in answers.items()}
+    evidence |= {"FlywheelArn_after": after.get("FlywheelArn"), "checks": checks}
+    if any(a.ok for a in answers.values()):  # refuted: let that change finish before the next probe
+        evidence["after_change"] = target.wait_while(shared.arn, BUSY)
+    return _result(
+        name,
+        _verdict(checks),
+        evidence,
+        depends_on,
+        ", ".join(f"{label.split('(')[1].rstrip(')')}: {a.code}" for label, a in answers.items()),
+    )
+
+
 # -- DescribeEndpoint -------------------------------------------------------------------------------
 def probe_describe_fields(target: Target) -> ProbeResult:
     """Every DescribeEndpoint answer the probes received (CREATING, IN_SERVICE, UPDATING, FAILED...) had
@@ -575,6 +658,66 @@ def probe_describe_fields(target: Target) -> ProbeResult:
         depends_on,
         f"statuses seen {sorted(by_status)}; without CurrentInferenceUnits: {lacking or 'none'}",
     )
+
+
+# -- requests that break the service model -------------------------------------------------------
+NEVER_HANDED_OUT = "probe-a-token-the-service-never-gave"
+"""A ListEndpoints NextToken no ListEndpoints answer handed out."""
+
+
+def probe_model_violations_refused(target: Target) -> ProbeResult:
+    """A request that breaks the service model reaches the service when botocore's parameter validation is
+    off, and the service refuses it with InvalidRequestException: a ListEndpoints NextToken it never handed
+    out; a DescribeEndpoint without its required EndpointArn; a DescribeEndpoint whose EndpointArn is a
+    well-formed ARN followed by more (the model's pattern is not anchored: only a whole-value match refuses
+    it); a CreateEndpoint whose ClientRequestToken starts well but ends outside ``^[a-zA-Z0-9-]+$``. If the
+    service accepts that CreateEndpoint, the endpoint is deleted and the probe is refuted."""
+    name = "model_violations_refused"
+    depends_on = DEPENDS_ON[name]
+    client = target.unvalidated_comprehend
+    if client is None:
+        why = "no Comprehend client without parameter validation"
+        return _result(name, "inconclusive", {"why": why}, depends_on, why)
+    endpoint_name = f"{target.prefix}-bad-token"
+    arn = target.endpoint_arn(endpoint_name)
+    made: list[str] = []
+    evidence: dict[str, Any] = {}
+    try:
+        answers = {
+            "ListEndpoints(NextToken never handed out)": call(client.list_endpoints, NextToken=NEVER_HANDED_OUT),
+            "DescribeEndpoint(no EndpointArn)": call(client.describe_endpoint),
+            "DescribeEndpoint(an ARN followed by more)": call(
+                client.describe_endpoint, EndpointArn=f"{target.endpoint_arn(f'{target.prefix}-missing')} !"
+            ),
+        }
+        create = call(
+            client.create_endpoint,
+            EndpointName=endpoint_name,
+            ModelArn=target.model_arn,
+            DesiredInferenceUnits=1,
+            ClientRequestToken=f"{target.prefix}-bad-token!",
+            Tags=target.owner_tags(),
+        )
+        answers["CreateEndpoint(ClientRequestToken ending in '!')"] = create
+        if create.ok:
+            made.append(str(create.response.get("EndpointArn") or arn))
+        lookup = target.describe(arn)
+        if lookup.ok and arn not in made:
+            made.append(arn)
+        checks = {f"{label}: InvalidRequest": a.code == "InvalidRequestException" for label, a in answers.items()}
+        checks["CreateEndpoint made nothing"] = lookup.code == "ResourceNotFoundException"
+        evidence |= {label: a.brief() for label, a in answers.items()}
+        evidence |= {"lookup_after_create": lookup.brief(), "checks": checks}
+        return _result(
+            name,
+            _verdict(checks),
+            evidence,
+            depends_on,
+            ", ".join(f"{label.split('(')[0]} {a.code}" for label, a in answers.items()),
+        )
+    finally:
+        if made:
+            evidence["cleanup"] = target.remove_endpoints(made)
 
 
 TOKEN_DEPENDS = [
@@ -685,6 +828,32 @@ DEPENDS_ON: dict[str, list[str]] = {
         "tests/unit/test_lifecycle_optional_fields.py exercises its absence",
         f"{LIFECYCLE}: served units fall back to DesiredInferenceUnits",
     ],
+    "model_violations_refused": [
+        f"{README}: 'a request that breaks the service model (a pattern, a length, a range, a missing member, a "
+        "NextToken the service did not hand out) is refused with InvalidRequestException, and the model's patterns "
+        "match the whole value'",
+        f"{COMPREHEND}: 'the model's patterns are matched against the whole value (the model does not anchor most "
+        "of them)'",
+        f"{COMPREHEND}: FakeComprehend.validate and ListEndpoints — InvalidRequestException for every request "
+        "that breaks the model, and for a NextToken it did not hand out",
+        "lambda/comprehend_cr/create.py: an InvalidRequestException fails the request: 'CreateEndpoint rejected "
+        "the request'",
+    ],
+    "update_takes_flywheel_model": [
+        f"{README}: 'UpdateEndpoint with a FlywheelArn makes that flywheel's active model the desired model, "
+        "unless the request also gives DesiredModelArn'",
+        f"{COMPREHEND}: 'UpdateEndpoint with a FlywheelArn makes that flywheel's active model the desired model, "
+        "unless the request also gives DesiredModelArn (then that model is the desired one)'",
+        "lambda/comprehend_cr/diffs.py: matches — a template naming a flywheel and no model is served once the "
+        "endpoint's FlywheelArn is that flywheel (the model is the one the service took from it)",
+    ],
+    "no_removal_in_place": [
+        f"{README}: 'a data-access role or flywheel cannot be removed from an endpoint in place'",
+        "lambda/comprehend_cr/diffs.py: 'Raises :class:`PropertyError` for what UpdateEndpoint cannot do in "
+        "place: removing a data-access role or a flywheel'",
+        f"{COMPREHEND}: FakeComprehend.UpdateEndpoint keeps the endpoint's role and flywheel when the request "
+        "gives none, and validate refuses an empty FlywheelArn or DesiredDataAccessRoleArn",
+    ],
     "token_replay_same_name": TOKEN_DEPENDS,
     "token_replay_other_name": TOKEN_DEPENDS,
     "token_replay_after_delete": TOKEN_DEPENDS,
@@ -703,11 +872,14 @@ PROBES: list[Probe] = [
     probe_aws_tag_keys_refused,
     probe_tag_limits,
     probe_list_endpoints_default_page,
+    probe_model_violations_refused,
     probe_names_conflict_per_type,
     probe_update_on_failed_endpoint,
     probe_model_type_for_life,
     probe_update_status_lag,
     probe_busy_refusals_while_updating,
+    probe_update_takes_flywheel_model,
+    probe_no_removal_in_place,
     probe_describe_fields,
     probe_token_replay_after_delete,
     *cfn.PROBES,

@@ -47,11 +47,13 @@ class Estimate:
         )
 
 
-def estimate(*, other_model: bool, failing_model: bool) -> Estimate:
+def estimate(*, other_model: bool, failing_model: bool, flywheel: bool = False) -> Estimate:
     """The shared endpoint lives the whole run of the endpoint probes (2 units during its update); the
     other-type endpoint is created and deleted; the FAILED endpoint is created, updated and deleted, one
-    after the other. The CloudFormation probes then take ``CFN_MINUTES`` and make no endpoint."""
-    minutes = CREATE_MIN + UPDATE_MIN + DELETE_MIN
+    after the other; with a flywheel the shared endpoint is updated once more (to the flywheel's active
+    model), a wait the next probe sits out. The CloudFormation probes then take ``CFN_MINUTES`` and make no
+    endpoint."""
+    minutes = CREATE_MIN + UPDATE_MIN + DELETE_MIN + (UPDATE_MIN if flywheel else 0)
     unit_minutes = UPDATE_MIN
     endpoints = 1
     if other_model:

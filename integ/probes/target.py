@@ -24,6 +24,8 @@ Verdict = Literal["confirmed", "refuted", "inconclusive"]
 BUSY = ("CREATING", "UPDATING")
 DENIED = ("AccessDeniedException", "AccessDenied")
 CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=10, read_timeout=60)
+UNVALIDATED = CONFIG.merge(Config(parameter_validation=False))
+"""CONFIG without botocore's client-side parameter validation: what is sent is what the service judges."""
 POLL_S = 15.0
 """How often a wait describes an endpoint (real seconds on AWS)."""
 CREATE_WAIT_S = 40 * 60
@@ -243,6 +245,8 @@ class Target:
     """A trained model of the other type (classifier vs recognizer): the type probes need it."""
     failing_model_arn: str | None = None
     """A model whose endpoints end FAILED: the FAILED-endpoint probe needs it."""
+    flywheel_arn: str | None = None
+    """A flywheel whose active model is of the model's type: the flywheel probes need it."""
     poll_s: float = POLL_S
     shared: SharedEndpoint | None = None
     lost: list[str] = field(default_factory=list)
@@ -257,6 +261,12 @@ class Target:
     """Where the CloudFormation probes' recorder writes (None: those probes are inconclusive)."""
     runs: dict[str, Any] = field(default_factory=dict)
     """Stack runs several probes read (run once, kept by name)."""
+    unvalidated_comprehend: Any = None
+    """The caller's Comprehend client without botocore's parameter validation: a request that breaks the
+    service model reaches the service (None: the probe of such requests is inconclusive)."""
+    unvalidated_lambda: Any = None
+    """The caller's Lambda client without botocore's parameter validation (None: the Invoke probe is
+    inconclusive)."""
 
     # -- identity ---------------------------------------------------------------------------------
     @property
@@ -516,6 +526,7 @@ def admin_target(
     other_model_arn: str | None = None,
     failing_model_arn: str | None = None,
     recordings: Recordings | None = None,
+    flywheel_arn: str | None = None,
 ) -> Target:
     """A target on ``session``'s account in the model's region (roles through IAM and STS by default, the
     recorder's records in an S3 bucket named for the prefix by default)."""
@@ -535,4 +546,9 @@ def admin_target(
         prefix=prefix,
         other_model_arn=other_model_arn,
         failing_model_arn=failing_model_arn,
+        flywheel_arn=flywheel_arn,
+        unvalidated_comprehend=session.client(
+            "comprehend", region_name=region, endpoint_url=endpoint_url, config=UNVALIDATED
+        ),
+        unvalidated_lambda=session.client("lambda", region_name=region, endpoint_url=endpoint_url, config=UNVALIDATED),
     )

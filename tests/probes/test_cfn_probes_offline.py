@@ -37,10 +37,10 @@ def test_every_cloudformation_probe_is_confirmed_on_the_loopback_and_makes_no_en
         assert result.evidence["cleanup"]["left"] is False
 
 
-def test_the_basic_stack_is_deployed_once_for_its_three_probes(world):
-    # GIVEN the three probes that read the basic stack
+def test_the_basic_stack_is_deployed_once_for_its_five_probes(world):
+    # GIVEN the five probes that read the basic stack
     # WHEN they run one after the other
-    run_probes(world, cfn.PROBES[:3])
+    run_probes(world, cfn.PROBES[:5])
     # THEN the basic stack was created once, and is deleted
     basic = [p for p in world.aws.stacks.operator.players.values() if p.name == f"{PREFIX}-basic"]
     assert [p.status for p in basic] == ["DELETE_COMPLETE"]
@@ -124,6 +124,36 @@ def test_a_probe_expecting_the_resource_stamped_minutes_before_the_url_is_refute
     failed = [c for c, held in result.evidence["checks"].items() if not held]
     assert failed == ["LastUpdatedTimestamp within 60 s of X-Amz-Date"]
     assert all(gap == 0 for gap in result.evidence["last_updated_minus_amz_date_s"])
+
+
+def test_a_loopback_stamping_last_updated_time_at_the_updates_start_refutes_the_last_updated_probe(world, monkeypatch):
+    # GIVEN a registry whose LastUpdatedTime is the time the latest update began (UPDATE_IN_PROGRESS) only
+    original = stacks.CloudFormationState.set_stack_status
+
+    def at_start(self, stack_id, status, *, at, reason=""):
+        kept = self._stacks[stack_id].last_updated_at
+        original(self, stack_id, status, at=at, reason=reason)
+        if status != "UPDATE_IN_PROGRESS":
+            self._stacks[stack_id].last_updated_at = kept
+
+    monkeypatch.setattr(stacks.CloudFormationState, "set_stack_status", at_start)
+    # WHEN the LastUpdatedTime probe runs
+    (result,) = run_probes(world, [cfn.probe_stack_last_updated_time]).results
+    # THEN it is refuted: LastUpdatedTime is the update's start, 20 s or more before UPDATE_COMPLETE
+    assert result.verdict == "refuted"
+    assert result.evidence["checks"]["LastUpdatedTime is that event's time (within 1 s)"] is False
+    assert result.evidence["LastUpdatedTime_minus_update_start_s"] == 0
+    assert result.evidence["cleanup"]["status"] == "DELETE_COMPLETE"
+
+
+def test_a_probe_expecting_an_enum_value_to_be_refused_is_refuted(world, monkeypatch):
+    # GIVEN the Invoke probe made to send an InvocationType of the enum (Event), which Lambda accepts
+    monkeypatch.setattr(cfn, "BOGUS_INVOCATION_TYPE", "Event")
+    # WHEN it runs
+    (result,) = run_probes(world, [cfn.probe_invoke_bad_invocation_type]).results
+    # THEN it is refuted: the answer was not ValidationException
+    assert result.verdict == "refuted"
+    assert result.evidence["Invoke"]["code"] != "ValidationException"
 
 
 class _FakeS3:

@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CLASSIFIER = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-news"
 RECOGNIZER = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:entity-recognizer/probe-people"
 FAILING = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-broken"
+NEWER = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-news/version/v2"
+FLYWHEEL = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:flywheel/probe-news-flywheel"
 PREFIX = "probe-test"
 NOTHING_LEFT: dict[str, list[str]] = {"endpoints": [], "roles": [], "stacks": [], "records": []}
 
@@ -40,6 +42,7 @@ def target_in(world) -> Target:
         other_model_arn=RECOGNIZER,
         failing_model_arn=FAILING,
         recordings=LoopbackRecordings(world, PREFIX),
+        flywheel_arn=FLYWHEEL,
     )
 
 
@@ -111,6 +114,76 @@ def test_a_probe_expecting_the_developer_guides_tag_limits_is_refuted(world, mon
     # THEN it is refuted: a 128-character key was accepted
     assert result.verdict == "refuted"
     assert result.evidence["checks"]["key 128 refused"] is False
+
+
+def test_a_service_taking_requests_that_break_its_model_refutes_the_model_probe_and_leaves_nothing(world, monkeypatch):
+    # GIVEN a loopback Comprehend that does not hold CreateEndpoint requests to its service model
+    validate = fake.FakeComprehend.validate
+
+    def lenient(self, operation, req):
+        if operation != "CreateEndpoint":
+            validate(self, operation, req)
+
+    monkeypatch.setattr(fake.FakeComprehend, "validate", lenient)
+    # WHEN the malformed-request probe runs
+    report = run_probes(world, [probes.probe_model_violations_refused])
+    # THEN it is refuted: the CreateEndpoint with a malformed token made an endpoint, which the probe deleted
+    (result,) = report.results
+    assert result.verdict == "refuted"
+    checks = result.evidence["checks"]
+    assert checks["CreateEndpoint(ClientRequestToken ending in '!'): InvalidRequest"] is False
+    assert checks["CreateEndpoint made nothing"] is False
+    assert [arn.rsplit("/", 1)[1] for arn in world.comprehend.creates] == [f"{PREFIX}-bad-token"]
+    assert report.left == NOTHING_LEFT
+    assert probe_endpoints(world) == []
+
+
+def test_a_service_keeping_the_model_on_a_flywheel_update_refutes_the_flywheel_probe(world, monkeypatch):
+    # GIVEN a loopback whose UpdateEndpoint with a FlywheelArn keeps the endpoint's current model
+    update = fake.FakeComprehend.UpdateEndpoint
+
+    def keeps_model(self, req):
+        flywheel = self.flywheels.get(req.get("FlywheelArn", ""))
+        if flywheel is not None and "DesiredModelArn" not in req:
+            req = {**req, "DesiredModelArn": self._get(req["EndpointArn"]).model_arn}
+        return update(self, req)
+
+    monkeypatch.setattr(fake.FakeComprehend, "UpdateEndpoint", keeps_model)
+    # WHEN the flywheel probe runs
+    report = run_probes(world, [probes.probe_update_takes_flywheel_model])
+    # THEN it is refuted: the desired model is not the flywheel's active one
+    (result,) = report.results
+    assert result.verdict == "refuted"
+    assert result.evidence["checks"]["answered DesiredModelArn: the active model"] is False
+    assert result.evidence["after"]["DesiredModelArn"] == CLASSIFIER
+    assert report.left == NOTHING_LEFT
+
+
+def test_a_service_taking_an_empty_flywheel_arn_refutes_the_removal_probe(world, monkeypatch):
+    # GIVEN a loopback that lets an UpdateEndpoint with an empty FlywheelArn through its model check and removes
+    # the flywheel with it
+    validate, update = fake.FakeComprehend.validate, fake.FakeComprehend.UpdateEndpoint
+
+    def lenient(self, operation, req):
+        if not (operation == "UpdateEndpoint" and req.get("FlywheelArn") == ""):
+            validate(self, operation, req)
+
+    def removes(self, req):
+        if req.get("FlywheelArn") == "":
+            self._get(req["EndpointArn"]).flywheel = None
+            return update(self, {k: v for k, v in req.items() if k != "FlywheelArn"})
+        return update(self, req)
+
+    monkeypatch.setattr(fake.FakeComprehend, "validate", lenient)
+    monkeypatch.setattr(fake.FakeComprehend, "UpdateEndpoint", removes)
+    # WHEN the flywheel probe, then the removal probe run
+    report = run_probes(world, [probes.probe_update_takes_flywheel_model, probes.probe_no_removal_in_place])
+    # THEN the first is confirmed, the second refuted: the flywheel was removed in place
+    assert [r.verdict for r in report.results] == ["confirmed", "refuted"]
+    checks = report.results[1].evidence["checks"]
+    assert checks["UpdateEndpoint(FlywheelArn ''): InvalidRequest"] is False
+    assert checks["the flywheel kept"] is False
+    assert report.left == NOTHING_LEFT
 
 
 def test_the_tag_condition_probe_is_refuted_when_a_role_ignores_the_condition(world, monkeypatch):
@@ -214,6 +287,17 @@ def test_the_cli_refuses_to_start_without_a_model(world, tmp_path, capsys):
     assert sum(world.aws.calls.values()) == 0
 
 
+def test_the_cli_refuses_to_start_with_a_flywheel_arn_that_is_not_one(world, tmp_path, capsys):
+    # GIVEN a model and, as FLYWHEEL_ARN, a model's ARN
+    # WHEN the CLI runs
+    argv = ["--endpoint-url", world.aws.url, "--out", str(tmp_path / "out"), "--model-arn", CLASSIFIER]
+    code = main([*argv, "--flywheel-arn", NEWER])
+    # THEN it exits 2 naming FLYWHEEL_ARN, having made no call
+    assert code == 2
+    assert "FLYWHEEL_ARN is not a Comprehend flywheel ARN" in capsys.readouterr().err
+    assert sum(world.aws.calls.values()) == 0
+
+
 def test_the_cli_runs_end_to_end_on_the_loopback_and_writes_the_report(world, tmp_path, capsys):
     # GIVEN the loopback world and its endpoint URL
     out = tmp_path / "report"
@@ -223,6 +307,7 @@ def test_the_cli_runs_end_to_end_on_the_loopback_and_writes_the_report(world, tm
             "--model-arn", CLASSIFIER,
             "--other-model-arn", RECOGNIZER,
             "--failing-model-arn", FAILING,
+            "--flywheel-arn", FLYWHEEL,
             "--endpoint-url", world.aws.url,
             "--out", str(out),
             "--prefix", PREFIX,
@@ -294,15 +379,16 @@ def test_without_the_model_every_probe_is_inconclusive_and_the_endpoint_is_tried
     missing = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-nowhere"
     # WHEN the CLI runs every probe
     code = main(["--model-arn", missing, "--endpoint-url", world.aws.url, "--out", str(tmp_path)], world=world)
-    # THEN nothing is refuted, each endpoint probe says why it saw nothing (only the CloudFormation probes, which
-    # need no model, are confirmed), and CreateEndpoint of the shared endpoint was tried once by the restricted
-    # role and once by the caller, not again by every probe
+    # THEN nothing is refuted, each endpoint probe says why it saw nothing (only the CloudFormation probes and the
+    # malformed-request probe, which need no model, are confirmed), and CreateEndpoint of the shared endpoint was
+    # tried once by the restricted role and once by the caller, not again by every probe (the third CreateEndpoint
+    # is the malformed request, refused before the model is looked up)
     report = json.loads((tmp_path / "probe-report.json").read_text())
     assert code == 0
     assert report["counts"]["refuted"] == 0
-    cfn_names = {p.__name__.removeprefix("probe_") for p in cfn.PROBES}
-    assert {r["name"] for r in report["results"] if r["verdict"] == "confirmed"} == cfn_names
-    assert world.aws.calls["CreateEndpoint"] == 2
+    needless = {p.__name__.removeprefix("probe_") for p in cfn.PROBES} | {"model_violations_refused"}
+    assert {r["name"] for r in report["results"] if r["verdict"] == "confirmed"} == needless
+    assert world.aws.calls["CreateEndpoint"] == 3
     assert "could not be created" in (tmp_path / "probe-report.md").read_text()
 
 
@@ -378,3 +464,22 @@ def test_the_cost_table_in_the_docs_is_the_estimate_the_cli_prints():
     # THEN each row is what estimate() prints for that many models
     printed = [estimate(other_model=o, failing_model=f) for o, f in ((False, False), (True, False), (True, True))]
     assert rows == [(str(e.endpoints), str(e.minutes), f"{e.dollars:.2f}") for e in printed]
+
+
+def test_a_flywheel_adds_one_update_of_the_shared_endpoint_to_the_estimate():
+    # GIVEN the estimate without and with a flywheel
+    without = estimate(other_model=False, failing_model=False)
+    with_flywheel = estimate(other_model=False, failing_model=False, flywheel=True)
+    # THEN the flywheel adds one update of the shared endpoint (10 minutes at 1 unit), as docs/probes.md says
+    assert (with_flywheel.minutes - without.minutes, with_flywheel.unit_seconds - without.unit_seconds) == (10, 600)
+    assert "10 minutes and $0.30 more" in _plain((ROOT / "docs/probes.md").read_text())
+    assert round(with_flywheel.dollars - without.dollars, 2) == 0.30
+
+
+def test_every_probe_is_in_the_probe_docs_and_the_verified_list():
+    # GIVEN every probe the runner runs
+    names = [p.__name__.removeprefix("probe_") for p in probes.PROBES]
+    # THEN each is named in docs/probes.md's table and in docs/verification.md
+    for doc in ("docs/probes.md", "docs/verification.md"):
+        text = (ROOT / doc).read_text()
+        assert [n for n in names if f"`{n}`" not in text] == [], doc
