@@ -21,7 +21,7 @@ class Endpoints:
     """Endpoints by ARN: status, creation time and tags; records deletions and untaggings."""
 
     def __init__(self, **endpoints: tuple[str, float, list[dict[str, str]]]) -> None:
-        self.items = {arn: list(v) for arn, v in endpoints.items()}
+        self.items: dict[str, list[Any]] = {arn: list(v) for arn, v in endpoints.items()}
         self.deleted: list[str] = []
         self.untagged: list[tuple[str, list[str]]] = []
 
