@@ -177,32 +177,33 @@ def _stack(stack: StackState) -> str:
 
 
 def _event(stack: StackState, event: EventRecord) -> str:
-    return (
-        "<member>"
-        + _element("StackId", stack.stack_id)
-        + _element("EventId", event.event_id)
-        + _element("StackName", stack.name)
-        + _element("LogicalResourceId", event.logical_id)
-        + _element("PhysicalResourceId", event.physical_id)
-        + _element("ResourceType", event.resource_type)
-        + _element("Timestamp", timestamp(event.at))
-        + _element("ResourceStatus", event.status)
-        + _element("ResourceStatusReason", event.reason)
-        + "</member>"
-    )
+    fields = [("StackId", stack.stack_id), ("EventId", event.event_id), ("StackName", stack.name)]
+    return "<member>" + _elements(fields + _status_fields(event, event.at)) + "</member>"
 
 
 def _resource(stack: StackState, resource: ResourceState) -> str:
+    fields = [("StackName", stack.name), ("StackId", stack.stack_id)]
     return (
         "<StackResourceDetail>"
-        + _element("StackName", stack.name)
-        + _element("StackId", stack.stack_id)
-        + _element("LogicalResourceId", resource.logical_id)
-        + _element("PhysicalResourceId", resource.physical_id)
-        + _element("ResourceType", resource.resource_type)
-        + _element("LastUpdatedTimestamp", timestamp(resource.updated_at))
-        + _element("ResourceStatus", resource.status)
-        + _element("ResourceStatusReason", resource.reason)
+        + _elements(fields + _status_fields(resource, resource.updated_at, "LastUpdatedTimestamp"))
         + "<DriftInformation><StackResourceDriftStatus>NOT_CHECKED</StackResourceDriftStatus></DriftInformation>"
         + "</StackResourceDetail>"
     )
+
+
+def _status_fields(
+    item: EventRecord | ResourceState, at: float, time_tag: str = "Timestamp"
+) -> list[tuple[str, str | None]]:
+    """The fields a stack event and a resource detail share, in CloudFormation's order."""
+    return [
+        ("LogicalResourceId", item.logical_id),
+        ("PhysicalResourceId", item.physical_id),
+        ("ResourceType", item.resource_type),
+        (time_tag, timestamp(at)),
+        ("ResourceStatus", item.status),
+        ("ResourceStatusReason", item.reason),
+    ]
+
+
+def _elements(fields: list[tuple[str, str | None]]) -> str:
+    return "".join(_element(tag, value) for tag, value in fields)

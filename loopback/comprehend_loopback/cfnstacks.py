@@ -86,17 +86,7 @@ class _Player(StackPlayer):
         key = (function.name, None)
         driver = self._drivers.get(key)
         if driver is None:
-            driver = self.world.cloudformation(
-                lambda: stand_in,
-                function_name=function.name,
-                service_token=service_token,
-                stack_id=self.stack_id,
-                timeout_s=function.timeout_s,
-                memory_mb=function.memory_mb,
-                log_group_name=function.log_group_name,
-            )
-            driver.manage_stack_status = False  # the player moves the stack's status itself
-            self._drivers[key] = driver
+            driver = self._new_driver(key, lambda: stand_in, function, service_token)
         return driver
 
     def continue_rollback(self) -> str:

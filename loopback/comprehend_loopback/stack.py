@@ -610,6 +610,27 @@ class StackPlayer:
                 placeholder = Deployed(sibling, self.template.resources[sibling]["Type"], "", {}, {})
                 self._event(placeholder, "CREATE_FAILED", reason)
 
+    def _new_driver(
+        self,
+        key: tuple[str, Any],
+        handler: Callable[[], Callable[[dict[str, Any], Any], Any]],
+        function: FunctionState,
+        service_token: str,
+    ) -> CloudFormation:
+        """A request driver for ``function`` of this stack running ``handler``, kept under ``key``."""
+        driver = self.world.cloudformation(
+            handler,
+            function_name=function.name,
+            service_token=service_token,
+            stack_id=self.stack_id,
+            timeout_s=function.timeout_s,
+            memory_mb=function.memory_mb,
+            log_group_name=function.log_group_name,
+        )
+        driver.manage_stack_status = False  # the player moves the stack's status itself
+        self._drivers[key] = driver
+        return driver
+
     def _driver(self, service_token: str) -> CloudFormation:
         parts = service_token.split(":")
         if len(parts) < 7 or parts[2] != "lambda" or parts[5] != "function":
@@ -629,17 +650,7 @@ class StackPlayer:
             def handler() -> Callable[[dict[str, Any], Any], Any]:
                 return self.world.handler(code_dir, access_key=access_key)
 
-            driver = self.world.cloudformation(
-                handler,
-                function_name=function.name,
-                service_token=service_token,
-                stack_id=self.stack_id,
-                timeout_s=function.timeout_s,
-                memory_mb=function.memory_mb,
-                log_group_name=function.log_group_name,
-            )
-            driver.manage_stack_status = False  # the player moves the stack's status itself
-            self._drivers[key] = driver
+            driver = self._new_driver(key, handler, function, service_token)
         # The alias's asynchronous-invoke limits may have been applied after the driver was made.
         driver.retry_delays = LAMBDA_RETRY_DELAYS[: function.retries.get(qualifier, len(LAMBDA_RETRY_DELAYS))]
         return driver
