@@ -162,25 +162,6 @@ def grantable(where: Construct | str, prop: str, value: object) -> None:
         fail(where, prop, "an iam.IGrantable (a role, user, group or function)", value)
 
 
-def endpoint_args(where: str, **props: Any) -> None:
-    """The keyword props of ``ComprehendEndpoint.__init__``."""
-    string(where, "model_arn", props["model_arn"], ARN)
-    number(where, "desired_inference_units", props["desired_inference_units"], UNITS, any_token=True)
-    string(where, "endpoint_name", props["endpoint_name"])
-    string_map(where, "tags", props["tags"])
-    role(where, "data_access_role", props["data_access_role"])
-    string(where, "flywheel_arn", props["flywheel_arn"], ARN)
-    string(where, "client_request_token", props["client_request_token"])
-    instance(
-        where,
-        "removal_policy",
-        props["removal_policy"],
-        cdk.RemovalPolicy,
-        "a cdk.RemovalPolicy (e.g. cdk.RemovalPolicy.RETAIN)",
-        optional=False,
-    )
-
-
 def import_args(where: str, *, endpoint_arn: object, endpoint_name: object) -> None:
     """The ARN and name given to ``from_endpoint_arn`` / ``from_endpoint_name`` / ``from_endpoint_attributes``
     (``model_type`` is checked by ``_imports.model_kind``)."""

@@ -7,7 +7,7 @@ when the handler's property parsing would take it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 import aws_cdk as cdk
@@ -27,75 +27,39 @@ def check(scope: Construct | str, ok: bool, prop: str, rule: str, value: Any) ->
         raise ValueError(f"ComprehendEndpoint {path_of(scope)}: {prop} {rule}, got {value!r}")
 
 
+NAME_RULE = f"must be 1-{contract.ENDPOINT_NAME_MAX} letters, digits and inner hyphens (^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)"
+"""What a message says of an endpoint name CreateEndpoint would refuse."""
+
+
 def check_endpoint_name(scope: Construct | str, name: str) -> None:
     """Refuse a concrete endpoint name CreateEndpoint would refuse (of an endpoint or an import)."""
+    check(scope, contract.endpoint_name_ok(name), "endpoint_name", NAME_RULE, name)
+
+
+def matches(scope: Construct | str, prop: str, value: str | None, accept: Callable[[str], object], rule: str) -> None:
+    """Raise ``ValueError`` unless ``accept(value)`` is truthy (a contract pattern); None and tokens pass."""
+    if value is not None and not cdk.Token.is_unresolved(value):
+        check(scope, bool(accept(value)), prop, rule, value)
+
+
+def check_units(scope: Construct | str, units: int | float) -> None:
+    """Refuse ``desired_inference_units`` that is not a whole number >= 1 the handler can read (tokens pass)."""
+    if cdk.Token.is_unresolved(units):
+        return
+    whole = isinstance(units, int | float) and not isinstance(units, bool) and float(units).is_integer()
+    prop = "desired_inference_units"
+    check(scope, whole and units >= contract.MIN_UNITS, prop, f"must be a whole number >= {contract.MIN_UNITS}", units)
     check(
         scope,
-        contract.endpoint_name_ok(name),
-        "endpoint_name",
-        f"must be 1-{contract.ENDPOINT_NAME_MAX} letters, digits and inner hyphens (^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)",
-        name,
+        units < 10**contract.MAX_DIGITS,
+        prop,
+        f"must have at most {contract.MAX_DIGITS} digits (the handler reads no longer numbers)",
+        units,
     )
 
 
-def validate_props(
-    scope: Construct,
-    *,
-    model_arn: str | None,
-    flywheel_arn: str | None,
-    desired_inference_units: int | float,
-    endpoint_name: str | None,
-    tags: Mapping[str, str] | None,
-    client_request_token: str | None,
-) -> None:
-    """Raise ``ValueError`` for the first prop that the service would refuse."""
-    check(scope, model_arn is not None or flywheel_arn is not None, "model_arn", "or flywheel_arn is required", None)
-    if model_arn is not None and not cdk.Token.is_unresolved(model_arn):
-        check(
-            scope,
-            contract.model_arn(model_arn) is not None,
-            "model_arn",
-            "must be a document-classifier or entity-recognizer ARN",
-            model_arn,
-        )
-    if flywheel_arn is not None and not cdk.Token.is_unresolved(flywheel_arn):
-        check(
-            scope,
-            contract.flywheel_arn(flywheel_arn) is not None,
-            "flywheel_arn",
-            "must be a flywheel ARN",
-            flywheel_arn,
-        )
-    if not cdk.Token.is_unresolved(desired_inference_units):
-        whole = (
-            isinstance(desired_inference_units, int | float)
-            and not isinstance(desired_inference_units, bool)
-            and float(desired_inference_units).is_integer()
-        )
-        check(
-            scope,
-            whole and desired_inference_units >= contract.MIN_UNITS,
-            "desired_inference_units",
-            f"must be a whole number >= {contract.MIN_UNITS}",
-            desired_inference_units,
-        )
-        check(
-            scope,
-            desired_inference_units < 10**contract.MAX_DIGITS,
-            "desired_inference_units",
-            f"must have at most {contract.MAX_DIGITS} digits (the handler reads no longer numbers)",
-            desired_inference_units,
-        )
-    if endpoint_name is not None and not cdk.Token.is_unresolved(endpoint_name):
-        check_endpoint_name(scope, endpoint_name)
-    if client_request_token is not None and not cdk.Token.is_unresolved(client_request_token):
-        check(
-            scope,
-            contract.client_request_token_ok(client_request_token),
-            "client_request_token",
-            "must be 1-64 letters, digits or hyphens",
-            client_request_token,
-        )
+def check_tags(scope: Construct | str, tags: Mapping[str, str] | None) -> None:
+    """Refuse tag keys and values TagResource would refuse, a reserved key, or too many tags (tokens pass)."""
     for key, value in (tags or {}).items():
         if cdk.Token.is_unresolved(key):
             continue
@@ -157,7 +121,7 @@ def check_environment(
         ("flywheel_arn", flywheel_arn, contract.flywheel_arn),
     ):
         match = parse(arn) if arn is not None else None
-        if match is None:  # absent, malformed (validate_props said so) or a token: ``${Token[`` never matches
+        if match is None:  # absent, malformed (refused before)  or a token: ``${Token[`` never matches
             continue
         reason = "an endpoint serves only a model of its own region and account; ImportModel copies one in"
         if region is not None:
