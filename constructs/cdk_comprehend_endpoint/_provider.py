@@ -49,18 +49,6 @@ ASYNC_RETRIES = 2
 and resumes its request idempotently (same ClientRequestToken, same progress); with none, such a
 request would only fail at the ServiceTimeout."""
 
-STACK_READ_ACTIONS = [
-    "cloudformation:DescribeStackEvents",
-    "cloudformation:DescribeStackResource",
-    "cloudformation:DescribeStacks",
-]
-OWNED_ENDPOINT_ACTIONS = [
-    "comprehend:DeleteEndpoint",
-    "comprehend:DescribeEndpoint",
-    "comprehend:ListTagsForResource",
-    "comprehend:UpdateEndpoint",
-]
-TAG_ACTIONS = ["comprehend:TagResource", "comprehend:UntagResource"]
 WILDCARD_REASON = (
     "Endpoints are reached by ownership tag, not by name: CloudFormation deletes removed and replaced "
     "endpoints after the policy has moved to the new template (and rolls back under the old one), so a "
@@ -186,13 +174,13 @@ class EndpointProvider(Construct):
                 self._creates,
                 iam.PolicyStatement(
                     sid="ManageEndpointsThisStackOwns",
-                    actions=OWNED_ENDPOINT_ACTIONS,
+                    actions=list(contract.OWNED_ENDPOINT_ACTIONS),
                     resources=[cdk.Fn.sub(arn) for arn in owned],
                     conditions=owned_by_stack,
                 ),
                 iam.PolicyStatement(
                     sid="TagEndpointsThisStackOwnsButNotTheirOwnership",
-                    actions=TAG_ACTIONS,
+                    actions=list(contract.TAG_ACTIONS),
                     resources=[cdk.Fn.sub(arn) for arn in owned],
                     conditions={
                         **owned_by_stack,
@@ -201,7 +189,9 @@ class EndpointProvider(Construct):
                 ),
                 iam.PolicyStatement(sid="TellGoneFromNotOurs", actions=["comprehend:ListEndpoints"], resources=["*"]),
                 iam.PolicyStatement(
-                    sid="ReadWhetherThisStackStillWaits", actions=STACK_READ_ACTIONS, resources=[cdk.Aws.STACK_ID]
+                    sid="ReadWhetherThisStackStillWaits",
+                    actions=list(contract.STACK_READ_ACTIONS),
+                    resources=[cdk.Aws.STACK_ID],
                 ),
             ],
         )

@@ -119,17 +119,30 @@ class ComprehendEndpoint(_metrics.EndpointBase):
         and the value: a ``TypeError`` (that is also a ``ValueError``) for a wrong type, a ``ValueError``
         for a wrong value.
         """
-        _check_props(
-            _types.scope_and_id(scope, construct_id),
-            model_arn=model_arn,
-            desired_inference_units=desired_inference_units,
-            endpoint_name=endpoint_name,
-            tags=tags,
-            data_access_role=data_access_role,
-            flywheel_arn=flywheel_arn,
-            client_request_token=client_request_token,
-            removal_policy=removal_policy,
-        )
+        # Every prop's Python type (``PropTypeError``; annotations are not checked at run time), then every value
+        # the service or the handler would refuse (``ValueError``; tokens pass), before anything joins the app. A
+        # new prop adds a line to each half; its pattern and limits belong in the handler's contract.
+        where = _types.scope_and_id(scope, construct_id)
+        _types.string(where, "model_arn", model_arn, _types.ARN)
+        _types.number(where, "desired_inference_units", desired_inference_units, _types.UNITS, any_token=True)
+        _types.string(where, "endpoint_name", endpoint_name)
+        _types.string_map(where, "tags", tags)
+        _types.role(where, "data_access_role", data_access_role)
+        _types.string(where, "flywheel_arn", flywheel_arn, _types.ARN)
+        _types.string(where, "client_request_token", client_request_token)
+        retain = "a cdk.RemovalPolicy (e.g. cdk.RemovalPolicy.RETAIN)"
+        _types.instance(where, "removal_policy", removal_policy, cdk.RemovalPolicy, retain, optional=False)
+
+        one_of = model_arn is not None or flywheel_arn is not None
+        _validation.check(where, one_of, "model_arn", "or flywheel_arn is required", None)
+        model_rule = "must be a document-classifier or entity-recognizer ARN"
+        _validation.matches(where, "model_arn", model_arn, contract.model_arn, model_rule)
+        _validation.matches(where, "flywheel_arn", flywheel_arn, contract.flywheel_arn, "must be a flywheel ARN")
+        _validation.check_units(where, desired_inference_units)
+        _validation.matches(where, "endpoint_name", endpoint_name, contract.endpoint_name_ok, _validation.NAME_RULE)
+        token, token_rule = client_request_token, "must be 1-64 letters, digits or hyphens"
+        _validation.matches(where, "client_request_token", token, contract.client_request_token_ok, token_rule)
+        _validation.check_tags(where, tags)
         super().__init__(scope, construct_id)
         units_token = cdk.Token.is_unresolved(desired_inference_units)
         if not units_token and desired_inference_units > contract.UNIT_QUOTA:
@@ -354,46 +367,6 @@ class _ImportedEndpoint(_metrics.EndpointBase):
     @property
     def endpoint_name(self) -> str:
         return self._name
-
-
-def _check_props(
-    where: str,
-    *,
-    model_arn: str | None,
-    desired_inference_units: int | float,
-    endpoint_name: str | None,
-    tags: Mapping[str, str] | None,
-    data_access_role: iam.IRole | None,
-    flywheel_arn: str | None,
-    client_request_token: str | None,
-    removal_policy: cdk.RemovalPolicy,
-) -> None:
-    """Refuse the first prop of the wrong Python type (``PropTypeError``; the annotations are not checked at run
-    time), then the first value the service or the handler would refuse (``ValueError``). Both name ``where``,
-    the path the construct is about to get, so nothing is added to the app for props that fail. Tokens pass the
-    value checks. A new prop adds a line to each half; its pattern and limits belong in the handler's contract
-    (``comprehend_cr.contract``), which the handler's parser checks too."""
-    _types.string(where, "model_arn", model_arn, _types.ARN)
-    _types.number(where, "desired_inference_units", desired_inference_units, _types.UNITS, any_token=True)
-    _types.string(where, "endpoint_name", endpoint_name)
-    _types.string_map(where, "tags", tags)
-    _types.role(where, "data_access_role", data_access_role)
-    _types.string(where, "flywheel_arn", flywheel_arn, _types.ARN)
-    _types.string(where, "client_request_token", client_request_token)
-    retain = "a cdk.RemovalPolicy (e.g. cdk.RemovalPolicy.RETAIN)"
-    _types.instance(where, "removal_policy", removal_policy, cdk.RemovalPolicy, retain, optional=False)
-
-    one_of = model_arn is not None or flywheel_arn is not None
-    _validation.check(where, one_of, "model_arn", "or flywheel_arn is required", None)
-    kinds = "must be a document-classifier or entity-recognizer ARN"
-    _validation.matches(where, "model_arn", model_arn, contract.model_arn, kinds)
-    _validation.matches(where, "flywheel_arn", flywheel_arn, contract.flywheel_arn, "must be a flywheel ARN")
-    _validation.check_units(where, desired_inference_units)
-    _validation.matches(where, "endpoint_name", endpoint_name, contract.endpoint_name_ok, _validation.NAME_RULE)
-    rule = "must be 1-64 letters, digits or hyphens"
-    token = client_request_token
-    _validation.matches(where, "client_request_token", token, contract.client_request_token_ok, rule)
-    _validation.check_tags(where, tags)
 
 
 def _endpoint_arn_in_stack(stack: cdk.Stack, endpoint_kind: str, name: str) -> str:

@@ -8,4 +8,14 @@
 
 Offline, ``tests/probes`` runs every probe against the loopback world, where each must come out
 "confirmed": that ties each loopback assumption to the probe that would refute it. See docs/probes.md.
+
+The handler's contract (``lambda/comprehend_cr/contract.py``, standard library only) is imported as
+``comprehend_cr.contract``: ``lambda/`` goes on ``sys.path`` here, as the tests' conftest does.
 """
+
+import sys
+from pathlib import Path
+
+_HANDLER_DIR = str(Path(__file__).resolve().parents[2] / "lambda")
+if _HANDLER_DIR not in sys.path:
+    sys.path.insert(0, _HANDLER_DIR)

@@ -1,5 +1,6 @@
 """The IAM policies the probes assume roles with: the construct's own endpoint statements, rebuilt in plain
-Python (no aws-cdk-lib at run time), and a create-only policy.
+Python from the handler's contract (``comprehend_cr.contract``: the actions and tag keys; no aws-cdk-lib at run
+time), and a create-only policy.
 
 ``construct_policy`` must stay the policy ``constructs/cdk_comprehend_endpoint/_provider.py`` synthesizes for
 the endpoint actions (the statements ``ManageEndpointsThisStackOwns``,
@@ -12,18 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-STACK_TAG = "cdk-comprehend-endpoint:stack-id"
-LOGICAL_TAG = "cdk-comprehend-endpoint:logical-id"
-PROTECTED_TAG_KEYS = (STACK_TAG, LOGICAL_TAG, "cdk-comprehend-endpoint:request-id")
-"""The reserved keys CreateEndpoint writes, which the policy forbids tagging or untagging afterwards."""
-ENDPOINT_KINDS = ("document-classifier-endpoint", "entity-recognizer-endpoint")
-OWNED_ENDPOINT_ACTIONS = [
-    "comprehend:DeleteEndpoint",
-    "comprehend:DescribeEndpoint",
-    "comprehend:ListTagsForResource",
-    "comprehend:UpdateEndpoint",
-]
-TAG_ACTIONS = ["comprehend:TagResource", "comprehend:UntagResource"]
+from comprehend_cr import contract
+
+STACK_TAG = contract.STACK_TAG
+ENDPOINT_KINDS = contract.ENDPOINT_KINDS
 
 Policy = dict[str, Any]
 
@@ -41,18 +34,18 @@ def construct_statements(partition: str, region: str, account: str, stack_id: st
         {
             "Sid": "ManageEndpointsThisStackOwns",
             "Effect": "Allow",
-            "Action": list(OWNED_ENDPOINT_ACTIONS),
+            "Action": list(contract.OWNED_ENDPOINT_ACTIONS),
             "Resource": owned,
             "Condition": owned_by_stack,
         },
         {
             "Sid": "TagEndpointsThisStackOwnsButNotTheirOwnership",
             "Effect": "Allow",
-            "Action": list(TAG_ACTIONS),
+            "Action": list(contract.TAG_ACTIONS),
             "Resource": owned,
             "Condition": {
                 **owned_by_stack,
-                "ForAllValues:StringNotEquals": {"aws:TagKeys": list(PROTECTED_TAG_KEYS)},
+                "ForAllValues:StringNotEquals": {"aws:TagKeys": list(contract.PROTECTED_TAGS)},
             },
         },
         {"Sid": "TellGoneFromNotOurs", "Effect": "Allow", "Action": "comprehend:ListEndpoints", "Resource": "*"},

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from comprehend_cr import contract
 from integ.probes import cfn, policies
 from integ.probes.target import BUSY, DENIED, Answer, ProbeResult, Target, Verdict, call, kind
 
@@ -105,10 +106,10 @@ def probe_tag_condition_enforced(target: Target) -> ProbeResult:
         mine = actions(own, busy)
         ownership = {
             "TagResource(ownership key)": call(
-                own.tag_resource, ResourceArn=shared.arn, Tags=[{"Key": policies.LOGICAL_TAG, "Value": "Probe"}]
+                own.tag_resource, ResourceArn=shared.arn, Tags=[{"Key": contract.RESOURCE_TAG, "Value": "Probe"}]
             ),
             "UntagResource(ownership key)": call(
-                own.untag_resource, ResourceArn=shared.arn, TagKeys=[policies.LOGICAL_TAG]
+                own.untag_resource, ResourceArn=shared.arn, TagKeys=[contract.RESOURCE_TAG]
             ),
         }
 

@@ -18,6 +18,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from comprehend_cr import contract
 from integ.probes import policies
 
 Verdict = Literal["confirmed", "refuted", "inconclusive"]
@@ -295,8 +296,8 @@ class Target:
     def owner_tags(self, stack_id: str | None = None) -> list[dict[str, str]]:
         """The ownership tags the handler writes, for the probes' (non-existent) stack."""
         return [
-            {"Key": policies.STACK_TAG, "Value": stack_id or self.stack_id},
-            {"Key": policies.LOGICAL_TAG, "Value": "Probe"},
+            {"Key": contract.STACK_TAG, "Value": stack_id or self.stack_id},
+            {"Key": contract.RESOURCE_TAG, "Value": "Probe"},
         ]
 
     def construct_policy(self, stack_id: str | None = None) -> policies.Policy:

@@ -1,9 +1,10 @@
 """The contract between the construct (synth time) and this handler (deploy time), written once.
 
 The endpoint-name and ARN patterns, their lengths, the tag limits and reserved keys, the custom resource's
-property and attribute names, the default unit quota and the list price. The handler's modules import them
-from here, and the construct loads this very file (from ``cdk_comprehend_endpoint/_handler/`` in the wheel,
-``lambda/`` in a source checkout): so it imports the standard library only, never boto3 or crhelper.
+property and attribute names, the API actions the handler calls, the default unit quota and the list price. The
+handler's modules import them from here, and the construct loads this very file (from
+``cdk_comprehend_endpoint/_handler/`` in the wheel, ``lambda/`` in a source checkout): so it imports the standard
+library only, never boto3 or crhelper.
 
 Sources, one per constant:
 
@@ -136,6 +137,24 @@ RESERVED_TAG_COUNT = len(PROTECTED_TAGS) + 1
 """Reserved tags an endpoint can carry at most (the creation tags and the retained mark)."""
 MAX_USER_TAGS = MAX_TAGS - RESERVED_TAG_COUNT
 """What is left for the template's tags once the reserved tags are written."""
+
+# --- the calls the handler makes, which the construct's policy must allow ------------------------------------
+
+OWNED_ENDPOINT_ACTIONS = (
+    "comprehend:DeleteEndpoint",
+    "comprehend:DescribeEndpoint",
+    "comprehend:ListTagsForResource",
+    "comprehend:UpdateEndpoint",
+)
+"""project: what the handler calls on an endpoint its stack owns (granted under ``STACK_TAG``)."""
+TAG_ACTIONS = ("comprehend:TagResource", "comprehend:UntagResource")
+"""project: how the handler changes an owned endpoint's tags (never the ``PROTECTED_TAGS``)."""
+STACK_READ_ACTIONS = (
+    "cloudformation:DescribeStackEvents",
+    "cloudformation:DescribeStackResource",
+    "cloudformation:DescribeStacks",
+)
+"""project: how the handler reads whether its own stack still waits for an answer."""
 
 
 def is_reserved_tag_key(key: str) -> bool:
