@@ -162,6 +162,9 @@ class _Timing:
     """(logical id, properties of the cancelled request) once a request was cancelled."""
     visited: set[str] = field(default_factory=set)
     rollback_started: float | None = None
+    sent: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Logical id -> the properties of the custom-resource Update this deploy sent it (answered or not): a
+    rollback Update carries them as ``OldResourceProperties``, also when that Update failed."""
 
 
 class _Generated(Mapping[str, str]):
@@ -472,6 +475,7 @@ class StackPlayer:
             if lid in fail:
                 raise _Failed("injected failure (the test asked this resource to fail)")
             if is_custom(current.type):
+                self._timing.sent[lid] = props
                 physical_id, attributes = self._custom(
                     "Update", lid, current.type, props, physical_id=current.physical_id, old=current.properties
                 )
@@ -489,9 +493,10 @@ class StackPlayer:
 
     def _roll_back(self, old: StackTemplate, lid: str, current: Deployed, before: Deployed) -> bool:
         cancelled = self._timing.cancelled
-        previous = current.properties
+        # CloudFormation rolls back from the properties it tried to apply, whether that Update succeeded,
+        # failed or was cancelled.
+        previous = self._timing.sent.get(lid, current.properties)
         if cancelled is not None and cancelled[0] == lid and self._timing.rollback_started is not None:
-            previous = cancelled[1]  # CloudFormation rolls back from the properties it tried to apply
             send_at = self._timing.rollback_started + self._timing.rollback_delay_s
             for driver in list(self._drivers.values()):  # the cancelled chain runs on meanwhile
                 driver.run_until(send_at)
