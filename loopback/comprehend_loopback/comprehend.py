@@ -39,7 +39,7 @@ implemented, and listed in the README's "What was, and was not, verified"):
   test sets it);
 - keys starting ``aws:`` are refused by TagResource and UntagResource with InvalidRequestException;
 - during an update an endpoint counts the larger of its current and desired units against the
-  regional quota;
+  regional quota, and so does an accepted update that does not show yet;
 - ListEndpoints pages hold ``LIST_PAGE`` endpoints when MaxResults is not given.
 """
 

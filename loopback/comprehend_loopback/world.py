@@ -115,8 +115,9 @@ class World:
 
     def autoscale(self, endpoint_arn: str, units: int) -> None:
         """Application Auto Scaling moving an endpoint's inference units, as its service-linked role
-        does (UpdateEndpoint with DesiredInferenceUnits), only for an endpoint a stack registered as a
-        scalable target and only within that target's [MinCapacity, MaxCapacity]."""
+        does (UpdateEndpoint with DesiredInferenceUnits), only for an endpoint registered as a scalable
+        target (by a stack or through the API) and only within that target's [MinCapacity, MaxCapacity]
+        (:meth:`FakeApplicationAutoScaling.scale`, which records the scaling activity)."""
         with self.comprehend.lock:
             self.comprehend.advance()
             self.autoscaling.scale(endpoint_arn, units, "a target tracking policy")
