@@ -801,10 +801,14 @@ def probe_autoscaling_moves_units_within_range(target: Target) -> ProbeResult:
             return _result(name, "inconclusive", evidence | {"why": "scheduled action refused"}, depends_on, put.code)
         polls, moved_at = _watch_scaling(target, shared.arn, goal, math.ceil(when))
         activities = call(client.describe_scaling_activities, **scalable)
-        evidence["activities"] = [
-            {k: a.get(k) for k in ("StatusCode", "Description", "Cause", "StatusMessage") if a.get(k) is not None}
-            for a in activities.response.get("ScalingActivities", [])[:5]
-        ] or activities.brief()
+        evidence["activities"] = (
+            [
+                {k: a.get(k) for k in ("StatusCode", "Description", "Cause", "StatusMessage") if a.get(k) is not None}
+                for a in activities.response.get("ScalingActivities", [])[:5]
+            ]
+            if activities.ok
+            else activities.brief()
+        )
         seen = [p[key] for p in polls for key in ("desired", "current") if isinstance(p[key], int)]
         last = polls[-1]
         checks = {
