@@ -28,7 +28,8 @@ help:
 	@echo "make integ-snapshot - rewrite the committed snapshot of integ/integ_comprehend_endpoint.py (offline)"
 	@echo "make integ-deploy MODEL_ARN=arn:... - deploy, assert, rename, assert, destroy on a real account (costs money)"
 	@echo "make probe MODEL_ARN=arn:... [OTHER_MODEL_ARN=...] [FAILING_MODEL_ARN=...] [ENDPOINT_URL=...] - check the"
-	@echo "               project's assumptions about AWS on a real account, report in probe-report/ (costs money)"
+	@echo "               project's assumptions about AWS on a real account, report in probe-report/ (costs money);"
+	@echo "               [QUOTA_PROBE_MAX_UNITS=N] lets the quota probe fill a regional quota of up to N units (costly)"
 	@echo "make clean   - remove everything the targets create"
 
 setup: $(VENV)/.installed node_modules/.installed
@@ -113,7 +114,8 @@ integ-deploy:
 	@$(MAKE) --no-print-directory setup
 	MODEL_ARN='$(strip $(MODEL_ARN))' $(PY) -m integ.deploy
 
-# Never run by CI: the probes of docs/probes.md on a real account (about $1.35-$4.95 a run, printed first).
+# Never run by CI: the probes of docs/probes.md on a real account (about $1.95-$5.55 a run, printed first;
+# more with QUOTA_PROBE_MAX_UNITS, which lets the quota probe fill the regional inference-unit quota).
 # Refuses (exit 2) without MODEL_ARN or without credentials, before any call; writes probe-report/.
 probe:
 	@if [ -z "$(strip $(MODEL_ARN))" ]; then \
@@ -124,7 +126,7 @@ probe:
 	@$(MAKE) --no-print-directory setup
 	MODEL_ARN='$(strip $(MODEL_ARN))' OTHER_MODEL_ARN='$(strip $(OTHER_MODEL_ARN))' \
 	  FAILING_MODEL_ARN='$(strip $(FAILING_MODEL_ARN))' ENDPOINT_URL='$(strip $(ENDPOINT_URL))' \
-	  $(PY) -m integ.probes --out probe-report
+	  QUOTA_PROBE_MAX_UNITS='$(strip $(QUOTA_PROBE_MAX_UNITS))' $(PY) -m integ.probes --out probe-report
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out integ/cdk-integ.out probe-report build dist .mypy_cache .pytest_cache .ruff_cache .coverage

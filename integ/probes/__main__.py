@@ -56,6 +56,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=env("FLYWHEEL_ARN") or None,
         help="a flywheel whose active model is of MODEL_ARN's type (for the flywheel probes)",
     )
+    parser.add_argument(
+        "--quota-max-units",
+        type=int,
+        default=env("QUOTA_PROBE_MAX_UNITS") or "0",
+        help="the largest regional inference-unit quota the quota probe may fill (costly; default 0: not filled)",
+    )
     parser.add_argument("--endpoint-url", default=env("ENDPOINT_URL") or None, help="Comprehend endpoint URL")
     parser.add_argument("--out", type=Path, default=Path("probe-report"), help="report directory")
     parser.add_argument("--prefix", default=None, help="name prefix of everything created (default probe-<random>)")
@@ -76,6 +82,8 @@ def refusal(args: argparse.Namespace) -> str | None:
             return f"{label} is not a Comprehend model ARN: {value!r}"
     if args.failing_model_arn and not MODEL.match(args.failing_model_arn):
         return f"FAILING_MODEL_ARN is not a Comprehend model ARN: {args.failing_model_arn!r}"
+    if args.quota_max_units < 0:
+        return f"QUOTA_PROBE_MAX_UNITS must be 0 (skip the quota probe) or more: {args.quota_max_units}"
     if args.flywheel_arn and not FLYWHEEL.match(args.flywheel_arn):
         return f"FLYWHEEL_ARN is not a Comprehend flywheel ARN: {args.flywheel_arn!r}"
     try:
@@ -118,12 +126,14 @@ def main(argv: Sequence[str] | None = None, *, world: Any = None, out: TextIO | 
         failing_model_arn=args.failing_model_arn,
         recordings=recordings,
         flywheel_arn=args.flywheel_arn,
+        quota_max_units=args.quota_max_units,
     )
     probes = [p for p in PROBES if not args.only or p.__name__.removeprefix("probe_") in args.only]
     expected = estimate(
         other_model=bool(args.other_model_arn),
         failing_model=bool(args.failing_model_arn),
         flywheel=bool(args.flywheel_arn),
+        quota_units=args.quota_max_units,
     )
     print(expected.line(), file=out)
     print(f"Probing {region} with prefix {prefix}: {len(probes)} probes; everything made is deleted.", file=out)

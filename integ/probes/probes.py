@@ -16,12 +16,14 @@ while they run).
 
 from __future__ import annotations
 
+import datetime
+import math
 from collections.abc import Callable
 from typing import Any
 
 from comprehend_cr import contract
 from integ.probes import cfn, policies
-from integ.probes.target import BUSY, DENIED, Answer, ProbeResult, Target, Verdict, call, kind
+from integ.probes.target import BUSY, CREATE_WAIT_S, DENIED, Answer, ProbeResult, Target, Verdict, call, kind
 
 LAG_LIMIT_S = 60.0
 """How long after an accepted UpdateEndpoint the change may stay invisible: the handler compares values,
@@ -31,6 +33,27 @@ LIST_PAGE = 100
 """The ListEndpoints page size the loopback assumes when MaxResults is not given."""
 TAG_LIMITS = (128, 256)
 """Tag key and value lengths the loopback accepts (the API model's); the developer guide says 127/255."""
+
+SCALING_POLL_S = 5.0
+"""How often the autoscaling and quota probes describe an endpoint while they wait (at most one call per 5 s)."""
+SCHEDULE_AHEAD_S = 60.0
+"""How far ahead the autoscaling probe schedules its one-time action."""
+SCHEDULE_WAIT_S = 5 * 60.0
+"""How long after its time the scheduled action may take to change the endpoint's desired units."""
+QUOTA_SERVICE = "comprehend"
+QUOTA_CODES = {
+    "units per region": "L-2A73DEBC",
+    "units per endpoint": "L-70EC2949",
+    "endpoints": "L-55642075",
+}
+"""Service Quotas codes of the Comprehend endpoint quotas ("Endpoints max inference units per account",
+"... per endpoint", "Endpoints max active endpoints"): the developer guide names the quotas only; the codes
+are those ListServiceQuotas lists (the probe reports what it read, so a wrong code shows as inconclusive)."""
+QUOTA_FILL_MINUTES = 25
+"""How long the quota probe's filler endpoints bill: created (about 20 minutes) before they can be deleted
+(about 5)."""
+PRICE_PER_UNIT_SECOND = 0.0005
+"""List price of an inference unit per second (60 s minimum per endpoint); it may differ by region."""
 
 COMPREHEND = "loopback/comprehend_loopback/comprehend.py"
 SERVER = "loopback/comprehend_loopback/server.py"
@@ -721,6 +744,267 @@ def probe_model_violations_refused(target: Target) -> ProbeResult:
             evidence["cleanup"] = target.remove_endpoints(made)
 
 
+# -- Application Auto Scaling ---------------------------------------------------------------------
+def scalable_dimension(endpoint_arn: str) -> str:
+    """The Application Auto Scaling dimension of an endpoint's inference units (by its type)."""
+    return f"comprehend:{endpoint_arn.split(':')[5].split('/')[0]}:DesiredInferenceUnits"
+
+
+def at_expression(when: float) -> str:
+    """A one-time schedule (``at(yyyy-mm-ddThh:mm:ss)``, UTC) at ``when``, rounded up to the second."""
+    moment = datetime.datetime.fromtimestamp(math.ceil(when), datetime.UTC)
+    return f"at({moment.strftime('%Y-%m-%dT%H:%M:%S')})"
+
+
+def probe_autoscaling_moves_units_within_range(target: Target) -> ProbeResult:
+    """Application Auto Scaling moves the IN_SERVICE shared endpoint's DesiredInferenceUnits (as UpdateEndpoint
+    would) and never outside the registered range: the endpoint is registered as a scalable target of
+    [min(u, g), max(u, g)] (u its units, g = 2 when u is 1, else 1), and a scheduled action a minute ahead sets
+    both bounds to g. Polling DescribeEndpoint every ``SCALING_POLL_S``, the desired units must become g within
+    ``SCHEDULE_WAIT_S`` of the action's time, the endpoint IN_SERVICE with g units after, and no desired or
+    current value seen may leave the registered range; DescribeScalingActivities is kept as evidence. Deletes
+    the action and deregisters the target in a ``finally`` (checked with a last DescribeScalableTargets)."""
+    name = "autoscaling_moves_units_within_range"
+    depends_on = DEPENDS_ON[name]
+    client = target.autoscaling
+    if client is None:
+        why = "no Application Auto Scaling client"
+        return _result(name, "inconclusive", {"why": why}, depends_on, why)
+    shared = target.shared_endpoint()
+    status = target.wait_while(shared.arn, BUSY)
+    props = target.describe(shared.arn).response.get("EndpointProperties", {})
+    if status != "IN_SERVICE" or not isinstance(props.get("DesiredInferenceUnits"), int):
+        return _result(name, "inconclusive", {"status": status}, depends_on, "not IN_SERVICE")
+    units = int(props["DesiredInferenceUnits"])
+    goal = 2 if units == 1 else 1
+    low, high = min(units, goal), max(units, goal)
+    scalable = {
+        "ServiceNamespace": "comprehend",
+        "ResourceId": shared.arn,
+        "ScalableDimension": scalable_dimension(shared.arn),
+    }
+    action = {**scalable, "ScheduledActionName": f"{target.prefix}-scale"}
+    evidence: dict[str, Any] = {"units_before": units, "goal": goal, "registered": [low, high]}
+    registered = scheduled = False
+    try:
+        register = call(client.register_scalable_target, **scalable, MinCapacity=low, MaxCapacity=high)
+        evidence["RegisterScalableTarget"] = register.brief()
+        registered = register.ok
+        if not register.ok:
+            return _result(name, "inconclusive", evidence | {"why": "registration refused"}, depends_on, register.code)
+        when = target.clock.now() + SCHEDULE_AHEAD_S
+        schedule = at_expression(when)
+        bounds = {"MinCapacity": goal, "MaxCapacity": goal}
+        put = call(client.put_scheduled_action, **action, Schedule=schedule, ScalableTargetAction=bounds)
+        evidence["PutScheduledAction"] = put.brief() | {"Schedule": schedule}
+        scheduled = put.ok
+        if not put.ok:
+            return _result(name, "inconclusive", evidence | {"why": "scheduled action refused"}, depends_on, put.code)
+        polls, moved_at = _watch_scaling(target, shared.arn, goal, math.ceil(when))
+        activities = call(client.describe_scaling_activities, **scalable)
+        evidence["activities"] = (
+            [
+                {k: a.get(k) for k in ("StatusCode", "Description", "Cause", "StatusMessage") if a.get(k) is not None}
+                for a in activities.response.get("ScalingActivities", [])[:5]
+            ]
+            if activities.ok
+            else activities.brief()
+        )
+        seen = [p[key] for p in polls for key in ("desired", "current") if isinstance(p[key], int)]
+        last = polls[-1]
+        checks = {
+            f"DesiredInferenceUnits moved to {goal}": moved_at is not None,
+            f"IN_SERVICE with {goal} units after": last["status"] == "IN_SERVICE" and last["current"] == goal,
+            f"never outside [{low}, {high}]": all(low <= v <= high for v in seen),
+        }
+        evidence |= {
+            "moved_s_after_schedule": None if moved_at is None else round(moved_at - math.ceil(when), 1),
+            "polls": polls[:3] + polls[-3:] if len(polls) > 6 else polls,
+            "values_seen": sorted(set(seen)),
+            "checks": checks,
+        }
+        summary = f"{units} -> {goal} units by a scheduled action" + (
+            f" {evidence['moved_s_after_schedule']:.0f} s after its time" if moved_at is not None else ": no change"
+        )
+        return _result(name, _verdict(checks), evidence, depends_on, summary)
+    finally:
+        cleanup: dict[str, Any] = {}
+        if scheduled:
+            cleanup["DeleteScheduledAction"] = call(client.delete_scheduled_action, **action).brief()
+        if registered:
+            cleanup["DeregisterScalableTarget"] = call(client.deregister_scalable_target, **scalable).brief()
+            left = call(client.describe_scalable_targets, ServiceNamespace="comprehend", ResourceIds=[shared.arn])
+            targets = left.response.get("ScalableTargets", [])
+            cleanup["left"] = [t.get("ResourceId") for t in targets] if left.ok else left.brief()
+        evidence["cleanup"] = cleanup
+
+
+def _watch_scaling(target: Target, arn: str, goal: int, due: float) -> tuple[list[dict[str, Any]], float | None]:
+    """Describe the endpoint every ``SCALING_POLL_S`` until its desired units became ``goal`` and it is no longer
+    busy (or ``SCHEDULE_WAIT_S`` after ``due`` without a change); the polls and when the change was first seen."""
+    polls: list[dict[str, Any]] = []
+    moved_at: float | None = None
+    while True:
+        now = target.clock.now()
+        answer = target.describe(arn)
+        props = answer.response.get("EndpointProperties", {})
+        poll = {
+            "t": round(now - due, 1),
+            "status": props.get("Status", answer.code),
+            "desired": props.get("DesiredInferenceUnits"),
+            "current": props.get("CurrentInferenceUnits"),
+        }
+        polls.append(poll)
+        if moved_at is None and poll["desired"] == goal:
+            moved_at = now
+        settled = poll["status"] == "IN_SERVICE" and poll["current"] == goal
+        if settled or poll["status"] == "FAILED" or not answer.ok:
+            break
+        if now >= (due + SCHEDULE_WAIT_S if moved_at is None else moved_at + CREATE_WAIT_S):
+            break
+        target.clock.sleep(SCALING_POLL_S)
+    return polls, moved_at
+
+
+# -- the regional quota during an update --------------------------------------------------------
+def read_quota(target: Target, code: str) -> tuple[int | None, dict[str, Any]]:
+    """A Comprehend quota's value from Service Quotas (the applied value, else the default), with the answers."""
+    answer = call(target.servicequotas.get_service_quota, ServiceCode=QUOTA_SERVICE, QuotaCode=code)
+    seen: dict[str, Any] = {"GetServiceQuota": answer.brief()}
+    if answer.code == "NoSuchResourceException":  # no applied value: the default is the one in force
+        answer = call(target.servicequotas.get_aws_default_service_quota, ServiceCode=QUOTA_SERVICE, QuotaCode=code)
+        seen["GetAWSDefaultServiceQuota"] = answer.brief()
+    quota = answer.response.get("Quota", {})
+    value = quota.get("Value")
+    seen |= {"name": quota.get("QuotaName"), "value": value}
+    return (int(value) if isinstance(value, (int, float)) else None), seen
+
+
+def quota_fill_dollars(units: int) -> float:
+    """What filling ``units`` inference units costs for ``QUOTA_FILL_MINUTES`` at the list price."""
+    return round(units * QUOTA_FILL_MINUTES * 60 * PRICE_PER_UNIT_SECOND, 2)
+
+
+def probe_quota_counts_larger_units_while_updating(target: Target) -> ProbeResult:
+    """While an endpoint is UPDATING from 1 to 2 inference units it holds 2 against the regional quota Q (Service
+    Quotas): with endpoint A updating and the other endpoints of the region holding O units, filler endpoints of
+    Q - O - 1 units in all (at most the per-endpoint quota each) are asked for: the last is refused
+    (ResourceLimitExceededException) when A counts 2 (confirmed), accepted when A counts only its current 1
+    (refuted). Filling the quota bills every unit for about ``QUOTA_FILL_MINUTES``: unless Q is at most
+    ``Target.quota_max_units`` (``QUOTA_PROBE_MAX_UNITS``, default 0) the probe stops, inconclusive, with the
+    quotas read. Inconclusive too when another endpoint is not IN_SERVICE or CREATING (how much it holds is what
+    is probed), when the quota cannot be reached within the endpoint quota, or when A was no longer UPDATING.
+    Does not tell "the larger" from "the desired" units (a 2 -> 1 update would). Deletes every endpoint it made
+    in a ``finally`` (checked with a last ListEndpoints)."""
+    name = "quota_counts_larger_units_while_updating"
+    depends_on = DEPENDS_ON[name]
+    if target.servicequotas is None:
+        why = "no Service Quotas client"
+        return _result(name, "inconclusive", {"why": why}, depends_on, why)
+    read = {label: read_quota(target, code) for label, code in QUOTA_CODES.items()}
+    evidence: dict[str, Any] = {"quotas": {label: seen for label, (_, seen) in read.items()}}
+    evidence["QUOTA_PROBE_MAX_UNITS"] = target.quota_max_units
+    quota, per_endpoint, max_endpoints = (read[label][0] for label in QUOTA_CODES)
+    if quota is None or per_endpoint is None or max_endpoints is None:
+        why = "a Comprehend endpoint quota could not be read from Service Quotas"
+        return _result(name, "inconclusive", evidence | {"why": why}, depends_on, why)
+    if quota > target.quota_max_units:
+        why = (
+            f"the regional quota is {quota} inference units: filling it bills up to {quota} units for about "
+            f"{QUOTA_FILL_MINUTES} minutes (about ${quota_fill_dollars(quota):.2f}); QUOTA_PROBE_MAX_UNITS="
+            f"{target.quota_max_units} (set it to at least {quota} to run this probe)"
+        )
+        return _result(name, "inconclusive", evidence | {"why": why}, depends_on, f"quota {quota} units, not filled")
+    endpoints = target.list_endpoints()
+    unsettled = sorted(str(e["EndpointArn"]) for e in endpoints if e.get("Status") not in ("IN_SERVICE", "CREATING"))
+    others = sum(
+        max(int(e.get("CurrentInferenceUnits") or 0), int(e.get("DesiredInferenceUnits") or 0)) for e in endpoints
+    )
+    fill = quota - others - 1
+    chunks = [per_endpoint] * (fill // per_endpoint) + ([fill % per_endpoint] if fill % per_endpoint else [])
+    evidence |= {"others_units": others, "others_endpoints": len(endpoints), "fill_units": fill, "fillers": chunks}
+    why = ""
+    if unsettled:
+        why = f"endpoints neither IN_SERVICE nor CREATING hold units in a way this probe measures: {unsettled}"
+    elif fill < 1:
+        why = f"the other endpoints hold {others} of the {quota} units: no room for the update"
+    elif len(endpoints) + 1 + len(chunks) > max_endpoints:
+        why = f"{len(chunks)} fillers of up to {per_endpoint} units would pass the {max_endpoints}-endpoint quota"
+    if why:
+        return _result(name, "inconclusive", evidence | {"why": why}, depends_on, why)
+    made: list[str] = []
+    try:
+        answers = _fill_while_updating(target, chunks, made, evidence)
+        if isinstance(answers, str):
+            return _result(name, "inconclusive", evidence | {"why": answers}, depends_on, answers)
+        last = answers[-1]
+        checks = {
+            "the last filler refused (ResourceLimitExceededException)": last.code == "ResourceLimitExceededException"
+        }
+        evidence["checks"] = checks
+        verdict: Verdict = "confirmed" if checks[next(iter(checks))] else "refuted" if last.ok else "inconclusive"
+        if verdict == "inconclusive":
+            evidence["why"] = f"the last filler was refused with {last.code}, not for the quota"
+        summary = f"quota {quota}: {others} held elsewhere, A 1 -> 2 units, last filler {last.code}"
+        return _result(name, verdict, evidence, depends_on, summary)
+    finally:
+        if made:
+            evidence["cleanup"] = target.remove_endpoints(made)
+
+
+def _fill_while_updating(
+    target: Target, chunks: list[int], made: list[str], evidence: dict[str, Any]
+) -> list[Answer] | str:
+    """Create endpoint A (1 unit), update it to 2 and, once it shows UPDATING, ask for the fillers in order
+    (stopping at the first refusal); the answers, or why the outcome would prove nothing."""
+    request = {"ModelArn": target.model_arn, "Tags": target.owner_tags()}
+    name = f"{target.prefix}-quota"
+    create = call(
+        target.comprehend.create_endpoint,
+        EndpointName=name,
+        DesiredInferenceUnits=1,
+        ClientRequestToken=f"{name}-token",
+        **request,
+    )
+    evidence["create_A"] = create.brief()
+    if not create.ok:
+        return f"CreateEndpoint of A refused: {create.code}"
+    arn = str(create.response["EndpointArn"])
+    made.append(arn)
+    status = target.wait_while(arn, BUSY)
+    update = call(target.comprehend.update_endpoint, EndpointArn=arn, DesiredInferenceUnits=2)
+    evidence |= {"A_status_before_update": status, "update_A": update.brief()}
+    if status != "IN_SERVICE" or not update.ok:
+        return "endpoint A could not be updated from an IN_SERVICE 1 unit to 2"
+    deadline = target.clock.now() + LAG_LIMIT_S
+    while (shown := target.status(arn)) != "UPDATING" and target.clock.now() < deadline:
+        target.clock.sleep(LAG_POLL_S)
+    if shown != "UPDATING":
+        return f"endpoint A showed {shown}, not UPDATING, within {LAG_LIMIT_S:.0f} s of its update"
+    answers: list[Answer] = []
+    for index, units in enumerate(chunks):
+        filler = f"{target.prefix}-fill{index}"
+        answer = call(
+            target.comprehend.create_endpoint,
+            EndpointName=filler,
+            DesiredInferenceUnits=units,
+            ClientRequestToken=f"{filler}-token",
+            **request,
+        )
+        answers.append(answer)
+        if answer.ok:
+            made.append(str(answer.response["EndpointArn"]))
+        else:
+            break
+    after = target.status(arn)
+    evidence |= {"fillers_asked": [a.brief() for a in answers], "A_status_after_fillers": after}
+    if len(answers) < len(chunks):
+        return f"filler {len(answers)} of {len(chunks)} was refused ({answers[-1].code}): the quota was reached early"
+    if after != "UPDATING":
+        return f"endpoint A was {after} when the last filler was answered, no longer UPDATING"
+    return answers
+
+
 TOKEN_DEPENDS = [
     f"{COMPREHEND}: FakeComprehend.CreateEndpoint — a known ClientRequestToken returns the endpoint it made "
     "and creates nothing (FakeComprehend.tokens, never forgotten)",
@@ -855,6 +1139,26 @@ DEPENDS_ON: dict[str, list[str]] = {
         f"{COMPREHEND}: FakeComprehend.UpdateEndpoint keeps the endpoint's role and flywheel when the request "
         "gives none, and validate refuses an empty FlywheelArn or DesiredDataAccessRoleArn",
     ],
+    "autoscaling_moves_units_within_range": [
+        f"{README}: 'Application Auto Scaling moves DesiredInferenceUnits through UpdateEndpoint within the "
+        "registered [MinCapacity, MaxCapacity]'",
+        "loopback/comprehend_loopback/autoscaling.py: 'Application Auto Scaling moves an endpoint's units with "
+        "UpdateEndpoint's DesiredInferenceUnits'",
+        "loopback/comprehend_loopback/world.py: World.autoscale, the scaler of the stack tests "
+        "(tests/stack/test_autoscaling.py), moves units only within a registered target's range",
+        "lambda/comprehend_cr/diffs.py: 'With autoscaling the scaler owns the live units within [min, max]'",
+        "README.md (Autoscaling inference units): 'Deploys never undo the scaler'",
+    ],
+    "quota_counts_larger_units_while_updating": [
+        f"{README}: 'during an update an endpoint counts the larger of its current and desired units against "
+        "the regional quota'",
+        f"{COMPREHEND}: FakeComprehend.total_units — 'an updating endpoint counts the larger of its current and "
+        "desired units'",
+        "docs/how-it-works.md (comprehend-endpoint-rehearse): 'It also gives the peaks against the service quotas'",
+        "loopback/comprehend_loopback/rehearse.py: Peaks.units_total is the peak of FakeComprehend.total_units",
+        "lambda/comprehend_cr/create.py: a CreateEndpoint refused with ResourceLimitExceededException names the "
+        "quota to raise",
+    ],
     "token_replay_same_name": TOKEN_DEPENDS,
     "token_replay_other_name": TOKEN_DEPENDS,
     "token_replay_after_delete": TOKEN_DEPENDS,
@@ -881,6 +1185,8 @@ PROBES: list[Probe] = [
     probe_busy_refusals_while_updating,
     probe_update_takes_flywheel_model,
     probe_no_removal_in_place,
+    probe_autoscaling_moves_units_within_range,
+    probe_quota_counts_larger_units_while_updating,
     probe_describe_fields,
     probe_token_replay_after_delete,
     *cfn.PROBES,

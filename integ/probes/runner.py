@@ -18,11 +18,9 @@ from typing import Any
 import botocore
 
 from integ.probes.cfn import CFN_MINUTES
-from integ.probes.probes import Probe
+from integ.probes.probes import PRICE_PER_UNIT_SECOND, QUOTA_FILL_MINUTES, Probe
 from integ.probes.target import ProbeResult, Target
 
-PRICE_PER_UNIT_SECOND = 0.0005
-"""List price of an inference unit per second (60 s minimum per endpoint); it may differ by region."""
 CREATE_MIN, UPDATE_MIN, DELETE_MIN = 20, 10, 5
 """Expected minutes of an endpoint's creation, update and deletion (creation takes 10-20 minutes)."""
 
@@ -34,28 +32,40 @@ class Estimate:
     endpoints: int
     minutes: int
     unit_seconds: int
+    quota_units: int = 0
+    """``QUOTA_PROBE_MAX_UNITS``: the most the quota probe may fill (0: it fills nothing)."""
 
     @property
     def dollars(self) -> float:
         return round(self.unit_seconds * PRICE_PER_UNIT_SECOND, 2)
 
     def line(self) -> str:
+        sizes = "of 1 inference unit" if not self.quota_units else f"(fillers of up to {self.quota_units} units)"
+        bound = "at most about" if self.quota_units else "about"
         return (
-            f"Expected: {self.endpoints} endpoint(s) of 1 inference unit, about {self.minutes} minutes, about "
+            f"Expected: {self.endpoints} endpoint(s) {sizes}, about {self.minutes} minutes, {bound} "
             f"${self.dollars:.2f} ({self.unit_seconds} inference-unit seconds at ${PRICE_PER_UNIT_SECOND}/s; the "
             f"last {CFN_MINUTES} minutes are the CloudFormation probes, which make no endpoint)."
         )
 
 
-def estimate(*, other_model: bool, failing_model: bool, flywheel: bool = False) -> Estimate:
-    """The shared endpoint lives the whole run of the endpoint probes (2 units during its update); the
-    other-type endpoint is created and deleted; the FAILED endpoint is created, updated and deleted, one
-    after the other; with a flywheel the shared endpoint is updated once more (to the flywheel's active
-    model), a wait the next probe sits out. The CloudFormation probes then take ``CFN_MINUTES`` and make no
+def estimate(*, other_model: bool, failing_model: bool, flywheel: bool = False, quota_units: int = 0) -> Estimate:
+    """The shared endpoint lives the whole run of the endpoint probes (2 units from its update until the
+    autoscaling probe scales it back to 1, one update later); the other-type endpoint is created and deleted;
+    the FAILED endpoint is created, updated and deleted, one after the other; with a flywheel the shared
+    endpoint is updated once more (to the flywheel's active model), a wait the next probe sits out. With
+    ``quota_units`` (``QUOTA_PROBE_MAX_UNITS``) the quota probe may create an endpoint (1 then 2 units, about
+    two creations and a deletion) and fillers of up to ``quota_units - 2`` units for ``QUOTA_FILL_MINUTES``:
+    the estimate is then an upper bound. The CloudFormation probes then take ``CFN_MINUTES`` and make no
     endpoint."""
-    minutes = CREATE_MIN + UPDATE_MIN + DELETE_MIN + (UPDATE_MIN if flywheel else 0)
-    unit_minutes = UPDATE_MIN
+    minutes = CREATE_MIN + 2 * UPDATE_MIN + DELETE_MIN + (UPDATE_MIN if flywheel else 0)
+    unit_minutes = 2 * UPDATE_MIN
     endpoints = 1
+    if quota_units > 0:
+        endpoints += 2
+        quota_minutes = 2 * CREATE_MIN + DELETE_MIN
+        minutes += quota_minutes
+        unit_minutes += 2 * quota_minutes + max(quota_units - 2, 0) * QUOTA_FILL_MINUTES
     if other_model:
         endpoints += 1
         minutes += CREATE_MIN + DELETE_MIN
@@ -65,7 +75,7 @@ def estimate(*, other_model: bool, failing_model: bool, flywheel: bool = False) 
         minutes += CREATE_MIN + UPDATE_MIN + DELETE_MIN
         unit_minutes += CREATE_MIN + UPDATE_MIN + DELETE_MIN
     # the CloudFormation probes run after the last endpoint is deleted: time, but no inference unit
-    return Estimate(endpoints, minutes + CFN_MINUTES, (unit_minutes + minutes) * 60)
+    return Estimate(endpoints, minutes + CFN_MINUTES, (unit_minutes + minutes) * 60, quota_units)
 
 
 @dataclass

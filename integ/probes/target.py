@@ -268,6 +268,13 @@ class Target:
     unvalidated_lambda: Any = None
     """The caller's Lambda client without botocore's parameter validation (None: the Invoke probe is
     inconclusive)."""
+    autoscaling: Any = None
+    """The caller's Application Auto Scaling client (None: the autoscaling probe is inconclusive)."""
+    servicequotas: Any = None
+    """The caller's Service Quotas client (None: the quota probe is inconclusive)."""
+    quota_max_units: int = 0
+    """The largest regional inference-unit quota the quota probe may fill (``QUOTA_PROBE_MAX_UNITS``; filling
+    it bills every unit for about 25 minutes): 0 skips that probe (inconclusive, with the quota read)."""
 
     # -- identity ---------------------------------------------------------------------------------
     @property
@@ -449,7 +456,8 @@ class Target:
             kwargs["NextToken"] = page["NextToken"]
 
     def leftovers(self) -> dict[str, list[str]]:
-        """Everything the probes made that still exists: endpoints whose name has the prefix, and roles."""
+        """Everything the probes made that still exists: endpoints whose name has the prefix, roles, stacks,
+        records, and scalable targets of the prefix's endpoints."""
         endpoints = [
             str(item["EndpointArn"])
             for item in self.list_endpoints()
@@ -460,7 +468,20 @@ class Target:
             "roles": self.principals.remaining(self.prefix),
             "stacks": self.stacks(),
             "records": self.recordings.remaining() if self.recordings is not None else [],
+            "scalable_targets": self.scalable_targets(),
         }
+
+    def scalable_targets(self) -> list[str]:
+        """The Application Auto Scaling targets (Comprehend namespace) of endpoints whose name has the prefix."""
+        if self.autoscaling is None:
+            return []
+        pages = self.autoscaling.get_paginator("describe_scalable_targets").paginate(ServiceNamespace="comprehend")
+        return [
+            str(t["ResourceId"])
+            for page in pages
+            for t in page.get("ScalableTargets", [])
+            if str(t["ResourceId"]).rsplit("/", 1)[-1].startswith(self.prefix)
+        ]
 
     def stacks(self) -> list[str]:
         """The ids of the stacks whose name has the prefix that are not deleted (all pages)."""
@@ -487,6 +508,11 @@ class Target:
             self.remove_endpoints(left["endpoints"])
         for role in left["roles"]:
             self.principals.remove(role)
+        for resource_id in left["scalable_targets"]:
+            dimension = f"comprehend:{resource_id.split(':')[5].split('/')[0]}:DesiredInferenceUnits"
+            self.autoscaling.deregister_scalable_target(
+                ServiceNamespace="comprehend", ResourceId=resource_id, ScalableDimension=dimension
+            )
         for stack_id in left["stacks"]:
             delete_stack(self, stack_id)
         if self.recordings is not None and left["records"]:
@@ -528,6 +554,7 @@ def admin_target(
     failing_model_arn: str | None = None,
     recordings: Recordings | None = None,
     flywheel_arn: str | None = None,
+    quota_max_units: int = 0,
 ) -> Target:
     """A target on ``session``'s account in the model's region (roles through IAM and STS by default, the
     recorder's records in an S3 bucket named for the prefix by default)."""
@@ -552,4 +579,9 @@ def admin_target(
             "comprehend", region_name=region, endpoint_url=endpoint_url, config=UNVALIDATED
         ),
         unvalidated_lambda=session.client("lambda", region_name=region, endpoint_url=endpoint_url, config=UNVALIDATED),
+        autoscaling=session.client(
+            "application-autoscaling", region_name=region, endpoint_url=endpoint_url, config=CONFIG
+        ),
+        servicequotas=session.client("service-quotas", region_name=region, endpoint_url=endpoint_url, config=CONFIG),
+        quota_max_units=quota_max_units,
     )

@@ -39,7 +39,7 @@ implemented, and listed in the README's "What was, and was not, verified"):
   test sets it);
 - keys starting ``aws:`` are refused by TagResource and UntagResource with InvalidRequestException;
 - during an update an endpoint counts the larger of its current and desired units against the
-  regional quota;
+  regional quota, and so does an accepted update that does not show yet;
 - ListEndpoints pages hold ``LIST_PAGE`` endpoints when MaxResults is not given.
 """
 
@@ -579,8 +579,10 @@ class FakeComprehend:
         return {"FlywheelProperties": {"FlywheelArn": req["FlywheelArn"], "Status": "ACTIVE", **flywheel}}
 
     def total_units(self) -> int:
-        """Inference units held by all endpoints (an updating endpoint counts the larger of its two)."""
-        return sum(max(ep.units, ep.desired_units) for ep in self.endpoints.values())
+        """Inference units held by all endpoints against the regional quota. Assumed (probe
+        ``quota_counts_larger_units_while_updating``): an updating endpoint counts the larger of its current and
+        desired units, and so does one whose accepted update does not show yet (``Timing.status_lag_s``)."""
+        return sum(max(ep.units, ep.desired_units, ep.pending.get("units", 0)) for ep in self.endpoints.values())
 
     # -- for the authorizer ----------------------------------------------------------------------
     def tag_keys(self, arn: str) -> dict[str, str]:

@@ -13,6 +13,11 @@ registered with :meth:`LoopbackAws.register_principal` is held to its identity p
 service looks at anything, as IAM does. Keys nobody registered (the request-level tests' default)
 are not restricted.
 
+Application Auto Scaling (``AnyScaleFrontendService.``, :mod:`comprehend_loopback.autoscaling`) and Service
+Quotas (``ServiceQuotasV20190624.``, :mod:`comprehend_loopback.quotas`) speak JSON 1.1 too: their calls are
+authorized (``application-autoscaling:<Operation>``, ``servicequotas:<Operation>`` on ``*``) and served by the
+models :class:`~comprehend_loopback.world.World` gives the server (:attr:`LoopbackAws.services`).
+
 CloudFormation's ``DescribeStacks`` and ``DescribeStackResource`` (query protocol, ``POST /`` with a
 form-encoded body; see :mod:`comprehend_loopback.cfnquery`) read :attr:`LoopbackAws.stacks`, the
 registry the request driver and the stack player keep (:mod:`comprehend_loopback.stacks`); each is
@@ -42,6 +47,9 @@ _FUNCTION_ARN = re.compile(
     r"(?:arn:aws(?:-[a-z]+)*:lambda:[a-z0-9-]+:)?(?:[0-9]{12}:)?(?:function:)?(?P<name>[a-zA-Z0-9_-]+)"
     r"(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9_-]+))?"
 )
+
+_SIGNING_NAMES = {"AnyScaleFrontendService": "application-autoscaling", "ServiceQuotasV20190624": "servicequotas"}
+"""The IAM service prefix of each JSON 1.1 target prefix the server may serve (botocore's models)."""
 
 
 @dataclass
@@ -129,6 +137,9 @@ class LoopbackAws:
         self.principals: dict[str, Principal] = {}
         self.rules: dict[str, Rule] = {}
         self.permissions: dict[str, dict[str, Any]] = {}
+        self.services: dict[str, Any] = {}
+        """JSON 1.1 services beside Comprehend, by X-Amz-Target prefix (the World adds Application Auto Scaling
+        and Service Quotas): each operation is the model's method of the same name."""
         self.stacks = CloudFormationState()
         """CloudFormation's view of its stacks, which DescribeStacks and DescribeStackResource read."""
         self.lock = threading.RLock()
@@ -270,6 +281,22 @@ class LoopbackAws:
                 raise ApiError("InternalServerException", "response lost", status=500)
             return result
 
+    def service_call(self, prefix: str, operation: str, body: Any, access_key: str = "") -> dict[str, Any]:
+        """One call of a JSON 1.1 service of :attr:`services`: counted as ``<signing name>:<Operation>``,
+        authorized on ``*`` (neither service has resource-level permissions for these operations), then
+        served on the world's current time (the scheduled changes that are due happen first)."""
+        model = self.services.get(prefix)
+        method = getattr(model, operation, None) if operation[:1].isupper() else None
+        if method is None:
+            raise ApiError("UnknownOperationException", f"{prefix}.{operation}")
+        action = f"{_SIGNING_NAMES[prefix]}:{operation}"
+        with self.lock, self.comprehend.lock:
+            self.calls[action] += 1
+            self.comprehend.advance()
+            self.authorize(access_key, action, [iam.Resource("*")])
+            result: dict[str, Any] = method(body)
+            return result
+
     def lambda_invoke(
         self,
         function_ref: str,
@@ -378,6 +405,10 @@ class LoopbackAws:
                         operation = target.split(".", 1)[1]
                         body = json.loads(raw or b"{}")
                         self._reply(200, aws.comprehend_call(operation, body, self._access_key()))
+                    elif target.split(".", 1)[0] in aws.services:
+                        prefix, operation = target.split(".", 1)
+                        body = json.loads(raw or b"{}")
+                        self._reply(200, aws.service_call(prefix, operation, body, self._access_key()))
                     elif target.startswith("AWSEvents."):
                         self._reply(200, aws.events_call(target.split(".", 1)[1], json.loads(raw or b"{}")))
                     elif url.path.startswith("/2015-03-31/functions/") and url.path.endswith("/invocations"):

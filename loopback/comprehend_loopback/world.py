@@ -16,9 +16,11 @@ from typing import Any
 import boto3
 import botocore.endpoint
 
+from comprehend_loopback.autoscaling import FakeApplicationAutoScaling
 from comprehend_loopback.clock import VirtualClock
 from comprehend_loopback.cloudformation import FUNCTION_NAME, CloudFormation
 from comprehend_loopback.comprehend import ACCOUNT, REGION, FakeComprehend, Timing
+from comprehend_loopback.quotas import FakeServiceQuotas
 from comprehend_loopback.receiver import ResponseReceiver
 from comprehend_loopback.server import LoopbackAws
 
@@ -49,7 +51,11 @@ class World:
         self.exports: dict[str, str] = {}
         """CloudFormation exports of the stacks played in this world (for ``Fn::ImportValue``)."""
         self.scaling_targets: dict[str, dict[str, Any]] = {}
-        """Application Auto Scaling targets registered by the stacks, by ResourceId (an endpoint ARN)."""
+        """Application Auto Scaling targets registered by the stacks or through the API, by ResourceId (an
+        endpoint ARN)."""
+        self.autoscaling = FakeApplicationAutoScaling(self.comprehend, self.scaling_targets, self.clock.now)
+        self.aws.services["AnyScaleFrontendService"] = self.autoscaling
+        self.aws.services["ServiceQuotasV20190624"] = FakeServiceQuotas(self.comprehend)
 
     @classmethod
     @contextmanager
@@ -109,17 +115,12 @@ class World:
 
     def autoscale(self, endpoint_arn: str, units: int) -> None:
         """Application Auto Scaling moving an endpoint's inference units, as its service-linked role
-        does (UpdateEndpoint with DesiredInferenceUnits), only for an endpoint a stack registered as a
-        scalable target and only within that target's [MinCapacity, MaxCapacity]."""
-        target = self.scaling_targets.get(endpoint_arn)
-        if target is None:
-            raise AssertionError(f"no scalable target is registered for {endpoint_arn}")
-        low, high = int(target["MinCapacity"]), int(target["MaxCapacity"])
-        if not low <= units <= high:
-            raise AssertionError(f"{units} units is outside the scalable target's [{low}, {high}]")
+        does (UpdateEndpoint with DesiredInferenceUnits), only for an endpoint registered as a scalable
+        target (by a stack or through the API) and only within that target's [MinCapacity, MaxCapacity]
+        (:meth:`FakeApplicationAutoScaling.scale`, which records the scaling activity)."""
         with self.comprehend.lock:
             self.comprehend.advance()
-            self.comprehend.UpdateEndpoint({"EndpointArn": endpoint_arn, "DesiredInferenceUnits": units})
+            self.autoscaling.scale(endpoint_arn, units, "a target tracking policy")
 
     def settle(self) -> None:
         """Let virtual time run until no endpoint is changing status any more."""

@@ -5,6 +5,7 @@ end to end, leaving nothing behind. The loopback's virtual clock makes every wai
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from pathlib import Path
 import boto3
 
 from comprehend_loopback import comprehend as fake
+from comprehend_loopback.autoscaling import FakeApplicationAutoScaling
 from comprehend_loopback.comprehend import ACCOUNT, REGION
 from integ.probes import cfn, policies, probes
 from integ.probes.__main__ import main
@@ -29,7 +31,10 @@ FAILING = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-brok
 NEWER = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/probe-news/version/v2"
 FLYWHEEL = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:flywheel/probe-news-flywheel"
 PREFIX = "probe-test"
-NOTHING_LEFT: dict[str, list[str]] = {"endpoints": [], "roles": [], "stacks": [], "records": []}
+QUOTA_UNITS = 130
+"""The loopback region's inference-unit quota in the probe tests: room for the other people's endpoints (101
+units) and the probes' own, small enough that the quota probe fills it with three endpoints."""
+NOTHING_LEFT: dict[str, list[str]] = {"endpoints": [], "roles": [], "stacks": [], "records": [], "scalable_targets": []}
 
 
 def target_in(world) -> Target:
@@ -43,6 +48,7 @@ def target_in(world) -> Target:
         failing_model_arn=FAILING,
         recordings=LoopbackRecordings(world, PREFIX),
         flywheel_arn=FLYWHEEL,
+        quota_max_units=QUOTA_UNITS,
     )
 
 
@@ -69,8 +75,16 @@ def test_every_probe_is_confirmed_on_the_loopback_and_leaves_nothing(world):
     assert [key for key in world.aws.principals if key.startswith(PREFIX)] == []
     # AND the probes made the endpoints they say, the restricted roles were really held to their policy
     made = [arn.rsplit("/", 1)[1] for arn in world.comprehend.creates]
-    # (the last shared one: the token replayed after the deletion created a new endpoint)
-    assert made == [f"{PREFIX}-shared", f"{PREFIX}-shared", f"{PREFIX}-failed", f"{PREFIX}-shared"]
+    # (the quota probe's endpoint and the two fillers the quota took: 101 + 1 units elsewhere, A 2 while it
+    # updates, 10 + 10 more leave 130 - 124 = 6, so the last filler's 7 units are refused; the last shared one:
+    # the token replayed after the deletion created a new endpoint)
+    assert made == [
+        *(f"{PREFIX}-{name}" for name in ("shared", "shared", "failed", "quota", "fill0", "fill1", "shared")),
+    ]
+    # AND the scheduled action scaled the shared endpoint back from 2 units to 1, and was removed with its target
+    (activity,) = world.autoscaling.activities
+    assert (activity.resource_id.rsplit("/", 1)[1], activity.units) == (f"{PREFIX}-shared", 1)
+    assert world.autoscaling.actions == {} and world.scaling_targets == {}
     assert {action for _, action, _ in world.aws.denied} >= {
         "comprehend:DescribeEndpoint",
         "comprehend:UpdateEndpoint",
@@ -95,6 +109,68 @@ def test_a_status_lag_beyond_a_minute_refutes_the_lag_probe_and_names_what_depen
     assert "Timing.status_lag_s" in markdown
     assert "docs/verification.md" in markdown
     assert report.left == NOTHING_LEFT
+
+
+def test_a_scaler_that_leaves_the_registered_range_refutes_the_autoscaling_probe(world, monkeypatch):
+    # GIVEN a loopback whose scheduled actions set one unit more than their maximum (as if the scaler ignored it)
+    def beyond(self, action):
+        self._scale(action.resource_id, action.dimension, int(action.max_capacity) + 1, "a scaler out of bounds")
+
+    monkeypatch.setattr(FakeApplicationAutoScaling, "_fire", beyond)
+    # WHEN the autoscaling probe runs (on the shared endpoint of 1 unit, scheduling [2, 2])
+    report = run_probes(world, [probes.probe_autoscaling_moves_units_within_range])
+    # THEN it is refuted: the units went to 3, outside [1, 2]; the action and the target were removed all the same
+    (result,) = report.results
+    assert result.verdict == "refuted"
+    assert result.evidence["values_seen"] == [1, 3]
+    assert result.evidence["checks"] == {
+        "DesiredInferenceUnits moved to 2": False,
+        "IN_SERVICE with 2 units after": False,
+        "never outside [1, 2]": False,
+    }
+    assert result.evidence["cleanup"]["left"] == []
+    assert report.left == NOTHING_LEFT
+
+
+def test_the_autoscaling_probe_confirms_a_scheduled_action_that_moves_the_units(world):
+    # GIVEN the loopback, whose scheduled actions fire on its virtual clock
+    # WHEN the autoscaling probe runs alone (the shared endpoint at 1 unit)
+    (result,) = run_probes(world, [probes.probe_autoscaling_moves_units_within_range]).results
+    # THEN it is confirmed: 1 -> 2 units, a minute after the action was put (rounded up to the second), polled
+    # no more often than every 5 s, with the activity as evidence
+    assert result.verdict == "confirmed", result.evidence
+    assert (result.evidence["units_before"], result.evidence["goal"], result.evidence["values_seen"]) == (1, 2, [1, 2])
+    assert 0 <= result.evidence["moved_s_after_schedule"] < probes.SCALING_POLL_S
+    assert result.evidence["activities"][0]["Description"] == "Setting desired inference units to 2."
+    times = [p["t"] for p in result.evidence["polls"]]
+    assert all(b - a >= probes.SCALING_POLL_S for a, b in itertools.pairwise(times))
+
+
+def test_a_quota_that_counts_only_current_units_refutes_the_quota_probe_and_leaves_nothing(world, monkeypatch):
+    # GIVEN a loopback whose regional quota counts an updating endpoint's current units only
+    monkeypatch.setattr(fake.FakeComprehend, "total_units", lambda self: sum(e.units for e in self.endpoints.values()))
+    # WHEN the quota probe runs
+    report = run_probes(world, [probes.probe_quota_counts_larger_units_while_updating])
+    # THEN it is refuted: the last filler was accepted while A was updating, and every endpoint it made is gone
+    (result,) = report.results
+    assert result.verdict == "refuted", result.evidence
+    assert result.evidence["fillers_asked"][-1]["code"] == "OK"
+    assert result.evidence["A_status_after_fillers"] == "UPDATING"
+    assert report.left == NOTHING_LEFT
+    assert probe_endpoints(world) == []
+
+
+def test_the_quota_probe_fills_nothing_above_the_maximum_it_is_given(world):
+    # GIVEN a target that may fill at most 100 units, in a region whose quota is 130
+    target = target_in(world)
+    target.quota_max_units = 100
+    # WHEN the quota probe runs
+    result = probes.probe_quota_counts_larger_units_while_updating(target)
+    # THEN it is inconclusive, says what the quota is and what filling it would cost, and created nothing
+    assert result.verdict == "inconclusive"
+    assert result.evidence["quotas"]["units per region"]["value"] == QUOTA_UNITS
+    assert "QUOTA_PROBE_MAX_UNITS=100" in result.evidence["why"] and "$" in result.evidence["why"]
+    assert world.comprehend.creates == []
 
 
 def test_a_smaller_list_page_refutes_the_page_size_probe(world, monkeypatch):
@@ -311,12 +387,14 @@ def test_the_cli_runs_end_to_end_on_the_loopback_and_writes_the_report(world, tm
             "--endpoint-url", world.aws.url,
             "--out", str(out),
             "--prefix", PREFIX,
+            "--quota-max-units", str(QUOTA_UNITS),
         ],
         world=world,
     )  # fmt: skip
-    # THEN it printed the cost first and a line per probe, succeeded, and wrote both reports
+    # THEN it printed the cost first (an upper bound, with the quota probe's fillers) and a line per probe,
+    # succeeded, and wrote both reports
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0].startswith("Expected: 3 endpoint(s)") and "$" in printed[0]
+    assert printed[0].startswith("Expected: 5 endpoint(s) (fillers of up to 130 units)") and "at most" in printed[0]
     assert sum(line.startswith("[") for line in printed) == len(probes.PROBES)
     assert code == 0
     report = json.loads((out / "probe-report.json").read_text())
