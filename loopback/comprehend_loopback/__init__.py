@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 __version__ = "0.2.0"
 """Always the construct's version (``cdk_comprehend_endpoint.__version__``): the two distributions are
-released together, and tests/unit/test_versions.py fails when they differ."""
+released together, and tests/synth/test_release_files.py fails when they differ."""
 
 _PUBLIC = {
     "main": "rehearse",
