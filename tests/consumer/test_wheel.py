@@ -77,9 +77,8 @@ def test_the_construct_wheel_carries_no_test_scaffolding_and_no_command(dist):
     # AND a plain install needs no boto3 or trustme: they come only with the rehearse extra's distribution
     plain = [r for r in dist.wheel_requires() if "extra ==" not in r]
     assert not [r for r in plain if r.startswith(("boto3", "trustme", "cdk-comprehend-endpoint-rehearse"))]
-    assert f'cdk-comprehend-endpoint-rehearse=={dist.wheel_metadata()["Version"]}; extra == "rehearse"' in (
-        dist.wheel_requires()
-    )
+    version = dist.wheel_metadata()["Version"]
+    assert f"cdk-comprehend-endpoint-rehearse=={version}; extra == 'rehearse'" in dist.wheel_requires()
 
 
 def test_the_rehearsal_wheel_owns_the_command_and_needs_only_boto3_and_trustme(rehearse_dist):
