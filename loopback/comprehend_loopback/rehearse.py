@@ -195,7 +195,7 @@ class Rehearsal:
         missing = [name for name in DEPENDENCIES if importlib.util.find_spec(name) is None]
         if missing:
             raise MissingDependency(
-                f'the rehearsal needs {", ".join(missing)}: pip install cdk-comprehend-endpoint-rehearse'
+                f"the rehearsal needs {', '.join(missing)}: pip install cdk-comprehend-endpoint-rehearse"
             )
         from comprehend_loopback.world import World
 
