@@ -33,17 +33,20 @@ help:
 
 setup: $(VENV)/.installed node_modules/.installed
 
-# Both distributions, editable: the construct (with its dev extra) and the rehearsal, from ./loopback. Its
-# `rehearse` extra is not asked for: it names cdk-comprehend-endpoint-rehearse, which `-e ./loopback` installs.
+# Both distributions, editable: the construct (with its dev extra), then the rehearsal from ./loopback. The
+# construct's `rehearse` extra is not asked for: it names cdk-comprehend-endpoint-rehearse, not on any index yet.
+# The rehearsal comes last, in its own pip run: in a .venv made before the split, its console script belonged
+# to the construct's distribution, and replacing that deletes it.
 $(VENV)/.installed: pyproject.toml loopback/pyproject.toml requirements.txt
 	@echo "==> Creating .venv/ and installing the project with its pinned dependencies (aws-cdk-lib, jsii," \
 	      "boto3, crhelper and the dev tools): about a minute on a fresh machine ..."
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt -e '.[dev]' -e ./loopback \
+	@$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt -e '.[dev]' \
 	  | awk '/^Collecting/ { sub(/ \(from .*/, ""); print "    " $$0; fflush() } \
 	         /^Installing collected packages/ { print "    unpacking and installing them (the longest part) ..."; fflush() } \
 	         /^Successfully installed/ { print "    installed " NF - 2 " packages"; fflush() }'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ./loopback
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
