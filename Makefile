@@ -23,7 +23,7 @@ help:
 	@echo "make mutate  - mutation testing (mutmut) of the handler and the construct's checks; slow, not in make test"
 	@echo "               MUTANTS='comprehend_cr.arns.*' re-tests only those mutants of the last run"
 	@echo "make bench   - print the benchmark figures"
-	@echo "make dist    - build the sdist and the wheel into dist/ (python -m build) and twine-check them"
+	@echo "make dist    - build the sdists and wheels of both distributions (construct, rehearsal) into dist/ and twine-check them"
 	@echo "make docs    - the API reference of cdk_comprehend_endpoint, from its docstrings, into build/docs/ (offline)"
 	@echo "make integ-snapshot - rewrite the committed snapshot of integ/integ_comprehend_endpoint.py (offline)"
 	@echo "make integ-deploy MODEL_ARN=arn:... - deploy, assert, rename, assert, destroy on a real account (costs money)"
@@ -34,15 +34,20 @@ help:
 
 setup: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: pyproject.toml requirements.txt
+# Both distributions, editable: the construct (with its dev extra), then the rehearsal from ./loopback. The
+# construct's `rehearse` extra is not asked for: it names cdk-comprehend-endpoint-rehearse, not on any index yet.
+# The rehearsal comes last, in its own pip run: in a .venv made before the split, its console script belonged
+# to the construct's distribution, and replacing that deletes it.
+$(VENV)/.installed: pyproject.toml loopback/pyproject.toml requirements.txt
 	@echo "==> Creating .venv/ and installing the project with its pinned dependencies (aws-cdk-lib, jsii," \
 	      "boto3, crhelper and the dev tools): about a minute on a fresh machine ..."
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt -e '.[dev,rehearse]' \
+	@$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt -e '.[dev]' \
 	  | awk '/^Collecting/ { sub(/ \(from .*/, ""); print "    " $$0; fflush() } \
 	         /^Installing collected packages/ { print "    unpacking and installing them (the longest part) ..."; fflush() } \
 	         /^Successfully installed/ { print "    installed " NF - 2 " packages"; fflush() }'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ./loopback
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -78,11 +83,14 @@ bench: setup
 demo: setup
 	$(PY) -m demo
 
-# The release artifacts: the sdist, then the wheel built from it. `make test` builds and checks the same
-# in tests/consumer (test_packaging.py), with the wheel installed at the pinned and the minimum versions.
+# The release artifacts of both distributions, each an sdist and the wheel built from it: the construct's
+# (cdk-comprehend-endpoint, from .) and the rehearsal's (cdk-comprehend-endpoint-rehearse, from loopback/).
+# `make test` builds and checks the same in tests/consumer (test_packaging.py), with the construct's wheel
+# installed at the pinned and the minimum versions and the rehearsal's beside it.
 dist: setup
 	rm -rf dist
 	$(PY) -m build --outdir dist .
+	$(PY) -m build --outdir dist loopback
 	$(PY) -m twine check --strict dist/*
 
 # The API reference: pdoc (pinned in the dev extra) renders the public API of cdk_comprehend_endpoint (its

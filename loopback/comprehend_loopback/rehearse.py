@@ -37,14 +37,15 @@ from typing import TYPE_CHECKING, TextIO
 from comprehend_loopback.comprehend import ACCOUNT, REGION
 from comprehend_loopback.template import StackTemplate, TemplateError, load_assembly
 
-if TYPE_CHECKING:  # imported at run time by Rehearsal.run: they need the [rehearse] extra
+if TYPE_CHECKING:  # imported at run time by Rehearsal.run: they need boto3 and trustme
     from comprehend_loopback.drill import DrillResult, Scenario
     from comprehend_loopback.stack import StackEvent, StackPlayer
     from comprehend_loopback.world import World
 
 ENDPOINT_TYPE = "Custom::ComprehendEndpoint"
-EXTRA = ("boto3", "trustme")
-"""What ``pip install "cdk-comprehend-endpoint[rehearse]"`` adds, and the rehearsal cannot run without."""
+DEPENDENCIES = ("boto3", "trustme")
+"""The dependencies of ``cdk-comprehend-endpoint-rehearse`` the rehearsal cannot run without (missing only
+when the package is run from a copy pip did not install)."""
 LOG_FILE = "comprehend-endpoint-rehearsal.log"
 
 PRICE_PER_UNIT_SECOND = 0.0005
@@ -191,10 +192,10 @@ class Rehearsal:
     # ------------------------------------------------------------------------------ running
 
     def run(self) -> Report:
-        missing = [name for name in EXTRA if importlib.util.find_spec(name) is None]
+        missing = [name for name in DEPENDENCIES if importlib.util.find_spec(name) is None]
         if missing:
-            raise MissingExtra(
-                f'the rehearsal needs {", ".join(missing)}: pip install "cdk-comprehend-endpoint[rehearse]"'
+            raise MissingDependency(
+                f"the rehearsal needs {', '.join(missing)}: pip install cdk-comprehend-endpoint-rehearse"
             )
         from comprehend_loopback.world import World
 
@@ -455,8 +456,8 @@ class Rehearsal:
             say(f"\n ❌  rehearsal failed ({minutes:.0f} virtual minutes): see above")
 
 
-class MissingExtra(RuntimeError):
-    """The ``rehearse`` extra is not installed."""
+class MissingDependency(RuntimeError):
+    """A dependency of ``cdk-comprehend-endpoint-rehearse`` (:data:`DEPENDENCIES`) is not installed."""
 
 
 def register_models(world: World, assemblies: list[list[StackTemplate]]) -> None:
@@ -523,7 +524,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rehearsal = Rehearsal(versions, quotas=quotas, stacks=args.stack, verbose=args.verbose, destroy=not args.keep)
         report = rehearsal.run()
         drills = rehearsal.drill() if args.drill else []
-    except (TemplateError, FileNotFoundError, MissingExtra) as exc:
+    except (TemplateError, FileNotFoundError, MissingDependency) as exc:
         print(f"comprehend-endpoint-rehearse: {exc}", file=sys.stderr)
         return 2
     return 0 if report.ok and all(d.ok for d in drills) else 1

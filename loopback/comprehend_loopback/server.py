@@ -3,8 +3,8 @@
 boto3 reaches it through ``AWS_ENDPOINT_URL``. Comprehend and EventBridge speak JSON 1.1
 (``X-Amz-Target``); Lambda's Invoke, AddPermission, RemovePermission and GetPolicy speak REST
 JSON. Asynchronous invocations are queued, per function, for the driver that runs that function.
-Faults are injectable: every Nth Comprehend call throttled (``TooManyRequestsException``) or
-failing with a 500, and lost responses.
+Faults are injectable for the tests (``LoopbackAws.faults``, :mod:`comprehend_loopback._faults`): every Nth
+Comprehend call throttled (``TooManyRequestsException``) or failing with a 500, and lost responses.
 
 Authorization: the caller is the access key in the request's SigV4 ``Authorization`` header. A key
 registered with :meth:`LoopbackAws.register_principal` is held to its identity policies (see
@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from comprehend_loopback import cfnquery, iam
+from comprehend_loopback._faults import Faults
 from comprehend_loopback.clock import VirtualClock
 from comprehend_loopback.comprehend import ACCOUNT, REGION, ApiError, FakeComprehend
 from comprehend_loopback.loopback import HOST, BackgroundServer, QuietHandler
@@ -50,36 +51,6 @@ _FUNCTION_ARN = re.compile(
 
 _SIGNING_NAMES = {"AnyScaleFrontendService": "application-autoscaling", "ServiceQuotasV20190624": "servicequotas"}
 """The IAM service prefix of each JSON 1.1 target prefix the server may serve (botocore's models)."""
-
-
-@dataclass
-class Faults:
-    throttle_every: int = 0
-    """Throttle every Nth Comprehend call (2 = every other call); 0 = never."""
-    server_error_every: int = 0
-    """Answer every Nth Comprehend call with a 500 InternalServerException; 0 = never."""
-    refuse_invoke: bool = False
-    """Answer Lambda Invoke with AccessDeniedException (a function that may not continue itself)."""
-    lose_response: dict[str, int] = field(default_factory=dict)
-    """Operation -> how many times to carry it out but answer 500 (the response is lost)."""
-    in_use: dict[str, int] = field(default_factory=dict)
-    """Operation -> how many of its next calls answer ResourceInUseException (someone else's change
-    in progress) without being carried out."""
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    """Operation -> error codes its next calls answer with (HTTP 400), one per call, without being carried out
-    (e.g. ``ConcurrentModificationException``, which TagResource and UntagResource declare)."""
-    hang_real_s: dict[str, list[float]] = field(default_factory=dict)
-    """Operation -> real seconds each of its next calls blocks before it is served (one entry per call):
-    a call still in flight when Lambda kills the invocation (virtual time does not move meanwhile)."""
-    _count: int = 0
-
-    def pick(self) -> ApiError | None:
-        self._count += 1
-        if self.throttle_every and self._count % self.throttle_every == 0:
-            return ApiError("TooManyRequestsException", "Rate exceeded")
-        if self.server_error_every and self._count % self.server_error_every == 0:
-            return ApiError("InternalServerException", "Internal error", status=500)
-        return None
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""The consumer tier's shared, session-wide set-up: one ``python -m build`` (the sdist, then the wheel built
-from that sdist) and the consumer environments, each created once however many tests use it.
+"""The consumer tier's shared, session-wide set-up: one ``python -m build`` of each distribution (the sdist,
+then the wheel built from that sdist): the construct's, from the repository's root, and the rehearsal's, from
+``loopback/``; and the consumer environments, each created once however many tests use it.
 
 Every package a consumer environment installs is pinned:
 
@@ -22,6 +23,7 @@ import tarfile
 import tomllib
 import zipfile
 from dataclasses import dataclass
+from email.message import Message
 from email.parser import Parser
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from tools import find_minimum
 
 MINIMUM_CONSTRAINTS = Path(__file__).resolve().parent / "constraints-minimum.txt"
 PROJECT = "cdk-comprehend-endpoint"
+REHEARSAL = "cdk-comprehend-endpoint-rehearse"
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,22 @@ class Dist:
     wheel: Path
 
     def wheel_metadata(self) -> dict[str, str]:
+        return dict(self._wheel_message().items())
+
+    def wheel_requires(self) -> list[str]:
+        """The wheel's ``Requires-Dist`` entries, as written."""
+        return self._wheel_message().get_all("Requires-Dist") or []
+
+    def wheel_entry_points(self) -> str:
+        """The wheel's ``entry_points.txt`` ("" when it has none)."""
+        with zipfile.ZipFile(self.wheel) as archive:
+            names = [n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt")]
+            return archive.read(names[0]).decode() if names else ""
+
+    def _wheel_message(self) -> Message:
         with zipfile.ZipFile(self.wheel) as archive:
             (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
-            return dict(Parser().parsestr(archive.read(name).decode()).items())
+            return Parser().parsestr(archive.read(name).decode())
 
     def sdist_metadata(self) -> dict[str, str]:
         with tarfile.open(self.sdist) as archive:
@@ -108,9 +124,10 @@ def interpreter(minor: str) -> str | None:
 
 
 def dev_pins() -> dict[str, str]:
-    """Every distribution of this development environment but the project itself (installed editable)."""
+    """Every distribution of this development environment but the project's own two (installed editable)."""
     pins = {find_minimum.normalize(d.metadata["Name"]): d.version for d in importlib.metadata.distributions()}
     pins.pop(PROJECT, None)
+    pins.pop(REHEARSAL, None)
     return pins
 
 
@@ -128,15 +145,25 @@ def write_pins(pins: dict[str, str], path: Path) -> Path:
     return path
 
 
+def build(source: Path, out: Path) -> Dist:
+    """``python -m build`` of the project in ``source``: the sdist from the working tree, then the wheel from
+    that sdist (so the wheel shows the sdist holds everything it is built from)."""
+    find_minimum.run([sys.executable, "-m", "build", "--outdir", out, source])
+    (sdist,) = out.glob("*.tar.gz")
+    (wheel,) = out.glob("*-py3-none-any.whl")
+    return Dist(sdist, wheel)
+
+
 @pytest.fixture(scope="session")
 def dist(tmp_path_factory) -> Dist:
-    """``python -m build``: the sdist from the working tree, then the wheel from that sdist (so the wheel
-    shows the sdist holds everything it is built from)."""
-    out = tmp_path_factory.mktemp("dist")
-    find_minimum.run([sys.executable, "-m", "build", "--outdir", out, ROOT])
-    (sdist,) = out.glob("cdk_comprehend_endpoint-*.tar.gz")
-    (wheel,) = out.glob("cdk_comprehend_endpoint-*-py3-none-any.whl")
-    return Dist(sdist, wheel)
+    """The construct's distribution, ``cdk-comprehend-endpoint``."""
+    return build(ROOT, tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def rehearse_dist(tmp_path_factory) -> Dist:
+    """The rehearsal's distribution, ``cdk-comprehend-endpoint-rehearse``, built from ``loopback/``."""
+    return build(ROOT / "loopback", tmp_path_factory.mktemp("rehearse-dist"))
 
 
 @pytest.fixture(scope="session")
@@ -145,18 +172,29 @@ def dev_constraints(tmp_path_factory) -> Path:
 
 
 def make_env(
-    venv: Path, *, python: str, requirements: list[str], constraints: Path, wheel: Path | None = None
+    venv: Path,
+    *,
+    python: str,
+    requirements: list[str],
+    constraints: Path,
+    wheel: Path | None = None,
+    wheel_extra: str = "",
+    more_wheels: tuple[Path, ...] = (),
 ) -> ConsumerEnv:
-    """An environment with ``requirements`` (and ``wheel``) resolved as one install, as a user's would be."""
+    """An environment with ``requirements`` and the wheels (``wheel`` with its extra ``wheel_extra`` if
+    given, and ``more_wheels``) resolved as one install, as a user's would be."""
+    wheels = [f"{wheel}[{wheel_extra}]" if wheel_extra else str(wheel)] if wheel else []
+    wheels += map(str, more_wheels)
     env_python = find_minimum.create_env(
-        venv, python=python, requirements=[*requirements, *([str(wheel)] if wheel else [])], constraints=constraints
+        venv, python=python, requirements=[*requirements, *wheels], constraints=constraints
     )
     pins = read_pins(constraints)
     for requirement in requirements:
         name, version = requirement.split("==")
         pins[find_minimum.normalize(name)] = version
-    if wheel is not None:
-        pins[PROJECT] = wheel.name.split("-")[1]
+    for built in [*([wheel] if wheel else []), *more_wheels]:
+        name, version = built.name.split("-")[:2]
+        pins[find_minimum.normalize(name)] = version
     return ConsumerEnv(env_python, find_minimum.freeze(env_python), pins)
 
 

@@ -1,5 +1,6 @@
-"""Consumer tier: ``comprehend-endpoint-rehearse`` from ``pip install "cdk-comprehend-endpoint[rehearse]"``,
-outside the repository, on the sample app and on a two-version app of the user's own."""
+"""Consumer tier: ``comprehend-endpoint-rehearse``, from the rehearsal's own wheel installed beside the
+construct's as ``pip install "cdk-comprehend-endpoint[rehearse]"`` installs it, outside the repository, on the
+sample app and on a two-version app of the user's own."""
 
 from __future__ import annotations
 
@@ -35,14 +36,14 @@ MY_APP = textwrap.dedent("""
 
 
 @pytest.fixture(scope="module")
-def rehearse_env(dist, dev_constraints, tmp_path_factory):
-    """The wheel with its ``rehearse`` extra (boto3, trustme pinned as in development) and the pinned CDK."""
+def rehearse_env(dist, rehearse_dist, dev_constraints, tmp_path_factory):
+    """The construct's wheel with its ``rehearse`` extra, which the rehearsal's wheel (not on any index yet)
+    satisfies, and the pinned CDK; the rehearsal's own dependencies (boto3, trustme) come from its wheel's
+    metadata, held to the versions of development."""
     requirements = [
         pinned_requirement("aws-cdk-lib"),
         pinned_requirement("constructs"),
         pyproject_pin("crhelper"),
-        pyproject_pin("boto3", "dev"),
-        pyproject_pin("trustme", "dev"),
     ]
     env = make_env(
         tmp_path_factory.mktemp("rehearse") / "venv",
@@ -50,6 +51,8 @@ def rehearse_env(dist, dev_constraints, tmp_path_factory):
         requirements=requirements,
         constraints=dev_constraints,
         wheel=dist.wheel,
+        wheel_extra="rehearse",
+        more_wheels=(rehearse_dist.wheel,),
     )
     assert env.unpinned() == {}
     return env
@@ -62,8 +65,11 @@ def rehearse(env, *assemblies, cwd):
     )
 
 
-def test_the_installed_tool_rehearses_the_sample_app(rehearse_env, tmp_path):
-    # GIVEN the sample app (app.py, outside the repository) synthesized with the installed package
+def test_the_installed_tool_rehearses_the_sample_app(rehearse_env, rehearse_dist, tmp_path):
+    # GIVEN the rehearsal installed from its own wheel, beside the construct's, with boto3 and trustme
+    assert rehearse_env.installed["cdk-comprehend-endpoint-rehearse"] == rehearse_dist.wheel.name.split("-")[1]
+    assert {"boto3", "trustme"} <= rehearse_env.installed.keys()
+    # AND the sample app (app.py, outside the repository) synthesized with the installed construct
     shutil.copy(ROOT / "app.py", tmp_path / "app.py")
     subprocess.run([str(rehearse_env.python), "app.py"], cwd=tmp_path, env=app_env(tmp_path / "cdk.out"), check=True)
     # WHEN rehearsed by the installed console script

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -63,6 +64,41 @@ def test_wheel_carries_the_handler(dist):
     assert "cdk_comprehend_endpoint/_handler/index.py" in names
     assert "cdk_comprehend_endpoint/_handler/comprehend_cr/lifecycle.py" in names
     assert not [n for n in names if n.startswith("constructs/")]
+
+
+def test_the_construct_wheel_carries_no_test_scaffolding_and_no_command(dist):
+    # GIVEN the construct's wheel and its metadata
+    names = zipfile.ZipFile(dist.wheel).namelist()
+    # THEN its only package is cdk_comprehend_endpoint: nothing of the loopback world, the rehearsal included
+    assert {n.split("/")[0] for n in names if ".dist-info/" not in n} == {"cdk_comprehend_endpoint"}
+    assert not [n for n in names if "comprehend_loopback" in n]
+    # AND it installs no console script (comprehend-endpoint-rehearse comes with the rehearsal's wheel)
+    assert "console_scripts" not in dist.wheel_entry_points()
+    # AND a plain install needs no boto3 or trustme: they come only with the rehearse extra's distribution
+    plain = [r for r in dist.wheel_requires() if "extra ==" not in r]
+    assert not [r for r in plain if r.startswith(("boto3", "trustme", "cdk-comprehend-endpoint-rehearse"))]
+    version = dist.wheel_metadata()["Version"]
+    assert f"cdk-comprehend-endpoint-rehearse=={version}; extra == 'rehearse'" in dist.wheel_requires()
+
+
+def test_the_rehearsal_wheel_owns_the_command_and_needs_only_boto3_and_trustme(rehearse_dist):
+    # GIVEN the rehearsal's wheel
+    # THEN it installs comprehend-endpoint-rehearse
+    assert "comprehend-endpoint-rehearse = comprehend_loopback.rehearse:main" in rehearse_dist.wheel_entry_points()
+    # AND depends on what comprehend_loopback imports at run time, not on the construct (the handler it runs is
+    # the one staged in the assembly)
+    assert sorted(r.split(">=")[0] for r in rehearse_dist.wheel_requires()) == ["boto3", "trustme"]
+    archive = zipfile.ZipFile(rehearse_dist.wheel)
+    imported = set()
+    for name in archive.namelist():
+        if name.endswith(".py"):
+            for node in ast.walk(ast.parse(archive.read(name))):
+                if isinstance(node, ast.Import):
+                    imported |= {alias.name.split(".")[0] for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    imported.add(node.module.split(".")[0])
+    # (botocore comes with boto3)
+    assert imported - sys.stdlib_module_names - {"comprehend_loopback"} == {"boto3", "botocore", "trustme"}
 
 
 def test_installed_wheel_synthesizes_a_new_app_and_its_asset_imports_with_only_boto3(

@@ -150,12 +150,14 @@ def test_the_cli_names_a_missing_directory_and_an_unknown_stack(tmp_path, capsys
     assert "no stack named Nope (the assembly has Shop)" in capsys.readouterr().err
 
 
-def test_without_the_rehearse_extra_the_cli_says_what_to_install(tmp_path, capsys, monkeypatch):
+def test_without_a_dependency_of_the_rehearsal_the_cli_says_what_to_install(tmp_path, capsys, monkeypatch):
     from comprehend_loopback import rehearse as module
 
-    monkeypatch.setattr(module, "EXTRA", ("boto3", "a_module_that_is_not_installed"))
+    # GIVEN a copy of the rehearsal whose dependencies are not all installed
+    monkeypatch.setattr(module, "DEPENDENCIES", ("boto3", "a_module_that_is_not_installed"))
+    # WHEN it runs, THEN it fails as a usage error naming the distribution to install
     assert main([str(tmp_path)]) == 2
-    assert 'pip install "cdk-comprehend-endpoint[rehearse]"' in capsys.readouterr().err
+    assert "pip install cdk-comprehend-endpoint-rehearse" in capsys.readouterr().err
 
 
 def test_the_drill_plays_a_rename_at_cloudformations_worst_moments_and_passes(tmp_path, capsys):

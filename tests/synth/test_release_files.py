@@ -5,7 +5,10 @@
   commit checked by the hooks passes ``make lint`` and the other way round;
 - ``LICENSE`` is the Apache License 2.0 that ``pyproject.toml`` declares, and the sdist includes it and
   the changelog;
-- ``CHANGELOG.md`` has a released section for the current ``__version__`` and an ``Unreleased`` one above.
+- ``CHANGELOG.md`` has a released section for the current ``__version__`` and an ``Unreleased`` one above;
+- the rehearsal's distribution (``loopback/pyproject.toml``) is released with the construct: the same version
+  (written again in ``comprehend_loopback/__init__.py``, where its build reads it), the same license, and the
+  construct's ``rehearse`` extra names exactly it.
 
 The files are read from the repository as git knows it: ``make mutate`` runs the synth tier from a copy
 under ``build/mutation/`` that holds only the code and the tests.
@@ -26,6 +29,7 @@ import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML comes with cfn-lint (dev extra), without stubs
 
 import cdk_comprehend_endpoint
+import comprehend_loopback
 
 HERE = Path(__file__).resolve().parent
 REPO = Path(
@@ -187,3 +191,28 @@ def test_a_version_missing_from_the_changelog_is_noticed():
     # THEN the package's version is not among them
     assert released_versions(changelog) == ["0.1.0"]
     assert cdk_comprehend_endpoint.__version__ not in released_versions(changelog)
+
+
+def test_the_rehearsal_distribution_has_the_construct_version_and_the_extra_names_it():
+    # GIVEN the two distributions' metadata and the versions their builds read
+    construct = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    rehearsal = tomllib.loads((REPO / "loopback" / "pyproject.toml").read_text())
+    version = cdk_comprehend_endpoint.__version__
+
+    # THEN the rehearsal's build reads its version from comprehend_loopback, which states the construct's
+    assert rehearsal["project"]["name"] == "cdk-comprehend-endpoint-rehearse"
+    assert rehearsal["project"]["dynamic"] == ["version"] and "version" not in rehearsal["project"]
+    assert rehearsal["tool"]["hatch"]["version"]["path"] == "comprehend_loopback/__init__.py"
+    assert comprehend_loopback.__version__ == version
+    # AND the construct's rehearse extra is that distribution at that version, and nothing else
+    assert construct["optional-dependencies"]["rehearse"] == [f"cdk-comprehend-endpoint-rehearse=={version}"]
+
+
+def test_the_rehearsal_distribution_ships_the_same_license():
+    # GIVEN the rehearsal's metadata and its own copy of the license (its sdist is built from loopback/)
+    rehearsal = tomllib.loads((REPO / "loopback" / "pyproject.toml").read_text())
+
+    # THEN it declares the construct's license, ships the same text, and its sdist includes it
+    assert rehearsal["project"]["license"] == "Apache-2.0"
+    assert (REPO / "loopback" / "LICENSE").read_bytes() == (REPO / "LICENSE").read_bytes()
+    assert "/LICENSE" in rehearsal["tool"]["hatch"]["build"]["targets"]["sdist"]["include"]
