@@ -11,6 +11,7 @@ import pytest
 
 from comprehend_loopback.stack import StackPlayer
 from tests.stack.conftest import (
+    CLASSIFIER,
     RECOGNIZER,
     Endpoint,
     Version,
@@ -121,3 +122,21 @@ def test_deleting_the_stack_after_a_sequence_of_updates_leaves_nothing(world, st
     # THEN no endpoint is left, and no step failed on the way
     assert world.comprehend.endpoints == {}
     assert failed_events(stack) == []
+
+
+def test_an_update_that_fails_on_its_own_endpoint_is_rolled_back_tags_included(world, stack, synth):
+    # GIVEN "alpha" tagged team=nlp, and an update that adds a tag and moves it to a model whose endpoint fails
+    flaky = CLASSIFIER.replace("/news", "/flaky")
+    world.comprehend.add_model(flaky, fails_with="Internal failure while updating the endpoint")
+    stack.deploy(synth(Version((Endpoint("Alpha", "alpha", tags=(("team", "nlp"),)),))))
+    broken = Version((Endpoint("Alpha", "alpha", model=flaky, tags=(("team", "nlp"), ("cost", "x"))),))
+    # WHEN the update applies the tag, the endpoint goes FAILED on the new model and the handler answers FAILED
+    status = stack.deploy(synth(broken))
+    # THEN CloudFormation's rollback Update (OldResourceProperties = the properties it tried) takes the tag it
+    # added off again and the old model back: the endpoint is as the old template describes it
+    assert status == "UPDATE_ROLLBACK_COMPLETE"
+    world.settle()
+    endpoint = world.comprehend.endpoints[endpoint_arn("alpha")]
+    assert (endpoint.status, endpoint.model_arn) == ("IN_SERVICE", CLASSIFIER)
+    assert {k: v for k, v in endpoint.tags.items() if not k.startswith("cdk-comprehend-endpoint:")} == {"team": "nlp"}
+    assert_only_the_stacks_endpoints_bill(world, stack)
