@@ -96,8 +96,9 @@ class Engine:
         if refused:
             return Outcome.failed(request.physical_id, f"{refused}; the carried progress was refused, nothing deleted")
         until_gone = request.request_type == "Delete"
-        # Never what CloudFormation knows, whatever the carried list says.
-        keep = {request.physical_id, state.answer_id, self._held_physical_id()} - {""}
+        # Never what CloudFormation sent or is answered, whatever the carried list says. (The physical id the stack
+        # holds was kept out of the list when it was made: ``find_strays``' ``keep``.)
+        keep = {request.physical_id, state.answer_id}
         strays = [arn for arn in state.strays if arn not in keep]
         state.strays = sweep.sweep_round(
             self._service,

@@ -255,6 +255,20 @@ def test_a_carried_stray_list_cannot_name_the_endpoint_the_request_answers_with(
     assert comprehend.deleted == [], "a carried stray list deleted the resource's own endpoint"
 
 
+def test_a_carried_stray_list_cannot_name_an_endpoint_created_after_the_request_was_sent():
+    # GIVEN a marker Delete (sent at SENT) continued with a progress whose strays name ARN, an endpoint of this
+    # resource that a newer request created 100 s after the Delete was sent
+    comprehend = FakeComprehend(born=SENT + 100)
+    cfn = FakeCloudFormation("UPDATE_ROLLBACK_IN_PROGRESS", "DELETE_IN_PROGRESS", failed_create_marker("Endpoint"))
+    marker = failed_create_marker("Endpoint")
+    progress = Progress.from_json({"started": SENT, "phase": "sweep", "strays": [ARN], "answer_id": marker})
+    # WHEN it runs
+    outcome = run(a_request("Delete", marker), progress, comprehend, cfn)
+    # THEN the newer endpoint is read again and left alone: a carried list never outranks its creation time
+    assert comprehend.deleted == [], "a carried stray list deleted an endpoint newer than the request"
+    assert outcome.status == "SUCCESS"
+
+
 def test_a_late_delete_of_a_replaced_id_leaves_the_endpoint_a_rename_back_created_under_that_name():
     # GIVEN the cleanup Delete of ARN, sent at SENT, that runs late; meanwhile a rename back to the same name made a
     # new endpoint at ARN (created 100 s after the Delete was sent), which the resource now holds
