@@ -1,6 +1,7 @@
 """Contract tier: a Create or Update that CloudFormation no longer waits for creates nothing more, deletes what it
 created and answers nothing; deadlines run on CloudFormation's clock; the ARN CreateEndpoint gives must be the one
-the request names; an endpoint kept on purpose is marked, and never taken over by a Create.
+the request names; an endpoint kept on purpose is marked, unmarked once its resource no longer keeps it, and
+never taken over by a Create; a tag-only Update reads the stack before it changes a tag.
 
 Driven from the outside: a request in (with a SigV4-shaped ResponseURL where its send time matters), Comprehend's
 and CloudFormation's answers stubbed in order (each call checked against botocore's model), the outcome out.
