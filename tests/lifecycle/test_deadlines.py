@@ -1,11 +1,13 @@
 """Lifecycle tier: requests that cannot finish in time (a slow or throttled service, the ServiceTimeout, the
 continuation limit, an invocation too short for more than one call) fail before CloudFormation gives up,
-with the physical id the rollback can act on and nothing left billing that nobody knows of."""
+with the physical id the rollback can act on and nothing left billing that nobody knows of; a withdrawal
+CloudFormation no longer listens for ends at the continuation limit without an answer."""
 
 from __future__ import annotations
 
 from comprehend_cr import budget
-from comprehend_cr.runtime import MAX_HOPS
+from comprehend_cr.runtime import MAX_HOPS, PROGRESS_KEY
+from comprehend_loopback.cloudformation import LambdaContext
 from comprehend_loopback.comprehend import Timing
 from tests.lifecycle.conftest import ARN, ARN_V2, CLASSIFIER, MARKER, created, endpoint_count, owned_by, props
 
@@ -104,3 +106,28 @@ def test_a_replacement_still_creating_at_the_deadline_is_left_to_delete_by_hand(
         assert answer.body["Status"] == "FAILED" and answer.body["PhysicalResourceId"] == ARN
         assert f"delete the replacement endpoint {ARN_V2} by hand" in answer.body["Reason"]
         assert answer.at - cfn.sent[answer.request_id] < cfn.service_timeout_s
+
+
+def test_a_withdrawal_still_under_way_at_the_hop_limit_ends_without_an_answer_or_another_continuation(world, cfn):
+    # GIVEN news, still CREATING, which a Create delivery made before CloudFormation stopped waiting for it
+    world.comprehend.CreateEndpoint(
+        {"EndpointName": "news", "ModelArn": CLASSIFIER, "DesiredInferenceUnits": 1, "Tags": owned_by(cfn)}
+    )
+    # AND that delivery's withdrawal (delete news once it can be deleted) has already used MAX_HOPS continuations
+    event = cfn.event("Create", "Endpoint", props())
+    event[PROGRESS_KEY] = {
+        "started": world.clock.now(),
+        "phase": "withdraw",
+        "arn": ARN,
+        "created": True,
+        "expected_arn": ARN,
+        "reason": "CloudFormation no longer waits",
+        "hops": MAX_HOPS,
+    }
+    # WHEN its next continuation runs out of time with news still CREATING
+    world.handler()(event, LambdaContext(world.clock, 300, 256))
+    # THEN it gives up without answering (CloudFormation no longer listens on that URL: no FAILED is sent) and
+    # without invoking itself again; news is left to the resource's next sweep
+    assert world.receiver.puts_to(event["RequestId"]) == []
+    assert world.aws.calls["lambda:Invoke"] == 0
+    assert world.comprehend.endpoints[ARN].status == "CREATING"

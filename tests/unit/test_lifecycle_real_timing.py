@@ -1,6 +1,7 @@
 """Contract tier: a Create or Update that CloudFormation no longer waits for creates nothing more, deletes what it
 created and answers nothing; deadlines run on CloudFormation's clock; the ARN CreateEndpoint gives must be the one
-the request names; an endpoint kept on purpose is marked, and never taken over by a Create.
+the request names; an endpoint kept on purpose is marked, unmarked once its resource no longer keeps it, and
+never taken over by a Create; a tag-only Update reads the stack before it changes a tag.
 
 Driven from the outside: a request in (with a SigV4-shaped ResponseURL where its send time matters), Comprehend's
 and CloudFormation's answers stubbed in order (each call checked against botocore's model), the outcome out.
@@ -12,9 +13,11 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from comprehend_cr.delivery import Delivery
 from comprehend_cr.lifecycle import DEADLINE_MARGIN_S, Lifecycle, Request, failed_create_marker
-from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock, create_params, described
+from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock, create_params, described, no_strays
 
 MARKER = failed_create_marker("Endpoint")
 KEPT = [*OWNED, {"Key": "cdk-comprehend-endpoint:retained", "Value": "true"}]
@@ -133,9 +136,13 @@ def test_an_arn_other_than_the_one_named_fails_the_create_touching_nothing(compr
     params["ClientRequestToken"] = "shared-token"
     stub.add_response("create_endpoint", {"EndpointArn": OTHER}, params)
     outcome = run(client, create(ClientRequestToken="shared-token"))
-    # THEN FAILED with the marker, naming the token; nothing is described or deleted
+    # THEN FAILED with the marker, the whole reason pinned (it names the token and says nothing changed); nothing
+    # is described or deleted
     assert (outcome.status, outcome.physical_id) == ("FAILED", MARKER)
-    assert outcome.reason.startswith(f"ClientRequestToken: CreateEndpoint answered with {OTHER}, not {ARN}")
+    assert outcome.reason == (
+        f"ClientRequestToken: CreateEndpoint answered with {OTHER}, not {ARN}: the token belongs to another "
+        "endpoint's request (give each endpoint its own client_request_token); nothing was changed"
+    )
 
 
 def test_a_create_does_not_take_over_an_endpoint_its_resource_kept_on_purpose(comprehend):
@@ -206,3 +213,72 @@ def test_a_withdrawn_update_deletes_its_replacement_while_the_stack_rolls_back(c
     stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": new_arn})
     stub.add_response("delete_endpoint", {}, {"EndpointArn": new_arn})
     assert run(client, rename, cfn).status == "SILENT"
+
+
+RETAINED_MARK = "cdk-comprehend-endpoint:retained"
+
+
+def update(props: dict[str, Any], old_props: dict[str, Any]) -> Request:
+    """An Update of ARN (endpoint "news" of ``MODEL``, 1 unit) from ``old_props`` to ``props``, sent at 1000."""
+    base = {"EndpointName": "news", "ModelArn": MODEL, "DesiredInferenceUnits": "1"}
+    return Request(
+        "Update", STACK, "req-1", "Endpoint", ARN, {**base, **props}, {**base, **old_props}, Delivery.of(url(1000.0))
+    )
+
+
+def rollback_already_ran(stub) -> None:
+    """The stack read of an Update CloudFormation no longer waits for: it was cancelled and its rollback Update
+    already answered (the resource is UPDATE_COMPLETE, stamped after the request was sent)."""
+    stack_says(stub, "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_COMPLETE", at=1000.0 + 300, physical_id=ARN)
+
+
+TEAM = {"Key": "team", "Value": "nlp"}
+
+
+@pytest.mark.parametrize(
+    ("props", "old_props", "live_tags"),
+    [
+        pytest.param({"Tags": [TEAM]}, {}, OWNED, id="only-a-tag-added"),
+        pytest.param({}, {"Tags": [TEAM]}, [*OWNED, TEAM], id="only-a-tag-removed"),
+    ],
+)
+def test_a_tag_only_update_no_longer_waited_for_reads_the_stack_first_and_changes_no_tag(
+    comprehend, cloudformation, props, old_props, live_tags
+):
+    client, stub = comprehend
+    cfn, cfn_stub = cloudformation
+    # GIVEN an Update of ARN whose only change is one tag (added, or removed), run after CloudFormation cancelled
+    # it and its rollback Update was already answered
+    stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+    stub.add_response("list_tags_for_resource", {"Tags": live_tags}, {"ResourceArn": ARN})
+    rollback_already_ran(cfn_stub)
+    # WHEN it runs
+    outcome = run(client, update(props, old_props), cfn)
+    # THEN it reads the stack before touching the tags, and answers nothing having called neither TagResource nor
+    # UntagResource (the strict client fails on any call not stubbed; every stubbed read was made)
+    assert (outcome.status, outcome.physical_id) == ("SILENT", ARN)
+
+
+def test_an_update_from_retain_to_destroy_clears_the_retained_mark(comprehend):
+    client, stub = comprehend
+    # GIVEN an endpoint kept on purpose (it carries the retained mark), and an Update whose only change is its
+    # RemovalPolicy, from Retain to Delete
+    stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+    stub.add_response("list_tags_for_resource", {"Tags": KEPT}, {"ResourceArn": ARN})
+    # THEN the mark is removed (UntagResource of that key alone, never a TagResource), and the Update succeeds
+    stub.add_response("untag_resource", {}, {"ResourceArn": ARN, "TagKeys": [RETAINED_MARK]})
+    no_strays(stub)
+    outcome = run(client, update({"RemovalPolicy": "Delete"}, {"RemovalPolicy": "Retain"}))
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
+
+
+def test_an_update_of_a_retained_resource_leaves_its_retained_mark_alone(comprehend):
+    client, stub = comprehend
+    # GIVEN an endpoint kept on purpose, already marked, and an Update of it that keeps RemovalPolicy Retain and
+    # changes nothing else
+    stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+    stub.add_response("list_tags_for_resource", {"Tags": KEPT}, {"ResourceArn": ARN})
+    no_strays(stub)
+    # WHEN it runs THEN it succeeds without any tag call (the strict client fails on any call not stubbed)
+    outcome = run(client, update({"RemovalPolicy": "Retain"}, {"RemovalPolicy": "Retain"}))
+    assert (outcome.status, outcome.physical_id) == ("SUCCESS", ARN)
