@@ -430,7 +430,10 @@ class Rehearsal:
                 )
             say(f"removed: {change.stack}/{change.logical_id}: {_name(change.arn)}, deleted in the cleanup{overlap}")
         if len(self.versions) > 1 and not (report.replacements or report.added or report.removed):
-            say("replaced, added or removed: nothing (every endpoint was updated in place)")
+            if report.failures:
+                say("replaced, added or removed: nothing (the update failed and was rolled back: see below)")
+            else:
+                say("replaced, added or removed: nothing (every endpoint was updated in place)")
         peaks = report.peaks
         say(
             f"quotas: at most {_plural(peaks.endpoints, 'endpoint')} at once (quota {quotas.endpoints}), "

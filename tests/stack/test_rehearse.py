@@ -129,6 +129,19 @@ def test_a_construct_id_rename_is_reported_as_a_removal_and_an_addition_that_bil
     assert "nothing (every endpoint was updated in place)" not in printed
 
 
+def test_an_update_that_fails_and_rolls_back_is_not_summarized_as_updated_in_place(tmp_path):
+    # GIVEN version 2 renames the construct but keeps its fixed endpoint_name (the new resource's Create finds the
+    # name taken by the old resource's endpoint, which it does not own)
+    first = build(Version((Endpoint("People", "people"),)), tmp_path / "one")
+    second = build(Version((Endpoint("Person", "people"),)), tmp_path / "two")
+    # WHEN rehearsed
+    report, printed = rehearse(first.directory, second.directory)
+    # THEN the plan fails, and the summary says the update was rolled back, not that it changed endpoints in place
+    assert not report.ok
+    assert "nothing (the update failed and was rolled back: see below)" in printed
+    assert "updated in place" not in printed
+
+
 def test_the_handlers_logs_go_to_a_file_not_the_console(tmp_path, capfd):
     # GIVEN a plan that fails (the handler logs an error with a traceback)
     version = build(Version((Endpoint("A", "alpha", units=3),)), tmp_path / "o")
