@@ -260,3 +260,21 @@ def test_a_request_sent_again_after_its_first_attempt_was_cancelled_ends_with_on
     assert world.comprehend.endpoints[NEWS].status == "IN_SERVICE"
     # (two deliveries of one RequestId ran side by side, each paced on its own)
     assert_well_behaved(world, cfn, paced=False)
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update"])
+def test_a_malformed_carried_progress_is_answered_failed_naming_it_and_touching_nothing(world, cfn, request_type):
+    # GIVEN a continuation whose carried progress names an unknown phase (a Create has no physical id yet)
+    physical_id = NEWS if request_type == "Update" else None
+    old = props() if request_type == "Update" else None
+    event = cfn.event(request_type, "Endpoint", props(), physical_id=physical_id, old_properties=old)
+    event[PROGRESS_KEY] = {"started": world.clock.now(), "phase": "no-such-phase"}
+    # WHEN it arrives
+    answer = cfn.send(json.loads(json.dumps(event)))
+    # THEN it is answered FAILED, the reason naming the progress field, under the physical id CloudFormation sent
+    # (a Create: the marker of a Create that made nothing), and no endpoint call is made
+    assert answer.body["Status"] == "FAILED"
+    assert answer.body["Reason"].startswith(f"{PROGRESS_KEY}: ")
+    expected = NEWS if request_type == "Update" else "ComprehendEndpoint-CREATE_FAILED-Endpoint"
+    assert answer.body["PhysicalResourceId"] == expected
+    assert {call for call in world.aws.calls if not call.startswith(("lambda:", "cloudformation:"))} == set()
