@@ -329,3 +329,56 @@ def test_a_forged_withdrawal_cannot_delete_a_siblings_endpoint():
     run(a_request("Create"), progress, comprehend, cfn)
     # THEN the sibling's endpoint is left alone (its tags are read first)
     assert comprehend.deleted == []
+
+
+def test_a_delete_run_at_the_very_second_cloudformation_stops_waiting_deletes_nothing_and_is_not_answered():
+    # GIVEN a Delete of ARN whose first invocation runs exactly its ServiceTimeout (2700 s) after it was sent
+    comprehend = FakeComprehend()
+    cfn = FakeCloudFormation("DELETE_IN_PROGRESS", "DELETE_IN_PROGRESS", ARN)
+    # WHEN it runs
+    outcome = stubs.run(comprehend, a_request("Delete", ARN), None, cloudformation=cfn, clock=Clock(SENT + 2700))
+    # THEN CloudFormation no longer reads an answer: none is given, and the endpoint is left for the next Delete
+    assert outcome.status == "SILENT"
+    assert comprehend.deleted == []
+
+
+def withdrawing(*, created: bool) -> Progress:
+    """A withdrawn Create's progress: it reached ARN (created by it, or taken back), and the stack no longer
+    holds ARN (the rollback's cleanup is under way)."""
+    return Progress(
+        started=SENT,
+        phase=Phase.WITHDRAW,
+        arn=ARN,
+        created=created,
+        awaiting=True,
+        units=1,
+        expected_arn=ARN,
+        reason="the stack is rolling back",
+        stack_status="CREATE_IN_PROGRESS",
+        checked_at=SENT + 590,
+    )
+
+
+def test_a_withdrawn_create_deletes_only_an_endpoint_it_created_itself():
+    # GIVEN withdrawn Creates that reached ARN, one by creating it and one by taking back an endpoint that
+    # existed before (e.g. kept by an earlier attempt), in a stack that no longer holds ARN
+    cfn = FakeCloudFormation("ROLLBACK_IN_PROGRESS", "CREATE_FAILED", "")
+    # WHEN each withdrawal goes on
+    made, taken = FakeComprehend(), FakeComprehend()
+    run(a_request("Create"), withdrawing(created=True), made, cfn)
+    outcome = run(a_request("Create"), withdrawing(created=False), taken, cfn)
+    # THEN the endpoint it created is deleted; the one it took back is left alone; neither is answered
+    assert made.deleted == [ARN]
+    assert taken.deleted == [], "a withdrawal deleted an endpoint it did not create"
+    assert outcome.status == "SILENT"
+
+
+def test_a_withdrawal_whose_endpoint_is_already_being_deleted_ends_without_deleting_it_again():
+    # GIVEN a withdrawn Create whose endpoint is already DELETING
+    comprehend = FakeComprehend(status="DELETING")
+    cfn = FakeCloudFormation("ROLLBACK_IN_PROGRESS", "CREATE_FAILED", "")
+    # WHEN the withdrawal goes on
+    outcome = run(a_request("Create"), withdrawing(created=True), comprehend, cfn)
+    # THEN it ends at once, unanswered, with no DeleteEndpoint and no stack read
+    assert outcome.status == "SILENT"
+    assert [name for name, _ in comprehend.calls] == ["DescribeEndpoint"]
