@@ -31,8 +31,9 @@ class Faults:
     """Operation -> error codes its next calls answer with (HTTP 400), one per call, without being carried out
     (e.g. ``ConcurrentModificationException``, which TagResource and UntagResource declare)."""
     hang_real_s: dict[str, list[float]] = field(default_factory=dict)
-    """Operation -> real seconds each of its next calls blocks before it is served (one entry per call):
-    a call still in flight when Lambda kills the invocation (virtual time does not move meanwhile)."""
+    """Operation (a Comprehend operation, or ``lambda:Invoke``) -> real seconds each of its next calls blocks
+    before it is served (one entry per call): a call still in flight when Lambda kills the invocation (virtual
+    time does not move meanwhile)."""
     _count: int = 0
 
     def pick(self) -> ApiError | None:

@@ -212,14 +212,18 @@ class LoopbackAws:
         return {}
 
     # -- dispatch --------------------------------------------------------------------------------
-    def comprehend_call(self, operation: str, body: dict[str, Any], access_key: str = "") -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise ApiError("InvalidRequestException", "the request body must be a JSON object")
+    def _hang(self, operation: str) -> None:
+        """Block this call for the real seconds ``faults.hang_real_s`` holds next for ``operation``."""
         with self.lock:
             delays = self.faults.hang_real_s.get(operation)
             delay = delays.pop(0) if delays else 0.0
         if delay:
             time.sleep(delay)
+
+    def comprehend_call(self, operation: str, body: dict[str, Any], access_key: str = "") -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise ApiError("InvalidRequestException", "the request body must be a JSON object")
+        self._hang(operation)
         with self.lock, self.comprehend.lock:
             self.calls[operation] += 1
             fault = self.faults.pick()
@@ -284,6 +288,7 @@ class LoopbackAws:
         ``RequestResponse`` invoke (the API's default) is refused as not modelled: the caller would
         wait on the callee for up to its whole timeout, far beyond the caller's read timeout.
         """
+        self._hang("lambda:Invoke")
         if invocation_type not in ("Event", "RequestResponse", "DryRun"):
             raise ApiError("ValidationException", f"InvocationType: {invocation_type!r} is not one of the enum", 400)
         if invocation_type != "Event":

@@ -278,3 +278,19 @@ def test_a_malformed_carried_progress_is_answered_failed_naming_it_and_touching_
     expected = NEWS if request_type == "Update" else "ComprehendEndpoint-CREATE_FAILED-Endpoint"
     assert answer.body["PhysicalResourceId"] == expected
     assert {call for call in world.aws.calls if not call.startswith(("lambda:", "cloudformation:"))} == set()
+
+
+def test_an_invocation_abandoned_while_it_hands_over_ends_quietly_so_lambda_does_not_run_it_twice(world, cfn):
+    # GIVEN a Create whose invocation must continue in a new one at once (3 s left), and whose Invoke of that
+    # continuation is still in flight when crhelper's last-second timer fires
+    world.aws.faults.hang_real_s["lambda:Invoke"] = [4.0]
+    event = cfn.event("Create", "Endpoint", props())
+    event["ResponseURL"] = world.receiver.url_for(event["RequestId"], cfn.stack_id, "Endpoint")
+    context = LambdaContext(world.clock, 900, 256)
+    context.killed_after_real_s = 3.0
+    # WHEN the invocation's main thread returns after the Invoke
+    world.handler()(event, context)
+    # THEN it ends without an error (a retry by Lambda would start a second chain beside the continuation it
+    # queued) and without an answer: the continuation answers
+    assert world.aws.calls["lambda:Invoke"] == 1
+    assert world.receiver.answers.get(event["RequestId"], []) == []
