@@ -138,10 +138,15 @@ class AdaptedCfnResource(CfnResource):
         """crhelper: build the body from its attributes (``status``/``reason`` override ``Status``/``Reason``)
         and PUT it with ``send_response``. Here: at most once per invocation, never once abandoned, never
         without this invocation's own ResponseURL; crhelper's ``send_response`` is ignored (``deliver``)."""
-        request_id = str(self._event.get("RequestId"))
         with self._answer_lock:
             if self._abandoned or self._answered_here or not self._response_url:
-                logger.error({"message": "answer suppressed", "Abandoned": self._abandoned, "RequestId": request_id})
+                logger.error(
+                    {
+                        "message": "answer suppressed",
+                        "Abandoned": self._abandoned,
+                        "RequestId": str(self._event.get("RequestId")),
+                    }
+                )
                 return
             self._answered_here = True
         final_status = status or self.Status
