@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from comprehend_cr.response import MAX_BODY_BYTES, build_body
+from comprehend_cr.response import MAX_BODY_BYTES, _cut, build_body
 
 EVENT = {
     "StackId": "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1",
@@ -74,3 +74,25 @@ def test_a_long_multibyte_reason_keeps_as_much_as_fits_in_bytes():
     kept = body["Reason"].removesuffix(" ...(truncated)")
     assert set(kept) == {"😀"}
     assert len(json.dumps(body["Reason"])) <= 1024 < len(json.dumps(body["Reason"] + "😀"))
+
+
+def test_a_body_of_exactly_the_limit_is_sent_whole():
+    # GIVEN a SUCCESS whose Data makes the body exactly MAX_BODY_BYTES long, with a short reason
+    short, _ = body(status="SUCCESS", reason="done", data={"Pad": ""})
+    raw, parsed = body(status="SUCCESS", reason="done", data={"Pad": "p" * (MAX_BODY_BYTES - len(short))})
+    assert len(raw) == MAX_BODY_BYTES
+    # THEN nothing is cut or dropped: it is within CloudFormation's limit
+    assert (parsed["Status"], parsed["Reason"], len(parsed["Data"]["Pad"])) == (
+        "SUCCESS",
+        "done",
+        MAX_BODY_BYTES - len(short),
+    )
+
+
+def test_a_cut_never_exceeds_its_limit_even_when_only_the_suffix_fits():
+    # GIVEN a limit that holds the truncation suffix (with its quotes) and not one character more
+    limit = len(json.dumps(SUFFIX))
+    # WHEN a longer text is cut to it THEN the result is the suffix alone, within the limit
+    cut = _cut("a" * 40, limit)
+    assert cut == SUFFIX
+    assert len(json.dumps(cut).encode()) <= limit
