@@ -143,3 +143,19 @@ def test_an_endpoint_name_with_consecutive_inner_hyphens_is_accepted():
     stack = new_stack()
     ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, endpoint_name="news--v2")
     template(stack).has_resource_properties(RESOURCE_TYPE, {"EndpointName": "news--v2"})
+
+
+@pytest.mark.parametrize(
+    "props",
+    [{"desired_inference_units": 0}, {"tags": {"aws:x": "1"}}, {"endpoint_name": "-bad"}],
+    ids=["units", "tag-key", "name"],
+)
+def test_props_refused_at_synth_leave_nothing_in_the_app(props):
+    # GIVEN a stack
+    stack = new_stack()
+    # WHEN an endpoint with a value the service would refuse is added
+    with pytest.raises(ValueError, match="ComprehendEndpoint TestStack/Bad: "):
+        ComprehendEndpoint(stack, "Bad", model_arn=CLASSIFIER, **props)
+    # THEN the app holds nothing of it: the id is free for a corrected endpoint
+    assert stack.node.try_find_child("Bad") is None
+    ComprehendEndpoint(stack, "Bad", model_arn=CLASSIFIER)
