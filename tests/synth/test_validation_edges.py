@@ -159,3 +159,15 @@ def test_props_refused_at_synth_leave_nothing_in_the_app(props):
     # THEN the app holds nothing of it: the id is free for a corrected endpoint
     assert stack.node.try_find_child("Bad") is None
     ComprehendEndpoint(stack, "Bad", model_arn=CLASSIFIER)
+
+
+def test_units_of_seven_digits_are_refused_naming_the_value():
+    # GIVEN a stack WHEN an endpoint asks for 1,000,000 inference units (seven digits)
+    stack = new_stack()
+    with pytest.raises(ValueError) as refused:
+        ComprehendEndpoint(stack, "Huge", model_arn=CLASSIFIER, desired_inference_units=1_000_000)
+    # THEN the message names the prop, the limit and the value given
+    assert str(refused.value) == (
+        "ComprehendEndpoint TestStack/Huge: desired_inference_units must have at most 6 digits "
+        "(the handler reads no longer numbers), got 1000000"
+    )
