@@ -227,14 +227,21 @@ def test_tagging_refused_as_a_concurrent_modification_is_tried_again(world, cfn)
     assert world.aws.calls["TagResource:ConcurrentModificationException"] == 1
 
 
+def a_create_killed_after(world, cfn, real_s):
+    """A Create event with its ResponseURL, and the context of an invocation Lambda kills ``real_s`` real seconds
+    in (crhelper's last-second timer fires half a second before), for calling the handler directly."""
+    event = cfn.event("Create", "Endpoint", props())
+    event["ResponseURL"] = world.receiver.url_for(event["RequestId"], cfn.stack_id, "Endpoint")
+    context = LambdaContext(world.clock, 900, 256)
+    context.killed_after_real_s = real_s
+    return event, context
+
+
 def test_an_invocation_abandoned_by_the_last_second_timer_ends_in_an_error_so_lambda_retries_it(world, cfn):
     # GIVEN CreateEndpoint hangs past the moment crhelper's last-second timer fires (0.3 s real into an
     # invocation that Lambda reports as ending 0.8 s in)
     world.aws.faults.hang_real_s["CreateEndpoint"] = [1.0]
-    event = cfn.event("Create", "Endpoint", props())
-    event["ResponseURL"] = world.receiver.url_for(event["RequestId"], cfn.stack_id, "Endpoint")
-    context = LambdaContext(world.clock, 900, 256)
-    context.killed_after_real_s = 0.8
+    event, context = a_create_killed_after(world, cfn, 0.8)
     # WHEN the invocation's main thread then returns THEN it raises, so that Lambda runs the event again
     with pytest.raises(Exception, match="abandoned"):
         world.handler()(event, context)
@@ -284,10 +291,7 @@ def test_an_invocation_abandoned_while_it_hands_over_ends_quietly_so_lambda_does
     # GIVEN a Create whose invocation must continue in a new one at once (3 s left), and whose Invoke of that
     # continuation is still in flight when crhelper's last-second timer fires
     world.aws.faults.hang_real_s["lambda:Invoke"] = [4.0]
-    event = cfn.event("Create", "Endpoint", props())
-    event["ResponseURL"] = world.receiver.url_for(event["RequestId"], cfn.stack_id, "Endpoint")
-    context = LambdaContext(world.clock, 900, 256)
-    context.killed_after_real_s = 3.0
+    event, context = a_create_killed_after(world, cfn, 3.0)
     # WHEN the invocation's main thread returns after the Invoke
     world.handler()(event, context)
     # THEN it ends without an error (a retry by Lambda would start a second chain beside the continuation it

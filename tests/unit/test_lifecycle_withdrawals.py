@@ -124,20 +124,10 @@ def test_a_withdrawn_create_continued_in_a_new_invocation_never_deletes_the_endp
     # in a new invocation (the previous one ran out of time right after the verdict)
     comprehend = FakeComprehend()
     cfn = FakeCloudFormation("CREATE_IN_PROGRESS", "CREATE_COMPLETE", ARN)
-    progress = Progress(
-        started=SENT,
-        phase=Phase.WITHDRAW,
-        arn=ARN,
-        created=True,
-        awaiting=True,
-        units=1,
-        expected_arn=ARN,
-        reason="the resource is CREATE_COMPLETE",
-        stack_status="CREATE_IN_PROGRESS",
-        checked_at=SENT + 590,
-    )
     # WHEN the continuation runs
-    outcome = run(a_request("Create"), progress, comprehend, cfn)
+    outcome = run(
+        a_request("Create"), withdrawing(created=True, reason="the resource is CREATE_COMPLETE"), comprehend, cfn
+    )
     # THEN it answers nothing and leaves ARN, the endpoint CloudFormation holds, alone
     assert outcome.status == "SILENT"
     assert comprehend.deleted == [], "the withdrawn chain deleted the endpoint the stack holds"
@@ -342,9 +332,9 @@ def test_a_delete_run_at_the_very_second_cloudformation_stops_waiting_deletes_no
     assert comprehend.deleted == []
 
 
-def withdrawing(*, created: bool) -> Progress:
-    """A withdrawn Create's progress: it reached ARN (created by it, or taken back), and the stack no longer
-    holds ARN (the rollback's cleanup is under way)."""
+def withdrawing(*, created: bool, reason: str = "the stack is rolling back") -> Progress:
+    """A withdrawn Create's progress, continued in a new invocation: it reached ARN (created by it, or taken
+    back) and was withdrawn for ``reason``."""
     return Progress(
         started=SENT,
         phase=Phase.WITHDRAW,
@@ -353,7 +343,7 @@ def withdrawing(*, created: bool) -> Progress:
         awaiting=True,
         units=1,
         expected_arn=ARN,
-        reason="the stack is rolling back",
+        reason=reason,
         stack_status="CREATE_IN_PROGRESS",
         checked_at=SENT + 590,
     )
