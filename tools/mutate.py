@@ -46,6 +46,7 @@ The exit status is 1 when anything is left unexplained.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import shutil
@@ -157,7 +158,24 @@ def _env() -> dict[str, str]:
     env["MYPYPATH"] = "src"  # type_check_command runs in mutants/: the packages are under src/
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.setdefault("CDK_DISABLE_CLI_TELEMETRY", "true")
+    env["COMPREHEND_MUTATION_POLICY_CACHE"] = str(policy_cache())
     return env
+
+
+def policy_cache() -> Path:
+    """Where the lifecycle tests keep the handler policy they synthesize (``tests/lifecycle/conftest.py``), so
+    that a mutant of a handler module the construct never loads reuses it instead of starting a jsii kernel (a
+    few seconds per mutant). Named after everything the policy is made from (the construct's sources, the
+    handler's ``contract.py``, the fixture itself): a cache made from other code is never read."""
+    digest = hashlib.sha256()
+    sources = [
+        *sorted((ROOT / "constructs" / "cdk_comprehend_endpoint").rglob("*.py")),
+        ROOT / "lambda" / HANDLER_PACKAGE / "contract.py",
+        ROOT / "tests" / "lifecycle" / "conftest.py",
+    ]
+    for source in sources:
+        digest.update(source.relative_to(ROOT).as_posix().encode() + b"\0" + source.read_bytes())
+    return STAGE / f"handler-policies-{digest.hexdigest()[:16]}.json"
 
 
 def _mutmut(*args: str, capture: bool = False) -> subprocess.CompletedProcess[str]:

@@ -142,7 +142,7 @@ def string_map(where: Construct | str, prop: str, value: object) -> None:
         fail(where, prop, expected, value)
     for key, item in value.items():
         if not isinstance(key, str):
-            fail(where, f"{prop} keys", STRING, key)
+            fail(where, f"every key of {prop}", STRING, key)
         if not isinstance(item, str):
             fail(where, f"{prop} value of {key!r}", STRING, item)
 

@@ -3,16 +3,16 @@ the loopback world, with every call authorized against the policy the construct 
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 
-from cdk_comprehend_endpoint import ComprehendEndpoint
-from cdk_comprehend_endpoint._provider import EndpointProvider
 from comprehend_loopback.cloudformation import FUNCTION_ARN, LOG_GROUP, STACK_ID
 from comprehend_loopback.comprehend import ACCOUNT, REGION, Timing
 from comprehend_loopback.template import Conditions, Resolver
@@ -50,11 +50,49 @@ MARKER = "ComprehendEndpoint-CREATE_FAILED-Endpoint"
 """The physical id a failed Create of resource Endpoint answers with when no endpoint exists."""
 
 
+POLICY_CACHE = "COMPREHEND_MUTATION_POLICY_CACHE"
+"""Set by ``tools/mutate.py`` only: a file where the synthesized handler policy is kept between mutants."""
+
+
+def _cached_policy_applies() -> bool:
+    """Whether the mutant under test (mutmut names it in ``MUTANT_UNDER_TEST``) leaves the synthesized policy as
+    it is: a mutant of the handler's package, which the construct does not run while it synthesizes, except
+    ``contract`` (the construct loads it). Outside a mutation run, or for any other mutant, never."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    return bool(os.environ.get(POLICY_CACHE)) and (
+        mutant.startswith("comprehend_cr.") and not mutant.startswith("comprehend_cr.contract.")
+    )
+
+
 @pytest.fixture(scope="session")
 def handler_policies(tmp_path_factory) -> list[dict[str, Any]]:
     """The handler's policy as the construct synthesizes it for a template holding the tests' endpoint
     names, models, flywheels and roles, resolved the way CloudFormation would for the request-level
-    driver's stack and function."""
+    driver's stack and function.
+
+    Mutation runs only: a mutant of a handler module the construct does not load reads the policy an unmutated
+    run wrote (``COMPREHEND_MUTATION_POLICY_CACHE``), and so does not start a jsii kernel of its own."""
+    cache = Path(os.environ.get(POLICY_CACHE, "unset"))
+    if _cached_policy_applies() and cache.is_file():
+        cached: list[dict[str, Any]] = json.loads(cache.read_text())
+        return cached
+    policies = _synthesized_policies(tmp_path_factory)
+    if os.environ.get(POLICY_CACHE) and not os.environ.get("MUTANT_UNDER_TEST", "").startswith(
+        ("comprehend_cr.", "cdk_comprehend_endpoint.")
+    ):
+        # The unmutated code (mutmut's recording run): written whole, then renamed, for readers in other workers.
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(policies))
+        partial.replace(cache)
+    return policies
+
+
+def _synthesized_policies(tmp_path_factory) -> list[dict[str, Any]]:
+    import aws_cdk as cdk
+
+    from cdk_comprehend_endpoint import ComprehendEndpoint
+    from cdk_comprehend_endpoint._provider import EndpointProvider
+
     app = cdk.App(outdir=str(tmp_path_factory.mktemp("policy")))
     stack = cdk.Stack(app, "ComprehendEndpointStack", env=cdk.Environment(account=ACCOUNT, region=REGION))
     ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER, endpoint_name="news")

@@ -72,7 +72,7 @@ WRONG_TYPES: list[tuple[str, Callable[[cdk.Stack], Any], str, str, str]] = [
         'a dict of str to str (e.g. {"team": "nlp"})',
         "list [{'Key': 'team', 'Value': 'nlp'}]",
     ),
-    ("tags key int", lambda s: endpoint(s, tags={1: "nlp"}), "tags keys", "a str", "int 1"),
+    ("tags key int", lambda s: endpoint(s, tags={1: "nlp"}), "every key of tags", "a str", "int 1"),
     ("tags value int", lambda s: endpoint(s, tags={"team": 7}), "tags value of 'team'", "a str", "int 7"),
     (
         "data_access_role str",
