@@ -24,7 +24,7 @@ from tools import mutate
 )
 def test_only_a_handler_mutant_outside_the_contract_reads_the_cached_policy(monkeypatch, mutant, applies):
     # GIVEN a mutation run (the cache is named) with this mutant under test
-    monkeypatch.setenv(lifecycle.POLICY_CACHE, "/tmp/handler-policies.json")
+    monkeypatch.setenv(lifecycle.POLICY_CACHE, "build/mutation/handler-policies.json")
     monkeypatch.setenv("MUTANT_UNDER_TEST", mutant)
     # WHEN the fixture asks whether the cached policy stands for this mutant's
     # THEN only a handler module the construct never loads may use it
