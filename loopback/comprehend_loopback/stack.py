@@ -83,6 +83,12 @@ _COMPREHEND_MODELS = {
     "AWS::Comprehend::EntityRecognizer": ("entity-recognizer", "RecognizerName"),
     "AWS::Comprehend::Flywheel": ("flywheel", "FlywheelName"),
 }
+_CREATE_ONLY = {
+    "AWS::ApplicationAutoScaling::ScalableTarget": ("ResourceId", "ScalableDimension", "ServiceNamespace"),
+}
+"""Native properties whose change replaces the resource (the ``createOnlyProperties`` of the type's CloudFormation
+resource schema): CloudFormation creates the new resource in the update and deletes the old one in the cleanup.
+Only the native types the loopback plays and whose replacement a test can observe are listed."""
 _NAME_PROPERTY = {
     "AWS::Lambda::Function": "FunctionName",
     "AWS::IAM::Role": "RoleName",
@@ -479,6 +485,9 @@ class StackPlayer:
                 physical_id, attributes = self._custom(
                     "Update", lid, current.type, props, physical_id=current.physical_id, old=current.properties
                 )
+            elif any(props.get(key) != current.properties.get(key) for key in _CREATE_ONLY.get(current.type, ())):
+                physical_id = self._physical_name(lid, current.type, props)  # the old one stays until the cleanup
+                attributes = self._apply_native(template, lid, current.type, props, physical_id, None)
             else:
                 physical_id = current.physical_id
                 attributes = self._apply_native(template, lid, current.type, props, physical_id, current)

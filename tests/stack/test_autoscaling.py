@@ -70,3 +70,43 @@ def test_without_autoscaling_the_templates_units_win(world, stack, synth):
     # WHEN an unrelated update runs, THEN the units are the template's again
     stack.deploy(synth(scaled(autoscale=None, tags=(("team", "nlp"),))))
     assert units_of(world, stack) == (1, 1)
+
+
+def scalable_target(stack):
+    (target,) = [r for r in stack.resources.values() if r.type == "AWS::ApplicationAutoScaling::ScalableTarget"]
+    return target
+
+
+def test_renaming_an_autoscaled_endpoint_replaces_its_scalable_target_and_removes_the_old_one_in_the_cleanup(
+    world, stack, synth
+):
+    # GIVEN an autoscaled endpoint "alpha"
+    stack.deploy(synth(scaled()))
+    (old_arn,) = stack.endpoints().values()
+    old_target = scalable_target(stack).physical_id
+    # WHEN it is renamed (its ARN, the target's create-only ResourceId, changes)
+    assert stack.deploy(synth(Version((Endpoint("Alpha", "alpha-2", autoscale=(1, 4)),)))) == "UPDATE_COMPLETE"
+    # THEN CloudFormation made a new scalable target for the new endpoint and deleted the old one in the cleanup
+    (new_arn,) = stack.endpoints().values()
+    assert scalable_target(stack).physical_id != old_target
+    assert set(world.scaling_targets) == {new_arn}
+    deleted = [e for e in stack.events if e.physical_id == old_target and e.status == "DELETE_COMPLETE"]
+    cleanup = [e.at for e in stack.events if e.status == "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"]
+    assert len(deleted) == 1 and deleted[0].at >= cleanup[-1]
+    assert old_arn not in world.comprehend.endpoints
+    assert_only_the_stacks_endpoints_bill(world, stack)
+
+
+def test_a_rename_rolled_back_keeps_the_old_scalable_target_and_removes_the_new_one(world, stack, synth):
+    # GIVEN an autoscaled endpoint "alpha"
+    stack.deploy(synth(scaled()))
+    (old_arn,) = stack.endpoints().values()
+    old_target = scalable_target(stack).physical_id
+    # WHEN a rename fails elsewhere and is rolled back
+    renamed = Version((Endpoint("Alpha", "alpha-2", autoscale=(1, 4)),), breaks=True)
+    assert stack.deploy(synth(renamed), fail={"Breaks"}) == "UPDATE_ROLLBACK_COMPLETE"
+    # THEN the old endpoint and its scalable target are the stack's again, and nothing of the rename is left
+    assert list(stack.endpoints().values()) == [old_arn]
+    assert scalable_target(stack).physical_id == old_target
+    assert set(world.scaling_targets) == {old_arn}
+    assert_only_the_stacks_endpoints_bill(world, stack)
