@@ -62,9 +62,9 @@ ENDPOINT_ARN = re.compile(
 """botocore: ComprehendEndpointArn."""
 ROLE_ARN = re.compile(rf"arn:(?P<partition>{PARTITION}):iam::(?P<account>{ACCOUNT}):role/.+")
 """botocore: IamRoleArn (``.`` never matches a newline, so ``fullmatch`` refuses one)."""
-ROLE_ARN_MIN = 20
 ROLE_ARN_MAX = 2048
-"""botocore: ``min`` and ``max`` of IamRoleArn."""
+"""botocore: ``max`` of IamRoleArn. Its ``min``, 20, needs no check: every value the pattern matches is longer
+(``arn:aws:iam::`` and 12 digits, ``:role/`` and one character: 32)."""
 CLIENT_REQUEST_TOKEN = re.compile(r"[a-zA-Z0-9-]{1,64}")
 """botocore: ClientRequestTokenString, ``^[a-zA-Z0-9-]+$``, 1-64 characters."""
 
@@ -91,7 +91,7 @@ def endpoint_arn(value: str) -> re.Match[str] | None:
 
 def role_arn(value: str) -> re.Match[str] | None:
     """The match of ``value`` as a DataAccessRoleArn (pattern and length), else None."""
-    return ROLE_ARN.fullmatch(value) if ROLE_ARN_MIN <= len(value) <= ROLE_ARN_MAX else None
+    return ROLE_ARN.fullmatch(value) if len(value) <= ROLE_ARN_MAX else None
 
 
 def client_request_token_ok(value: str) -> bool:

@@ -59,11 +59,16 @@ def test_settings_given_after_the_endpoints_apply_too_and_the_last_call_wins():
     assert resource["Properties"]["RetentionInDays"] == 7
 
 
-def test_a_setting_left_out_of_a_later_call_keeps_its_earlier_value():
-    # GIVEN two calls before the first endpoint, each with one setting
+@pytest.mark.parametrize("retention_first", [False, True])
+def test_a_setting_left_out_of_a_later_call_keeps_its_earlier_value(retention_first):
+    # GIVEN two calls before the first endpoint, each with one setting, in either order
     stack = new_stack()
-    ComprehendEndpoint.configure_provider(stack, log_removal_policy=cdk.RemovalPolicy.DESTROY)
-    ComprehendEndpoint.configure_provider(stack, log_retention=logs.RetentionDays.ONE_WEEK)
+    calls: list[dict[str, Any]] = [
+        {"log_removal_policy": cdk.RemovalPolicy.DESTROY},
+        {"log_retention": logs.RetentionDays.ONE_WEEK},
+    ]
+    for settings in reversed(calls) if retention_first else calls:
+        ComprehendEndpoint.configure_provider(stack, **settings)
     ComprehendEndpoint(stack, "Endpoint", model_arn=CLASSIFIER)
     # THEN both apply
     resource = log_group(stack)

@@ -43,6 +43,11 @@ def _long_model(total: int) -> str:
     return prefix + "m" * (total - len(prefix))
 
 
+def _long_flywheel(total: int) -> str:
+    prefix = f"arn:aws:comprehend:us-east-1:{ACCOUNT}:flywheel/"
+    return prefix + "f" * (total - len(prefix))
+
+
 def _long_role(total: int) -> str:
     prefix = f"arn:aws:iam::{ACCOUNT}:role/"
     return prefix + "r" * (total - len(prefix))
@@ -81,6 +86,8 @@ CORPUS: list[tuple[str, Any, bool]] = [
     # flywheel ARNs: botocore ComprehendFlywheelArn
     ("flywheel_arn", FLYWHEEL, True),
     ("flywheel_arn", f"arn:aws-cn:comprehend:cn-northwest-1:{ACCOUNT}:flywheel/loop-2", True),
+    ("flywheel_arn", _long_flywheel(256), True),
+    ("flywheel_arn", _long_flywheel(257), False),
     ("flywheel_arn", FLYWHEEL + "/version/v1", False),
     ("flywheel_arn", FLYWHEEL + "\n", False),
     ("flywheel_arn", MODEL, False),
@@ -89,6 +96,7 @@ CORPUS: list[tuple[str, Any, bool]] = [
     ("data_access_role", f"arn:aws:iam::{ACCOUNT}:role/service-role/comprehend/data", True),
     ("data_access_role", f"arn:aws:iam::{ACCOUNT}:role/with space", True),
     ("data_access_role", f"arn:aws-us-gov:iam::{ACCOUNT}:role/r", True),
+    ("data_access_role", f"arn:aws:iam::{ACCOUNT}:role/r", True),  # the shortest the pattern allows: 32
     ("data_access_role", _long_role(2048), True),
     ("data_access_role", _long_role(2049), False),
     ("data_access_role", ROLE + "\n", False),
