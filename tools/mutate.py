@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -57,10 +58,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = ROOT / "build" / "mutation"
 EQUIVALENTS = ROOT / "docs" / "mutation-equivalents.md"
+STATE = ROOT / "tools" / "mutation-state.json"
+"""The results of the last runs, committed: ``--resume`` starts from them (see :func:`seed_state`)."""
 
 TREES = {
     "src/comprehend_cr": ROOT / "lambda" / "comprehend_cr",
@@ -145,6 +149,56 @@ def narrow(modules: list[str], tests: list[str]) -> None:
         )
         assert count == 1, "pytest_add_cli_args_test_selection not found in pyproject.toml"
     staged.write_text(text)
+
+
+def save_state() -> int:
+    """Write every decided result of ``STAGE/mutants`` to ``STATE``, with the hash mutmut keeps of each function's
+    source; returns how many results were written. Run after each run, and on its own (``--save-state``) for a run
+    that was stopped: what a session checked is then not lost with ``build/``."""
+    files: dict[str, dict[str, dict[str, Any]]] = {}
+    written = 0
+    for meta in sorted((STAGE / "mutants").glob("src/**/*.py.meta")):
+        data = json.loads(meta.read_text())
+        decided = {k: v for k, v in sorted(data["exit_code_by_key"].items()) if v is not None}
+        written += len(decided)
+        if decided:
+            relative = meta.relative_to(STAGE / "mutants").as_posix().removesuffix(".meta")
+            files[relative] = {
+                "hash_by_function_name": dict(sorted(data["hash_by_function_name"].items())),
+                "exit_code_by_key": decided,
+            }
+    STATE.write_text(json.dumps(files, indent=1) + "\n")
+    return written
+
+
+def seed_state() -> int:
+    """Give mutmut the results in ``STATE`` for every file of ``STAGE/mutants`` that has none yet; returns how many.
+
+    mutmut keeps a result only while the hash of its function's source is the one recorded with it (it resets
+    the rest when it generates the file's mutants), and re-checks every mypy verdict; so a carried result stands
+    for unchanged code only. Like mutmut's own incremental runs, it does not notice a test that changed since:
+    a fresh run (``make mutate``) re-checks everything."""
+    if not STATE.exists():
+        return 0
+    seeded = 0
+    for relative, carried in json.loads(STATE.read_text()).items():
+        meta = STAGE / "mutants" / f"{relative}.meta"
+        if meta.exists():
+            continue
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        meta.write_text(
+            json.dumps(
+                {
+                    "exit_code_by_key": carried["exit_code_by_key"],
+                    "hash_by_function_name": carried["hash_by_function_name"],
+                    "type_check_error_by_key": {},
+                    "durations_by_key": {},
+                    "estimated_durations_by_key": {},
+                }
+            )
+        )
+        seeded += len(carried["exit_code_by_key"])
+    return seeded
 
 
 def _env() -> dict[str, str]:
@@ -303,15 +357,25 @@ def main(argv: Iterable[str] | None = None) -> int:
         "--module", action="append", default=[], help="mutate only this file (e.g. comprehend_cr/watch.py; repeatable)"
     )
     parser.add_argument("--tests", action="append", default=[], help="run only these tests (a pytest path; repeatable)")
+    parser.add_argument(
+        "--resume", action="store_true", help=f"start from the committed results of unchanged code ({STATE.name})"
+    )
+    parser.add_argument("--save-state", action="store_true", help=f"only write the results so far to {STATE.name}")
     args = parser.parse_args(list(argv) if argv is not None else None)
 
+    if args.save_state:
+        print(f"{save_state()} results written to {STATE.relative_to(ROOT)}")
+        return 0
     elapsed = None
     if not args.report:
         started = time.monotonic()
-        stage(fresh=not args.mutants)
+        stage(fresh=not args.mutants and not args.resume)
         narrow(args.module, args.tests)
+        if args.resume:
+            print(f"{seed_state()} results carried from {STATE.relative_to(ROOT)}")
         run = _mutmut("run", "--max-children", str(args.jobs), *args.mutants)
         elapsed = time.monotonic() - started
+        print(f"{save_state()} results written to {STATE.relative_to(ROOT)}")
         if run.returncode != 0:
             print(f"mutmut run exited with {run.returncode}", file=sys.stderr)
             return run.returncode

@@ -1,8 +1,10 @@
-"""The mutation run's cached handler policy (tools/mutate.py, tests/lifecycle/conftest.py): it may spare a
-mutant a synth only when the mutant cannot change the policy, and a cache made from other code is never read."""
+"""tools/mutate.py's own promises. The cached handler policy (with tests/lifecycle/conftest.py) spares a mutant a
+synth only when the mutant cannot change the policy, and a cache made from other code is never read. The committed
+results carry exactly mutmut's decided verdicts, with the function hashes mutmut checks them against."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,54 @@ def test_a_change_to_another_handler_module_keeps_the_cache(tmp_path, monkeypatc
     files["handler"].write_text("# changed\n")
     # THEN the same cache serves
     assert mutate.policy_cache() == before
+
+
+def _meta(stage: Path, relative: str, codes: dict[str, int | None], hashes: dict[str, str]) -> Path:
+    meta = stage / "mutants" / f"{relative}.meta"
+    meta.parent.mkdir(parents=True, exist_ok=True)
+    meta.write_text(
+        json.dumps(
+            {
+                "exit_code_by_key": codes,
+                "hash_by_function_name": hashes,
+                "type_check_error_by_key": {},
+                "durations_by_key": {},
+                "estimated_durations_by_key": {},
+            }
+        )
+    )
+    return meta
+
+
+def test_decided_results_survive_the_stage_and_are_given_back_to_mutmut(tmp_path, monkeypatch):
+    # GIVEN a run that decided two mutants of engine.py (killed, survived) and not a third, and none of arns.py
+    stage, state = tmp_path / "build" / "mutation", tmp_path / "mutation-state.json"
+    monkeypatch.setattr(mutate, "STAGE", stage)
+    monkeypatch.setattr(mutate, "STATE", state)
+    codes = {"comprehend_cr.engine.x_a__mutmut_1": 1, "comprehend_cr.engine.x_a__mutmut_2": 0}
+    _meta(stage, "src/comprehend_cr/engine.py", {**codes, "comprehend_cr.engine.x_b__mutmut_1": None}, {"x_a": "h1"})
+    _meta(stage, "src/comprehend_cr/arns.py", {"comprehend_cr.arns.x_c__mutmut_1": None}, {"x_c": "h2"})
+    # WHEN the results are saved, the stage is lost (a new checkout) and a resumed run seeds it
+    assert mutate.save_state() == 2
+    (stage / "mutants" / "src" / "comprehend_cr" / "engine.py.meta").unlink()
+    (stage / "mutants" / "src" / "comprehend_cr" / "arns.py.meta").unlink()
+    assert mutate.seed_state() == 2
+    # THEN mutmut finds the decided verdicts with the hash of their function, and nothing undecided is claimed
+    seeded = json.loads((stage / "mutants" / "src" / "comprehend_cr" / "engine.py.meta").read_text())
+    assert seeded["exit_code_by_key"] == codes
+    assert seeded["hash_by_function_name"] == {"x_a": "h1"}
+    assert not (stage / "mutants" / "src" / "comprehend_cr" / "arns.py.meta").exists()
+
+
+def test_results_of_the_stage_itself_are_never_overwritten_by_older_ones(tmp_path, monkeypatch):
+    # GIVEN committed results, and a stage whose own run already decided the same mutant otherwise
+    stage, state = tmp_path / "build" / "mutation", tmp_path / "mutation-state.json"
+    monkeypatch.setattr(mutate, "STAGE", stage)
+    monkeypatch.setattr(mutate, "STATE", state)
+    meta = _meta(stage, "src/comprehend_cr/engine.py", {"comprehend_cr.engine.x_a__mutmut_1": 0}, {"x_a": "h1"})
+    mutate.save_state()
+    meta.write_text(meta.read_text().replace(": 0}", ": 1}", 1))
+    # WHEN a resumed run seeds the stage
+    # THEN nothing is seeded, and the stage's own verdict stands
+    assert mutate.seed_state() == 0
+    assert json.loads(meta.read_text())["exit_code_by_key"] == {"comprehend_cr.engine.x_a__mutmut_1": 1}
