@@ -122,6 +122,8 @@ def stage(fresh: bool) -> None:
         _sync_tree(source, STAGE / relative)
     for relative, source in FILES.items():
         _sync_file(source, STAGE / relative)
+    if (STAGE / "mutants" / "tests").exists():  # mutmut copies the tests in, but never removes one
+        _sync_tree(TREES["tests"], STAGE / "mutants" / "tests")
     linked = STAGE / "mutants" / "lambda" / HANDLER_PACKAGE
     if linked.exists():
         shutil.rmtree(linked)
@@ -152,23 +154,36 @@ def narrow(modules: list[str], tests: list[str]) -> None:
 
 
 def save_state() -> int:
-    """Write every decided result of ``STAGE/mutants`` to ``STATE``, with the hash mutmut keeps of each function's
-    source; returns how many results were written. Run after each run, and on its own (``--save-state``) for a run
-    that was stopped: what a session checked is then not lost with ``build/``."""
-    files: dict[str, dict[str, dict[str, Any]]] = {}
-    written = 0
+    """Merge the decided results of ``STAGE/mutants`` into ``STATE``; returns how many results it holds then.
+
+    A result decided on the stage replaces the committed one. A committed result stays while the hash of its
+    function's source is the stage's (or while its file is not on the stage): a run that was stopped, narrowed
+    to some modules, or had mutmut reset its results (a changed test selection) loses nothing that still holds.
+    Run after each run, and on its own (``--save-state``) for a run that was stopped."""
+    carried: dict[str, dict[str, dict[str, Any]]] = json.loads(STATE.read_text()) if STATE.exists() else {}
     for meta in sorted((STAGE / "mutants").glob("src/**/*.py.meta")):
         data = json.loads(meta.read_text())
-        decided = {k: v for k, v in sorted(data["exit_code_by_key"].items()) if v is not None}
-        written += len(decided)
-        if decided:
-            relative = meta.relative_to(STAGE / "mutants").as_posix().removesuffix(".meta")
-            files[relative] = {
-                "hash_by_function_name": dict(sorted(data["hash_by_function_name"].items())),
-                "exit_code_by_key": decided,
-            }
-    STATE.write_text(json.dumps(files, indent=1) + "\n")
-    return written
+        relative = meta.relative_to(STAGE / "mutants").as_posix().removesuffix(".meta")
+        hashes: dict[str, str] = data["hash_by_function_name"]
+        before = carried.get(relative, {"hash_by_function_name": {}, "exit_code_by_key": {}})
+        codes = {
+            key: code
+            for key, code in before["exit_code_by_key"].items()
+            if hashes.get(function_of(key)) == before["hash_by_function_name"].get(function_of(key)) is not None
+        }
+        codes |= {key: code for key, code in data["exit_code_by_key"].items() if code is not None}
+        carried[relative] = {"hash_by_function_name": dict(sorted(hashes.items())), "exit_code_by_key": codes}
+    kept = {relative: entry for relative, entry in sorted(carried.items()) if entry["exit_code_by_key"]}
+    for entry in kept.values():
+        entry["exit_code_by_key"] = dict(sorted(entry["exit_code_by_key"].items()))
+    STATE.write_text(json.dumps(kept, indent=1) + "\n")
+    return sum(len(entry["exit_code_by_key"]) for entry in kept.values())
+
+
+def function_of(mutant: str) -> str:
+    """The key mutmut hashes a mutant's function under: ``xǁEngineǁ_drive`` for
+    ``comprehend_cr.engine.xǁEngineǁ_drive__mutmut_3``."""
+    return mutant.rpartition(".")[2].rsplit("__mutmut_", 1)[0]
 
 
 def seed_state() -> int:
@@ -369,7 +384,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     elapsed = None
     if not args.report:
         started = time.monotonic()
-        stage(fresh=not args.mutants and not args.resume)
+        stage(fresh=args.resume or not args.mutants)
         narrow(args.module, args.tests)
         if args.resume:
             print(f"{seed_state()} results carried from {STATE.relative_to(ROOT)}")

@@ -129,3 +129,31 @@ def test_results_of_the_stage_itself_are_never_overwritten_by_older_ones(tmp_pat
     # THEN nothing is seeded, and the stage's own verdict stands
     assert mutate.seed_state() == 0
     assert json.loads(meta.read_text())["exit_code_by_key"] == {"comprehend_cr.engine.x_a__mutmut_1": 1}
+
+
+def test_saving_keeps_committed_results_of_unchanged_functions_and_drops_those_of_changed_ones(tmp_path, monkeypatch):
+    # GIVEN committed verdicts for two functions of engine.py
+    stage, state = tmp_path / "build" / "mutation", tmp_path / "mutation-state.json"
+    monkeypatch.setattr(mutate, "STAGE", stage)
+    monkeypatch.setattr(mutate, "STATE", state)
+    kept, dropped, new = (
+        "comprehend_cr.engine.xǁEngineǁ_drive__mutmut_1",
+        "comprehend_cr.engine.x_b__mutmut_1",
+        "comprehend_cr.engine.x_b__mutmut_2",
+    )
+    _meta(stage, "src/comprehend_cr/engine.py", {kept: 1, dropped: 0}, {"xǁEngineǁ_drive": "h1", "x_b": "h2"})
+    assert mutate.save_state() == 2
+    # WHEN a later run, where x_b changed and nothing of _drive was decided (stopped, or reset by mutmut), is saved
+    _meta(stage, "src/comprehend_cr/engine.py", {kept: None, new: 1}, {"xǁEngineǁ_drive": "h1", "x_b": "h3"})
+    assert mutate.save_state() == 2
+    # THEN _drive's verdict is still there, x_b's old one is gone, and the new verdict joined
+    saved = json.loads(state.read_text())["src/comprehend_cr/engine.py"]
+    assert saved["exit_code_by_key"] == {kept: 1, new: 1}
+    assert saved["hash_by_function_name"] == {"xǁEngineǁ_drive": "h1", "x_b": "h3"}
+
+
+def test_a_mutant_is_matched_to_the_function_mutmut_hashes():
+    assert mutate.function_of("comprehend_cr.engine.xǁEngineǁ_drive__mutmut_3") == "xǁEngineǁ_drive"
+    assert mutate.function_of("cdk_comprehend_endpoint._provider.x__retention_in_days__mutmut_9") == (
+        "x__retention_in_days"
+    )
