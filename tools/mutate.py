@@ -162,7 +162,7 @@ def save_state() -> int:
     Run after each run, and on its own (``--save-state``) for a run that was stopped."""
     carried: dict[str, dict[str, dict[str, Any]]] = json.loads(STATE.read_text()) if STATE.exists() else {}
     for meta in sorted((STAGE / "mutants").glob("src/**/*.py.meta")):
-        data = json.loads(meta.read_text())
+        data = _read_meta(meta)
         relative = meta.relative_to(STAGE / "mutants").as_posix().removesuffix(".meta")
         hashes: dict[str, str] = data["hash_by_function_name"]
         before = carried.get(relative, {"hash_by_function_name": {}, "exit_code_by_key": {}})
@@ -178,6 +178,17 @@ def save_state() -> int:
         entry["exit_code_by_key"] = dict(sorted(entry["exit_code_by_key"].items()))
     STATE.write_text(json.dumps(kept, indent=1) + "\n")
     return sum(len(entry["exit_code_by_key"]) for entry in kept.values())
+
+
+def _read_meta(meta: Path) -> dict[str, Any]:
+    """A ``.meta`` file, read again while a running mutmut is rewriting it (``--save-state`` during a run)."""
+    for _ in range(20):
+        try:
+            data: dict[str, Any] = json.loads(meta.read_text())
+            return data
+        except json.JSONDecodeError:
+            time.sleep(0.1)
+    raise SystemExit(f"{meta}: not JSON (is mutmut still writing it?)")
 
 
 def function_of(mutant: str) -> str:
