@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+from botocore.exceptions import ClientError
+
 from comprehend_cr.calls import Service
 from comprehend_cr.ownership import Owner
 from comprehend_cr.sweep import find_strays, sweep_round
@@ -24,15 +27,21 @@ class Endpoints:
         self.items: dict[str, list[Any]] = {arn: list(v) for arn, v in endpoints.items()}
         self.deleted: list[str] = []
         self.untagged: list[tuple[str, list[str]]] = []
+        self.hidden: set[str] = set()
+        """ARNs that exist (ListEndpoints shows them) but that IAM refuses to describe: another stack's."""
 
     def _item(self, arn: str) -> dict[str, Any]:
         status, born, _ = self.items[arn]
         return {"EndpointArn": arn, "Status": status, "CreationTime": datetime.fromtimestamp(born, UTC)}
 
     def list_endpoints(self, **_: Any) -> dict[str, Any]:
-        return {"EndpointPropertiesList": [self._item(arn) for arn in self.items]}
+        hidden = [{"EndpointArn": arn, "Status": "IN_SERVICE"} for arn in sorted(self.hidden)]
+        return {"EndpointPropertiesList": [self._item(arn) for arn in self.items] + hidden}
 
     def describe_endpoint(self, EndpointArn: str) -> dict[str, Any]:
+        if EndpointArn not in self.items:
+            code = "AccessDeniedException" if EndpointArn in self.hidden else "ResourceNotFoundException"
+            raise ClientError({"Error": {"Code": code, "Message": "refused"}}, "DescribeEndpoint")
         return {"EndpointProperties": self._item(EndpointArn)}
 
     def list_tags_for_resource(self, ResourceArn: str) -> dict[str, Any]:
@@ -120,3 +129,22 @@ def test_untag_sends_the_keys_sorted_for_the_endpoint():
     service(endpoints).untag(A, ["team", "cost-center"])
     # THEN one UntagResource names the endpoint and the keys, sorted
     assert endpoints.untagged == [(A, ["cost-center", "team"])]
+
+
+C = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/c"
+
+
+@pytest.mark.parametrize("first", ["gone", "hidden by IAM", "another stack's", "newer than the request"])
+def test_a_stray_the_round_passes_over_does_not_stop_it_from_deleting_the_next(first):
+    # GIVEN a carried stray list whose first endpoint the round must leave alone, then a real stray B
+    endpoints = Endpoints(**by(B))
+    if first == "hidden by IAM":
+        endpoints.hidden.add(C)
+    elif first == "another stack's":
+        endpoints.items.update(by(C, tags=owned(stack=STACK.replace("stack/s/", "stack/other/"))))
+    elif first == "newer than the request":
+        endpoints.items.update(by(C, born=SENT + 30))
+    # WHEN a round runs over [C, B]
+    left = sweep_round(service(endpoints), OWNER, [C, B], created_before=SENT + 1)
+    # THEN C is dropped untouched, and B is still deleted
+    assert (left, endpoints.deleted) == ([], [B])
