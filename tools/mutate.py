@@ -193,8 +193,10 @@ def _read_meta(meta: Path) -> dict[str, Any]:
 
 def function_of(mutant: str) -> str:
     """The key mutmut hashes a mutant's function under: ``xǁEngineǁ_drive`` for
-    ``comprehend_cr.engine.xǁEngineǁ_drive__mutmut_3``."""
-    return mutant.rpartition(".")[2].rsplit("__mutmut_", 1)[0]
+    ``comprehend_cr.engine.xǁEngineǁ_drive__mutmut_3`` (as mutmut's own cache check derives it)."""
+    from mutmut.utils.format_utils import mangled_name_from_mutant_name
+
+    return str(mangled_name_from_mutant_name(mutant)).rpartition(".")[2]
 
 
 def seed_state() -> int:
