@@ -157,3 +157,9 @@ def test_a_mutant_is_matched_to_the_function_mutmut_hashes():
     assert mutate.function_of("cdk_comprehend_endpoint._provider.x__retention_in_days__mutmut_9") == (
         "x__retention_in_days"
     )
+
+
+def test_the_mutation_run_names_the_cache_under_the_variable_the_fixture_reads():
+    # GIVEN the environment tools/mutate.py gives mutmut
+    # THEN it names the policy cache under the very variable tests/lifecycle/conftest.py reads
+    assert mutate._env()[lifecycle.POLICY_CACHE] == str(mutate.policy_cache())
