@@ -86,6 +86,7 @@ HANDLER_PACKAGE = "comprehend_cr"
 # Statuses as ``mutmut results --all true`` prints them: these count as killed (the checks noticed).
 KILLED = {"killed": "killed", "caught by type check": "by mypy", "timeout": "timeout", "segfault": "killed"}
 SURVIVED = "survived"
+UNCHECKED = "not checked"
 
 
 def _ignored(path: Path) -> bool:
@@ -324,7 +325,9 @@ def added_lines(text: str) -> list[str]:
 
 
 def report(statuses: dict[str, str], equivalents: dict[str, Equivalent], elapsed: float | None) -> int:
-    """Print the figures per module and every unexplained mutant; 1 when any is left unexplained."""
+    """Print the figures per module and every unexplained mutant; 1 when any is left unexplained or not checked.
+
+    Mutants a stopped run never reached are counted per module, not shown: ``mutmut show`` costs a process each."""
     figures: dict[str, Counter[str]] = defaultdict(Counter)
     unexplained: list[tuple[str, str]] = []
     stale: list[tuple[str, str]] = []
@@ -343,20 +346,25 @@ def report(statuses: dict[str, str], equivalents: dict[str, Equivalent], elapsed
             else:
                 counts["unexplained"] += 1
                 stale.append((mutant, f"listed as `{entry.line}`, but the mutant is now:\n{shown}"))
+        elif status == UNCHECKED:
+            counts[UNCHECKED] += 1
         else:
             counts["unexplained"] += 1
             unexplained.append((mutant, status))
     for name in sorted(set(equivalents) - set(statuses)):
         stale.append((name, "listed as equivalent, but there is no such mutant"))
 
-    columns = ["mutants", "killed", "by mypy", "timeout", "equivalent", "unexplained"]
+    columns = ["mutants", "killed", "by mypy", "timeout", "equivalent", "unexplained", UNCHECKED]
     print(f"\n{'module':38}" + "".join(f"{c:>12}" for c in columns))
     total: Counter[str] = Counter()
     for module in sorted(figures):
         total.update(figures[module])
         print(f"{module:38}" + "".join(f"{figures[module][c]:>12}" for c in columns))
     print(f"{'total':38}" + "".join(f"{total[c]:>12}" for c in columns))
-    print("killed: by a test; by mypy: refused by mypy --strict (make lint), no test run; timeout: the tests hung")
+    print(
+        "killed: by a test; by mypy: refused by mypy --strict (make lint), no test run; timeout: the tests hung;"
+        " not checked: the run stopped before it (finish with --resume)"
+    )
     if elapsed is not None:
         print(f"wall time: {elapsed / 60:.1f} min")
 
@@ -364,11 +372,13 @@ def report(statuses: dict[str, str], equivalents: dict[str, Equivalent], elapsed
         print(f"\n--- {status}: {mutant}\n{diff(mutant)}")
     for mutant, why in stale:
         print(f"\n--- stale entry in {EQUIVALENTS.relative_to(ROOT)}: {mutant}: {why}")
-    left = len(unexplained) + len(stale)
+    left = len(unexplained) + len(stale) + total[UNCHECKED]
     if left:
         kinds = Counter(status for _, status in unexplained)
         if stale:
             kinds["stale entries"] = len(stale)
+        if total[UNCHECKED]:
+            kinds[UNCHECKED] = total[UNCHECKED]
         listed = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
         print(f"\n{left} left unexplained ({listed}): kill each with a test, or explain it in {EQUIVALENTS.name}")
     else:

@@ -163,3 +163,25 @@ def test_the_mutation_run_names_the_cache_under_the_variable_the_fixture_reads()
     # GIVEN the environment tools/mutate.py gives mutmut
     # THEN it names the policy cache under the very variable tests/lifecycle/conftest.py reads
     assert mutate._env()[lifecycle.POLICY_CACHE] == str(mutate.policy_cache())
+
+
+def test_a_partial_run_counts_the_mutants_it_never_reached_without_showing_each(monkeypatch, capsys):
+    # GIVEN a stopped run: one mutant killed, one survivor, two never checked
+    statuses = {
+        "comprehend_cr.engine.x_a__mutmut_1": "killed",
+        "comprehend_cr.engine.x_a__mutmut_2": "survived",
+        "comprehend_cr.engine.x_a__mutmut_3": "not checked",
+        "comprehend_cr.watch.x_b__mutmut_1": "not checked",
+    }
+    shown: list[str] = []
+    monkeypatch.setattr(mutate, "diff", lambda mutant: shown.append(mutant) or f"+ mutated {mutant}")
+    # WHEN the report is printed
+    left = mutate.report(statuses, {}, None)
+    # THEN only the survivor is shown, the unchecked ones are counted per module, and the run is not clean
+    out = capsys.readouterr().out
+    assert shown == ["comprehend_cr.engine.x_a__mutmut_2"]
+    assert left == 1
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.startswith("comprehend_cr")}
+    assert rows["comprehend_cr.engine"] == ["3", "1", "0", "0", "0", "1", "1"]
+    assert rows["comprehend_cr.watch"] == ["1", "0", "0", "0", "0", "0", "1"]
+    assert "3 left unexplained (2 not checked, 1 survived)" in out
