@@ -70,7 +70,7 @@ def endpoint_type_for_model_type(model_type: str) -> EndpointType:
         raise ValueError(f"unknown flywheel ModelType {model_type!r}") from None
 
 
-def derive_token(stack_id: str, logical_id: str, request_id: str, delivery: str = "") -> str:
+def derive_token(stack_id: str, logical_id: str, request_id: str, delivery: str) -> str:
     """A ClientRequestToken that is the same for every invocation of one delivery of a request.
 
     Lambda runs an asynchronous event again when an invocation fails or times out, and the handler continues

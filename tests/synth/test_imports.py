@@ -144,3 +144,19 @@ def test_every_import_is_an_icomprehendendpoint_with_metrics_and_grants():
         assert isinstance(imported, IComprehendEndpoint)
         assert imported.metric_inference_utilization().namespace == "AWS/Comprehend"
     template(stack).resource_count_is("AWS::Lambda::Function", 0)
+
+
+def test_an_imported_arn_may_have_botocores_256_characters_and_no_more():
+    # GIVEN endpoint ARNs of 256 and 257 characters (botocore ComprehendEndpointArn: max 256), the pattern
+    # matching both (a long region part)
+    def of_length(total: int) -> str:
+        arn = "arn:aws:comprehend:{}:111122223333:document-classifier-endpoint/news"
+        return arn.format("r" * (total - len(arn.format(""))))
+
+    stack = new_stack()
+    # WHEN each is imported THEN the 256-character one is taken whole
+    accepted = ComprehendEndpoint.from_endpoint_arn(stack, "Longest", of_length(256))
+    assert accepted.endpoint_name == "news"
+    # AND the 257-character one is refused, naming the prop
+    with pytest.raises(ValueError, match=r"^ComprehendEndpoint TestStack/TooLong: endpoint_arn must be "):
+        ComprehendEndpoint.from_endpoint_arn(stack, "TooLong", of_length(257))

@@ -105,8 +105,9 @@ def test_endpoint_arn_round_trips_and_rejects_other_ids():
 
 
 def test_token_is_deterministic_per_request_and_valid():
-    one = arns.derive_token("stack", "Logical", "request-1")
-    assert one == arns.derive_token("stack", "Logical", "request-1")
-    assert one != arns.derive_token("stack", "Logical", "request-2")
-    assert one != arns.derive_token("stack", "Other", "request-1")
+    one = arns.derive_token("stack", "Logical", "request-1", "delivery-1")
+    assert one == arns.derive_token("stack", "Logical", "request-1", "delivery-1")
+    assert one != arns.derive_token("stack", "Logical", "request-2", "delivery-1")
+    assert one != arns.derive_token("stack", "Other", "request-1", "delivery-1")
+    assert one != arns.derive_token("stack", "Logical", "request-1", "delivery-2")
     assert arns.TOKEN.match(one) and len(one) <= 64
