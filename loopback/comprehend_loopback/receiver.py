@@ -115,6 +115,11 @@ def _s3_error(code: str, message: str) -> bytes:
     ).encode()
 
 
+def _origin_form(target: str) -> bool:
+    """Whether a request target is ``absolute-path ["?" query]`` (RFC 9112 §3.2.1): no scheme, no fragment."""
+    return target.startswith("/") and "#" not in target
+
+
 class ResponseReceiver:
     def __init__(self, now: Callable[[], float], workdir: Path) -> None:
         self._now = now
@@ -275,6 +280,12 @@ class ResponseReceiver:
         class Handler(QuietHandler):
             def do_PUT(self) -> None:
                 raw = self.read_body()
+                if not _origin_form(self.path):
+                    # RFC 9112 §3.2.1: a request to an origin server names its target in origin-form,
+                    # absolute-path ["?" query]; a fragment is never part of a target (RFC 9110 §7.1).
+                    # Assumed: S3 answers anything else with its error for a URI it cannot parse, uncounted.
+                    self.reply(400, _s3_error("InvalidURI", "Couldn't parse the specified URI."))
+                    return
                 delivery = receiver._signed(self.path)
                 if delivery is None:
                     # The signature covers the path and the query string: S3 refuses anything else, uncounted.

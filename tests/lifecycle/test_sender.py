@@ -155,3 +155,26 @@ def test_a_4xx_from_the_response_url_is_final(world, cfn):
     # THEN one PUT, no retry, and the invocation ended cleanly
     assert world.receiver.puts == 1
     assert [i for i in cfn.invocations if i.raised or i.timed_out] == []
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        lambda path, query: f"https:{path}?{query}",
+        lambda path, query: f"{path}?{query}#fragment",
+    ],
+    ids=["a scheme", "a fragment"],
+)
+def test_the_world_refuses_a_request_target_that_is_not_a_path_and_query_without_counting_it(receiver, target):
+    # GIVEN a PUT for the signed path and query, written as other than origin-form (RFC 9112 §3.2.1)
+    path, query = signed_target(receiver)
+    trust = ssl.create_default_context(cafile=str(receiver.ca_file))
+    host, port = receiver.url_for("r").split("/")[2].split(":")
+    connection = http.client.HTTPSConnection(host, int(port), context=trust, timeout=5)
+    # WHEN it is sent
+    connection.request("PUT", target(path, query), body=b'{"Status": "SUCCESS"}')
+    reply = connection.getresponse()
+    # THEN it is refused as a URI S3 cannot parse, and nothing is recorded or counted
+    assert (reply.status, b"<Code>InvalidURI</Code>" in reply.read()) == (400, True)
+    connection.close()
+    assert receiver.first("r") is None and receiver.puts == 0
