@@ -21,6 +21,6 @@ __all__ = [
     "__version__",
 ]
 
-__version__ = "0.2.0"
+__version__ = "0.3.0.dev0"
 """The package's version, written only here: the wheel's and sdist's metadata read it (``[tool.hatch.version]``
 in pyproject.toml)."""

@@ -67,8 +67,8 @@ def check_tags(scope: Construct | str, tags: Mapping[str, str] | None) -> None:
             scope,
             isinstance(key, str) and contract.tag_key_ok(key),
             "tags",
-            f"keys must be 1-{contract.TAG_KEY_MAX} characters and not start with '{contract.AWS_PREFIX}' or "
-            f"'{contract.RESERVED_PREFIX}' (reserved for the ownership tags)",
+            f"key must be 1-{contract.TAG_KEY_MAX} characters, starting with neither '{contract.AWS_PREFIX}' "
+            f"(reserved by AWS) nor '{contract.RESERVED_PREFIX}' (reserved for the ownership tags)",
             key,
         )
         if not cdk.Token.is_unresolved(value):

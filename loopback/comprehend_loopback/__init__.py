@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from comprehend_loopback.drill import DrillResult, Scenario
     from comprehend_loopback.rehearse import Change, Peaks, Quotas, Rehearsal, Replacement, Report, main
 
-__version__ = "0.2.0"
+__version__ = "0.3.0.dev0"
 """Always the construct's version (``cdk_comprehend_endpoint.__version__``): the two distributions are
 released together, and tests/synth/test_release_files.py fails when they differ."""
 

@@ -13,8 +13,8 @@ RECOGNIZER = "arn:aws:comprehend:us-east-1:111122223333:entity-recognizer/people
 FLYWHEEL = "arn:aws:comprehend:us-east-1:111122223333:flywheel/loop"
 RESOURCE_TYPE = "Custom::ComprehendEndpoint"
 TAG_KEY_RULE = (
-    "keys must be 1-128 characters and not start with 'aws:' or 'cdk-comprehend-endpoint:' "
-    "(reserved for the ownership tags)"
+    "key must be 1-128 characters, starting with neither 'aws:' (reserved by AWS) "
+    "nor 'cdk-comprehend-endpoint:' (reserved for the ownership tags)"
 )
 """The rule a refused tag key's message states (written out here, not imported from the construct)."""
 

@@ -5,7 +5,8 @@
   commit checked by the hooks passes ``make lint`` and the other way round;
 - ``LICENSE`` is the Apache License 2.0 that ``pyproject.toml`` declares, and the sdist includes it and
   the changelog;
-- ``CHANGELOG.md`` has a released section for the current ``__version__`` and an ``Unreleased`` one above;
+- ``CHANGELOG.md`` has a released section for the current ``__version__`` (between releases: the next
+  version's ``.devN``, its changes under ``Unreleased``) and an ``Unreleased`` one above;
 - the rehearsal's distribution (``loopback/pyproject.toml``) is released with the construct: the same version
   (written again in ``comprehend_loopback/__init__.py``, where its build reads it), the same license, and the
   construct's ``rehearse`` extra names exactly it.
@@ -168,29 +169,67 @@ def test_the_sdist_includes_the_license_and_the_changelog():
     assert "/CHANGELOG.md" in include
 
 
-def test_the_changelog_has_the_current_version_as_a_released_section():
+def _parts(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def changelog_problem(version: str, changelog: str) -> str | None:
+    """What is wrong between ``version`` and the changelog, or None.
+
+    A released version (``x.y.z``) is the newest released section, below ``Unreleased``. Between releases the
+    version is the next one's development release (``x.y.z.devN``): newer than every released section, with
+    what it adds written under ``Unreleased``."""
+    versions = released_versions(changelog)
+    if not versions:
+        return "no released section"
+    if versions != sorted(versions, key=_parts, reverse=True):
+        return f"released sections out of order: {versions}"
+    if "## [Unreleased]" not in changelog or changelog.index("## [Unreleased]") > changelog.index(f"## [{versions[0]}]"):
+        return "no Unreleased section above the released ones"
+    development = re.fullmatch(r"(\d+\.\d+\.\d+)\.dev\d+", version)
+    if development is None:
+        return None if versions[0] == version else f"{version} is not the newest released section ({versions[0]})"
+    if _parts(development[1]) <= _parts(versions[0]):
+        return f"{version} is not after the last release ({versions[0]})"
+    unreleased = changelog[changelog.index("## [Unreleased]") : changelog.index(f"## [{versions[0]}]")]
+    if not re.search(r"^- ", unreleased, re.MULTILINE):
+        return f"{version} is a development release, but Unreleased lists nothing"
+    return None
+
+
+def test_the_changelog_agrees_with_the_current_version():
     # GIVEN the changelog and the version the wheel is built with
     changelog = (REPO / "CHANGELOG.md").read_text()
-    version = cdk_comprehend_endpoint.__version__
-
-    # WHEN its released versions are read
-    versions = released_versions(changelog)
-
-    # THEN the current version is the newest of them, below an Unreleased section for what comes next
-    assert versions, "no released section"
-    assert versions[0] == version
-    assert versions == sorted(versions, key=lambda v: tuple(int(part) for part in v.split(".")), reverse=True)
-    assert changelog.index("## [Unreleased]") < changelog.index(f"## [{version}]")
+    # WHEN they are compared
+    # THEN the version is the newest release, or the next one's development release with Unreleased entries
+    assert changelog_problem(cdk_comprehend_endpoint.__version__, changelog) is None
 
 
-def test_a_version_missing_from_the_changelog_is_noticed():
-    # GIVEN a changelog whose newest section is another version than the package's
-    changelog = "# Changelog\n\n## [Unreleased]\n\n## [0.1.0] - 2026-11-29\n"
+RELEASED = "# Changelog\n\n## [Unreleased]\n\n## [0.2.0] - 2026-11-30\n\n- two\n\n## [0.1.0] - 2026-11-29\n"
+WITH_ENTRIES = RELEASED.replace("## [Unreleased]\n", "## [Unreleased]\n\n- next\n")
 
-    # WHEN its released versions are read
-    # THEN the package's version is not among them
-    assert released_versions(changelog) == ["0.1.0"]
-    assert cdk_comprehend_endpoint.__version__ not in released_versions(changelog)
+
+@pytest.mark.parametrize(
+    ("version", "changelog", "problem"),
+    [
+        ("0.2.0", RELEASED, None),
+        ("0.3.0.dev0", WITH_ENTRIES, None),
+        ("0.1.0", RELEASED, "0.1.0 is not the newest released section (0.2.0)"),
+        ("0.3.0", RELEASED, "0.3.0 is not the newest released section (0.2.0)"),
+        ("0.2.0.dev0", WITH_ENTRIES, "0.2.0.dev0 is not after the last release (0.2.0)"),
+        ("0.3.0.dev0", RELEASED, "0.3.0.dev0 is a development release, but Unreleased lists nothing"),
+        ("0.2.0", RELEASED.replace("## [Unreleased]\n\n", ""), "no Unreleased section above the released ones"),
+        ("0.2.0", "# Changelog\n\n## [Unreleased]\n", "no released section"),
+        (
+            "0.2.0",
+            "## [Unreleased]\n\n## [0.1.0] - 2026-11-29\n\n## [0.2.0] - 2026-11-30\n",
+            "released sections out of order: ['0.1.0', '0.2.0']",
+        ),
+    ],
+)
+def test_a_version_the_changelog_does_not_account_for_is_noticed(version, changelog, problem):
+    # GIVEN a version and a changelog WHEN they are compared THEN the mismatch is named
+    assert changelog_problem(version, changelog) == problem
 
 
 def test_the_rehearsal_distribution_has_the_construct_version_and_the_extra_names_it():
