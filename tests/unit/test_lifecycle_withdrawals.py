@@ -13,7 +13,10 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from comprehend_cr.delivery import Delivery
+from comprehend_cr.engine import Engine
 from comprehend_cr.lifecycle import Request, failed_create_marker
 from comprehend_cr.progress import Phase, Progress
 from tests.unit import stubs
@@ -372,3 +375,39 @@ def test_a_withdrawal_whose_endpoint_is_already_being_deleted_ends_without_delet
     # THEN it ends at once, unanswered, with no DeleteEndpoint and no stack read
     assert outcome.status == "SILENT"
     assert [name for name, _ in comprehend.calls] == ["DescribeEndpoint"]
+
+
+class CountingCloudFormation(FakeCloudFormation):
+    """``FakeCloudFormation`` that counts its ``DescribeStacks`` reads."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reads = 0
+
+    def describe_stacks(self, **kwargs: Any) -> dict[str, Any]:
+        self.reads += 1
+        return super().describe_stacks(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("fresh", "after_s", "reads"),
+    [(False, 29.9, 1), (False, 30.0, 2), (True, 0.0, 1), (True, 0.002, 2)],
+    ids=["reused within 30 s", "read again at 30 s", "fresh: reused in the same instant", "fresh: read again"],
+)
+def test_a_still_waited_verdict_is_reused_for_30_seconds_and_a_fresh_check_only_in_the_same_instant(
+    fresh, after_s, reads
+):
+    # GIVEN a Create whose stack was read once, 10 s after it was sent, and still waits for it
+    cfn = CountingCloudFormation("CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "")
+    clock = Clock(SENT + 10)
+    engine = Engine(FakeComprehend(), clock, SENT + 900, cloudformation=cfn)
+    request, state = a_request("Create"), Progress(started=SENT)
+    engine._still_waited(request, state)
+    # WHEN the request asks again, after_s later (fresh: before it creates or answers)
+    clock.t += after_s
+    if fresh:
+        engine._still_waited(request, state, fresh=True)
+    else:
+        engine._still_waited(request, state)  # the default: not fresh
+    # THEN the stack is read again only once the verdict is that old (the pace budget counts these reads)
+    assert cfn.reads == reads
