@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from comprehend_cr.delivery import Delivery
-from comprehend_cr.engine import Engine
+from comprehend_cr.engine import Engine, Withdrawn
 from comprehend_cr.lifecycle import Request, failed_create_marker
 from comprehend_cr.progress import Phase, Progress
 from tests.unit import stubs
@@ -411,3 +411,40 @@ def test_a_still_waited_verdict_is_reused_for_30_seconds_and_a_fresh_check_only_
         engine._still_waited(request, state)  # the default: not fresh
     # THEN the stack is read again only once the verdict is that old (the pace budget counts these reads)
     assert cfn.reads == reads
+
+
+def test_the_first_stack_status_a_request_reads_is_kept_to_tell_a_later_rollback_apart():
+    # GIVEN a rename of news (ARN) to news-v2 whose first read of its stack, 10 s after it was sent, shows
+    # UPDATE_IN_PROGRESS (nothing carried from an earlier invocation)
+    cfn = CountingCloudFormation("UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", ARN)
+    clock = Clock(SENT + 10)
+    engine = Engine(FakeComprehend(), clock, SENT + 900, cloudformation=cfn)
+    forward = a_request("Update", ARN)
+    request = Request(
+        "Update", STACK, "req-1", "Endpoint", ARN, {**forward.properties, "EndpointName": "news-v2"},
+        forward.properties, forward.delivery,
+    )  # fmt: skip
+    state = Progress(started=SENT)
+    engine._still_waited(request, state)
+    # WHEN the stack has moved into rollback, its rollback Update reaching the resource 30 s after the rename was
+    # sent (the resource's status and time alone cannot tell the two requests apart), and the rename checks again
+    cfn.stack_status, cfn.at = "UPDATE_ROLLBACK_IN_PROGRESS", SENT + 30
+    clock.t += 31
+    # THEN the status it read first is what tells it that CloudFormation no longer waits for it
+    with pytest.raises(Withdrawn):
+        engine._still_waited(request, state, fresh=True)
+    assert state.stack_status == "UPDATE_IN_PROGRESS"
+
+
+def test_a_withdrawn_request_that_created_nothing_ends_at_once():
+    # GIVEN a Create that took back an endpoint it did not create (ARN: its own, by name and tags), now in
+    # service, and whose stack has since rolled back
+    comprehend = FakeComprehend()
+    cfn = FakeCloudFormation("ROLLBACK_IN_PROGRESS", "CREATE_IN_PROGRESS", "")
+    progress = Progress(started=SENT, arn=ARN, created=False, awaiting=True, units=1, expected_arn=ARN)
+    clock = Clock(SENT + 600)
+    # WHEN the request goes on and checks its stack before it answers
+    outcome = stubs.run(comprehend, a_request("Create"), progress, cloudformation=cfn, clock=clock)
+    # THEN it ends without an answer in the same instant, deleting nothing (no round is left to run)
+    assert outcome.status == "SILENT", outcome
+    assert comprehend.deleted == [] and clock.t == SENT + 600
