@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from comprehend_cr.delivery import Delivery
 from comprehend_cr.engine import Engine, Withdrawn
@@ -448,3 +449,31 @@ def test_a_withdrawn_request_that_created_nothing_ends_at_once():
     # THEN it ends without an answer in the same instant, deleting nothing (no round is left to run)
     assert outcome.status == "SILENT", outcome
     assert comprehend.deleted == [] and clock.t == SENT + 600
+
+
+class RefusingOnce(FakeComprehend):
+    """``FakeComprehend`` whose first ``DescribeEndpoint`` is refused for good (a ``Rejected`` error)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = False
+
+    def describe_endpoint(self, **kwargs: Any) -> dict[str, Any]:
+        if not self.refused:
+            self.refused = True
+            error = {"Error": {"Code": "InvalidRequestException", "Message": "refused"}}
+            raise ClientError(error, "DescribeEndpoint")  # type: ignore[arg-type]
+        return super().describe_endpoint(**kwargs)
+
+
+def test_a_refused_request_found_withdrawn_before_its_answer_still_removes_what_it_created():
+    # GIVEN a Create that created ARN and waits for it, whose stack has since rolled back, and whose next read of
+    # the endpoint is refused (so it would answer FAILED, and checks its stack first)
+    comprehend = RefusingOnce()
+    cfn = FakeCloudFormation("ROLLBACK_IN_PROGRESS", "CREATE_IN_PROGRESS", "")
+    progress = Progress(started=SENT, arn=ARN, created=True, awaiting=True, units=1, expected_arn=ARN)
+    # WHEN the request goes on
+    outcome = run(a_request("Create"), progress, comprehend, cfn)
+    # THEN it answers nothing (CloudFormation no longer waits) and deletes the endpoint it created
+    assert outcome.status == "SILENT", outcome
+    assert comprehend.deleted == [ARN]
