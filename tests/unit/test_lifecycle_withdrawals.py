@@ -477,3 +477,17 @@ def test_a_refused_request_found_withdrawn_before_its_answer_still_removes_what_
     # THEN it answers nothing (CloudFormation no longer waits) and deletes the endpoint it created
     assert outcome.status == "SILENT", outcome
     assert comprehend.deleted == [ARN]
+
+
+def test_a_refused_request_that_created_nothing_found_withdrawn_ends_at_once():
+    # GIVEN a Create waiting for an endpoint it took back but did not create, whose stack has since rolled back,
+    # and whose next read of the endpoint is refused
+    comprehend = RefusingOnce()
+    cfn = FakeCloudFormation("ROLLBACK_IN_PROGRESS", "CREATE_IN_PROGRESS", "")
+    progress = Progress(started=SENT, arn=ARN, created=False, awaiting=True, units=1, expected_arn=ARN)
+    clock = Clock(SENT + 600)
+    # WHEN the request goes on
+    outcome = stubs.run(comprehend, a_request("Create"), progress, cloudformation=cfn, clock=clock)
+    # THEN it ends without an answer in the same instant, deleting nothing
+    assert outcome.status == "SILENT", outcome
+    assert comprehend.deleted == [] and clock.t == SENT + 600
