@@ -491,3 +491,31 @@ def test_a_refused_request_that_created_nothing_found_withdrawn_ends_at_once():
     # THEN it ends without an answer in the same instant, deleting nothing
     assert outcome.status == "SILENT", outcome
     assert comprehend.deleted == [] and clock.t == SENT + 600
+
+
+class ThrottledOnce(FakeCloudFormation):
+    """``FakeCloudFormation`` whose first ``DescribeStacks`` is throttled (a transient error)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.throttled = False
+
+    def describe_stacks(self, **kwargs: Any) -> dict[str, Any]:
+        if not self.throttled:
+            self.throttled = True
+            error = {"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}
+            raise ClientError(error, "DescribeStacks")  # type: ignore[arg-type]
+        return super().describe_stacks(**kwargs)
+
+
+def test_a_refusal_whose_stack_check_fails_is_answered_failed_with_the_refusal():
+    # GIVEN a Create waiting for the endpoint it created, still waited for, whose next read of the endpoint is
+    # refused, and whose check of the stack before that FAILED answer is throttled
+    comprehend = RefusingOnce()
+    cfn = ThrottledOnce("CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "")
+    progress = Progress(started=SENT, arn=ARN, created=True, awaiting=True, units=1, expected_arn=ARN)
+    # WHEN the request goes on
+    outcome = run(a_request("Create"), progress, comprehend, cfn)
+    # THEN it answers FAILED with the refusal at once, instead of trying again until the endpoint reads well
+    assert outcome.status == "FAILED", outcome
+    assert "refused" in outcome.reason and "InvalidRequestException" in outcome.reason
