@@ -493,29 +493,17 @@ def test_a_refused_request_that_created_nothing_found_withdrawn_ends_at_once():
     assert comprehend.deleted == [] and clock.t == SENT + 600
 
 
-class ThrottledOnce(FakeCloudFormation):
-    """``FakeCloudFormation`` whose first ``DescribeStacks`` is throttled (a transient error)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.throttled = False
-
-    def describe_stacks(self, **kwargs: Any) -> dict[str, Any]:
-        if not self.throttled:
-            self.throttled = True
-            error = {"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}
-            raise ClientError(error, "DescribeStacks")  # type: ignore[arg-type]
-        return super().describe_stacks(**kwargs)
-
-
-def test_a_refusal_whose_stack_check_fails_is_answered_failed_with_the_refusal():
-    # GIVEN a Create waiting for the endpoint it created, still waited for, whose next read of the endpoint is
-    # refused, and whose check of the stack before that FAILED answer is throttled
+def test_a_refusal_whose_invocation_is_abandoned_before_the_stack_check_keeps_the_refusal_as_its_reason():
+    # GIVEN a Create waiting for the endpoint it created, whose next read of the endpoint is refused, and whose
+    # invocation is abandoned right then (crhelper's last-second timer), before the stack check of that FAILED answer
     comprehend = RefusingOnce()
-    cfn = ThrottledOnce("CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "")
+    cfn = FakeCloudFormation("CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "")
     progress = Progress(started=SENT, arn=ARN, created=True, awaiting=True, units=1, expected_arn=ARN)
     # WHEN the request goes on
-    outcome = run(a_request("Create"), progress, comprehend, cfn)
-    # THEN it answers FAILED with the refusal at once, instead of trying again until the endpoint reads well
+    outcome = stubs.run(
+        comprehend, a_request("Create"), progress, cloudformation=cfn, clock=Clock(SENT + 600),
+        abandoned=lambda: comprehend.refused,
+    )  # fmt: skip
+    # THEN its outcome is FAILED with the refusal (no further round is tried)
     assert outcome.status == "FAILED", outcome
-    assert "refused" in outcome.reason and "InvalidRequestException" in outcome.reason
+    assert "InvalidRequestException" in outcome.reason and "refused" in outcome.reason
