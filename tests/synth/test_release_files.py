@@ -184,14 +184,15 @@ def changelog_problem(version: str, changelog: str) -> str | None:
         return "no released section"
     if versions != sorted(versions, key=_parts, reverse=True):
         return f"released sections out of order: {versions}"
-    if "## [Unreleased]" not in changelog or changelog.index("## [Unreleased]") > changelog.index(f"## [{versions[0]}]"):
+    newest = changelog.index(f"## [{versions[0]}]")
+    if "## [Unreleased]" not in changelog or changelog.index("## [Unreleased]") > newest:
         return "no Unreleased section above the released ones"
     development = re.fullmatch(r"(\d+\.\d+\.\d+)\.dev\d+", version)
     if development is None:
         return None if versions[0] == version else f"{version} is not the newest released section ({versions[0]})"
     if _parts(development[1]) <= _parts(versions[0]):
         return f"{version} is not after the last release ({versions[0]})"
-    unreleased = changelog[changelog.index("## [Unreleased]") : changelog.index(f"## [{versions[0]}]")]
+    unreleased = changelog[changelog.index("## [Unreleased]") : newest]
     if not re.search(r"^- ", unreleased, re.MULTILINE):
         return f"{version} is a development release, but Unreleased lists nothing"
     return None
