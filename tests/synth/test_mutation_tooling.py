@@ -174,7 +174,12 @@ def test_a_partial_run_counts_the_mutants_it_never_reached_without_showing_each(
         "comprehend_cr.watch.x_b__mutmut_1": "not checked",
     }
     shown: list[str] = []
-    monkeypatch.setattr(mutate, "diff", lambda mutant: shown.append(mutant) or f"+ mutated {mutant}")
+
+    def diff(mutant: str) -> str:
+        shown.append(mutant)
+        return f"+ mutated {mutant}"
+
+    monkeypatch.setattr(mutate, "diff", diff)
     # WHEN the report is printed
     left = mutate.report(statuses, {}, None)
     # THEN only the survivor is shown, the unchecked ones are counted per module, and the run is not clean
