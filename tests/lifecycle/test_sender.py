@@ -93,6 +93,19 @@ def test_an_url_that_never_answers_is_given_up_on_after_each_attempts_timeout(re
     assert receiver.puts == 5 and clock.slept == [1.0, 2.0, 4.0, 8.0]
 
 
+def put(receiver, target: str) -> tuple[int, bytes]:
+    """PUT an answer to ``target`` on the receiver's host, trusting its CA: the status and body of the reply."""
+    trust = ssl.create_default_context(cafile=str(receiver.ca_file))
+    host, port = receiver.url_for("r").split("/")[2].split(":")
+    connection = http.client.HTTPSConnection(host, int(port), context=trust, timeout=5)
+    try:
+        connection.request("PUT", target, body=b'{"Status": "SUCCESS"}')
+        reply = connection.getresponse()
+        return reply.status, reply.read()
+    finally:
+        connection.close()
+
+
 def signed_target(receiver, request_id="r"):
     url = urlsplit(receiver.url_for(request_id))
     return url.path, url.query
@@ -111,15 +124,10 @@ def signed_target(receiver, request_id="r"):
 def test_the_world_refuses_a_put_the_url_was_not_signed_for_without_counting_it(receiver, target):
     # GIVEN a PUT that differs from what the URL was signed for: its path or its query string
     path, query = signed_target(receiver)
-    trust = ssl.create_default_context(cafile=str(receiver.ca_file))
-    host, port = receiver.url_for("r").split("/")[2].split(":")
-    connection = http.client.HTTPSConnection(host, int(port), context=trust, timeout=5)
     # WHEN it is sent
-    connection.request("PUT", target(path, query), body=b'{"Status": "SUCCESS"}')
-    reply = connection.getresponse()
+    status, body = put(receiver, target(path, query))
     # THEN S3's refusal comes back, and nothing is recorded or counted
-    assert (reply.status, b"<Code>SignatureDoesNotMatch</Code>" in reply.read()) == (403, True)
-    connection.close()
+    assert (status, b"<Code>SignatureDoesNotMatch</Code>" in body) == (403, True)
     assert receiver.first("r") is None and receiver.puts == 0
 
 
@@ -168,13 +176,8 @@ def test_a_4xx_from_the_response_url_is_final(world, cfn):
 def test_the_world_refuses_a_request_target_that_is_not_a_path_and_query_without_counting_it(receiver, target):
     # GIVEN a PUT for the signed path and query, written as other than origin-form (RFC 9112 §3.2.1)
     path, query = signed_target(receiver)
-    trust = ssl.create_default_context(cafile=str(receiver.ca_file))
-    host, port = receiver.url_for("r").split("/")[2].split(":")
-    connection = http.client.HTTPSConnection(host, int(port), context=trust, timeout=5)
     # WHEN it is sent
-    connection.request("PUT", target(path, query), body=b'{"Status": "SUCCESS"}')
-    reply = connection.getresponse()
+    status, body = put(receiver, target(path, query))
     # THEN it is refused as a URI S3 cannot parse, and nothing is recorded or counted
-    assert (reply.status, b"<Code>InvalidURI</Code>" in reply.read()) == (400, True)
-    connection.close()
+    assert (status, b"<Code>InvalidURI</Code>" in body) == (400, True)
     assert receiver.first("r") is None and receiver.puts == 0

@@ -437,20 +437,6 @@ def test_the_first_stack_status_a_request_reads_is_kept_to_tell_a_later_rollback
     assert state.stack_status == "UPDATE_IN_PROGRESS"
 
 
-def test_a_withdrawn_request_that_created_nothing_ends_at_once():
-    # GIVEN a Create that took back an endpoint it did not create (ARN: its own, by name and tags), now in
-    # service, and whose stack has since rolled back
-    comprehend = FakeComprehend()
-    cfn = FakeCloudFormation("ROLLBACK_IN_PROGRESS", "CREATE_IN_PROGRESS", "")
-    progress = Progress(started=SENT, arn=ARN, created=False, awaiting=True, units=1, expected_arn=ARN)
-    clock = Clock(SENT + 600)
-    # WHEN the request goes on and checks its stack before it answers
-    outcome = stubs.run(comprehend, a_request("Create"), progress, cloudformation=cfn, clock=clock)
-    # THEN it ends without an answer in the same instant, deleting nothing (no round is left to run)
-    assert outcome.status == "SILENT", outcome
-    assert comprehend.deleted == [] and clock.t == SENT + 600
-
-
 class RefusingOnce(FakeComprehend):
     """``FakeComprehend`` whose first ``DescribeEndpoint`` is refused for good (a ``Rejected`` error)."""
 
@@ -479,31 +465,20 @@ def test_a_refused_request_found_withdrawn_before_its_answer_still_removes_what_
     assert comprehend.deleted == [ARN]
 
 
-def test_a_refused_request_that_created_nothing_found_withdrawn_ends_at_once():
-    # GIVEN a Create waiting for an endpoint it took back but did not create, whose stack has since rolled back,
-    # and whose next read of the endpoint is refused
-    comprehend = RefusingOnce()
+@pytest.mark.parametrize(
+    "comprehend_class",
+    [FakeComprehend, RefusingOnce],
+    ids=["found withdrawn before its answer", "refused, then found withdrawn before its FAILED answer"],
+)
+def test_a_withdrawn_request_that_created_nothing_ends_at_once(comprehend_class):
+    # GIVEN a Create waiting for an endpoint it took back but did not create (ARN: its own, by name and tags),
+    # now in service, whose stack has since rolled back (and, in one case, whose next read of it is refused)
+    comprehend = comprehend_class()
     cfn = FakeCloudFormation("ROLLBACK_IN_PROGRESS", "CREATE_IN_PROGRESS", "")
     progress = Progress(started=SENT, arn=ARN, created=False, awaiting=True, units=1, expected_arn=ARN)
     clock = Clock(SENT + 600)
-    # WHEN the request goes on
+    # WHEN the request goes on and checks its stack before it answers
     outcome = stubs.run(comprehend, a_request("Create"), progress, cloudformation=cfn, clock=clock)
-    # THEN it ends without an answer in the same instant, deleting nothing
+    # THEN it ends without an answer in the same instant, deleting nothing (no round is left to run)
     assert outcome.status == "SILENT", outcome
     assert comprehend.deleted == [] and clock.t == SENT + 600
-
-
-def test_a_refusal_whose_invocation_is_abandoned_before_the_stack_check_keeps_the_refusal_as_its_reason():
-    # GIVEN a Create waiting for the endpoint it created, whose next read of the endpoint is refused, and whose
-    # invocation is abandoned right then (crhelper's last-second timer), before the stack check of that FAILED answer
-    comprehend = RefusingOnce()
-    cfn = FakeCloudFormation("CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "")
-    progress = Progress(started=SENT, arn=ARN, created=True, awaiting=True, units=1, expected_arn=ARN)
-    # WHEN the request goes on
-    outcome = stubs.run(
-        comprehend, a_request("Create"), progress, cloudformation=cfn, clock=Clock(SENT + 600),
-        abandoned=lambda: comprehend.refused,
-    )  # fmt: skip
-    # THEN its outcome is FAILED with the refusal (no further round is tried)
-    assert outcome.status == "FAILED", outcome
-    assert "InvalidRequestException" in outcome.reason and "refused" in outcome.reason
