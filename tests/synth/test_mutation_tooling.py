@@ -190,3 +190,20 @@ def test_a_partial_run_counts_the_mutants_it_never_reached_without_showing_each(
     assert rows["comprehend_cr.engine"] == ["3", "1", "0", "0", "0", "1", "1"]
     assert rows["comprehend_cr.watch"] == ["1", "0", "0", "0", "0", "0", "1"]
     assert "3 left unexplained (2 not checked, 1 survived)" in out
+
+
+def test_a_run_narrowed_to_some_modules_calls_no_entry_of_another_module_stale(monkeypatch, capsys):
+    # GIVEN a run of the engine module only, and equivalents listed for it and for the watch module
+    statuses = {"comprehend_cr.engine.x_a__mutmut_1": "killed"}
+    equivalents = {
+        name: mutate.Equivalent(name, "x = 1")
+        for name in ("comprehend_cr.engine.x_a__mutmut_9", "comprehend_cr.watch.x_b__mutmut_2")
+    }
+    monkeypatch.setattr(mutate, "diff", lambda mutant: "")
+    # WHEN the report is printed
+    left = mutate.report(statuses, equivalents, None)
+    # THEN only the run's own module's missing mutant is a stale entry
+    out = capsys.readouterr().out
+    assert "comprehend_cr.engine.x_a__mutmut_9: listed as equivalent, but there is no such mutant" in out
+    assert "comprehend_cr.watch.x_b__mutmut_2" not in out
+    assert left == 1
