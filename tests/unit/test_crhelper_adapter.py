@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from comprehend_cr.crhelper_adapter import AdaptedCfnResource
-from tests.unit.test_crhelper_contract import Context, event
+from tests.unit.crhelper_stubs import Context, event
 
 
 class Recorder(AdaptedCfnResource):

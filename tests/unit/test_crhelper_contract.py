@@ -24,37 +24,10 @@ from crhelper import CfnResource
 from comprehend_cr import crhelper_adapter
 from comprehend_cr.response import build_body
 from comprehend_cr.runtime import PROGRESS_KEY
+from tests.unit.crhelper_stubs import RESPONSE_URL, Context, event
 
-STACK = "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1"
-RESPONSE_URL = "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?X-Amz-Signature=s"
 POLLING_KEYS = {"CrHelperPoll", "CrHelperData", "CrHelperRule", "CrHelperPermission"}
 """The event keys crhelper's polling reads and writes."""
-
-
-def event(request_type: str = "Create", **extra: Any) -> dict[str, Any]:
-    return {
-        "RequestType": request_type,
-        "StackId": STACK,
-        "RequestId": "req-1",
-        "LogicalResourceId": "Endpoint",
-        "ResponseURL": RESPONSE_URL,
-        "ResourceProperties": {},
-        **extra,
-    }
-
-
-class Context:
-    """A Lambda context with a fixed remaining time."""
-
-    function_name = "handler"
-    aws_request_id = "invocation-1"
-    log_group_name = "/aws/lambda/handler"
-
-    def __init__(self, remaining_ms: int = 60_000) -> None:
-        self.remaining_ms = remaining_ms
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
 
 
 class FakeTimer:
