@@ -54,14 +54,29 @@ POLICY_CACHE = "COMPREHEND_MUTATION_POLICY_CACHE"
 """Set by ``tools/mutate.py`` only: a file where the synthesized handler policy is kept between mutants."""
 
 
+def _mutant_under_test() -> str | None:
+    """The mutant this run tests, as mutmut names it in ``MUTANT_UNDER_TEST`` (empty or ``stats`` for the
+    unmutated recording run); None outside a mutation run (no policy cache named)."""
+    if not os.environ.get(POLICY_CACHE):
+        return None
+    return os.environ.get("MUTANT_UNDER_TEST", "")
+
+
 def _cached_policy_applies() -> bool:
-    """Whether the mutant under test (mutmut names it in ``MUTANT_UNDER_TEST``) leaves the synthesized policy as
-    it is: a mutant of the handler's package, which the construct does not run while it synthesizes, except
-    ``contract`` (the construct loads it). Outside a mutation run, or for any other mutant, never."""
-    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
-    return bool(os.environ.get(POLICY_CACHE)) and (
-        mutant.startswith("comprehend_cr.") and not mutant.startswith("comprehend_cr.contract.")
+    """Whether the mutant under test leaves the synthesized policy as it is: a mutant of the handler's package,
+    which the construct does not run while it synthesizes, except ``contract`` (the construct loads it).
+    Outside a mutation run, or for any other mutant, never."""
+    mutant = _mutant_under_test()
+    return (
+        mutant is not None and mutant.startswith("comprehend_cr.") and not mutant.startswith("comprehend_cr.contract.")
     )
+
+
+def _writes_policy_cache() -> bool:
+    """Whether this run's policy is the unmutated one the cache keeps: a mutation run's recording run, which
+    tests no mutant of either package. Outside a mutation run, never."""
+    mutant = _mutant_under_test()
+    return mutant is not None and not mutant.startswith(("comprehend_cr.", "cdk_comprehend_endpoint."))
 
 
 @pytest.fixture(scope="session")
@@ -77,9 +92,7 @@ def handler_policies(tmp_path_factory) -> list[dict[str, Any]]:
         cached: list[dict[str, Any]] = json.loads(cache.read_text())
         return cached
     policies = _synthesized_policies(tmp_path_factory)
-    if os.environ.get(POLICY_CACHE) and not os.environ.get("MUTANT_UNDER_TEST", "").startswith(
-        ("comprehend_cr.", "cdk_comprehend_endpoint.")
-    ):
+    if _writes_policy_cache():
         # The unmutated code (mutmut's recording run): written whole, then renamed, for readers in other workers.
         partial = cache.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(json.dumps(policies))

@@ -41,6 +41,33 @@ def test_outside_a_mutation_run_the_policy_is_always_synthesized(monkeypatch):
     assert lifecycle._cached_policy_applies() is False
 
 
+@pytest.mark.parametrize(
+    ("mutant", "writes"),
+    [
+        ("", True),
+        ("stats", True),
+        ("comprehend_cr.sweep.x_strays__mutmut_1", False),
+        ("comprehend_cr.contract.x_reserved__mutmut_2", False),
+        ("cdk_comprehend_endpoint._provider.xǁEndpointProviderǁallow_create__mutmut_1", False),
+    ],
+)
+def test_only_the_unmutated_recording_run_writes_the_cached_policy(monkeypatch, mutant, writes):
+    # GIVEN a mutation run (the cache is named) with this mutant under test, or none
+    monkeypatch.setenv(lifecycle.POLICY_CACHE, "build/mutation/handler-policies.json")
+    monkeypatch.setenv("MUTANT_UNDER_TEST", mutant)
+    # WHEN the fixture asks whether its policy is the one to keep for the mutants after it
+    # THEN only a run of unmutated code writes it: a mutant's policy would stand for every later mutant
+    assert lifecycle._writes_policy_cache() is writes
+
+
+def test_outside_a_mutation_run_no_policy_is_cached(monkeypatch):
+    # GIVEN a plain pytest run: no cache named, no mutant
+    monkeypatch.delenv(lifecycle.POLICY_CACHE, raising=False)
+    monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
+    # THEN nothing is written
+    assert lifecycle._writes_policy_cache() is False
+
+
 def _tree(root: Path) -> dict[str, Path]:
     files = {
         "construct": root / "constructs" / "cdk_comprehend_endpoint" / "_provider.py",
