@@ -14,58 +14,34 @@ from tools import mutate
 
 
 @pytest.mark.parametrize(
-    ("mutant", "applies"),
+    ("mutant", "reads", "writes"),
     [
-        ("comprehend_cr.engine.xǁEngineǁ_drive__mutmut_3", True),
-        ("comprehend_cr.sweep.x_strays__mutmut_1", True),
-        ("comprehend_cr.contract.x_reserved__mutmut_2", False),
-        ("cdk_comprehend_endpoint._provider.xǁEndpointProviderǁallow_create__mutmut_1", False),
-        ("stats", False),
-        ("", False),
+        ("comprehend_cr.engine.xǁEngineǁ_drive__mutmut_3", True, False),
+        ("comprehend_cr.sweep.x_strays__mutmut_1", True, False),
+        ("comprehend_cr.contract.x_reserved__mutmut_2", False, False),
+        ("cdk_comprehend_endpoint._provider.xǁEndpointProviderǁallow_create__mutmut_1", False, False),
+        ("stats", False, True),
+        ("", False, True),
     ],
 )
-def test_only_a_handler_mutant_outside_the_contract_reads_the_cached_policy(monkeypatch, mutant, applies):
-    # GIVEN a mutation run (the cache is named) with this mutant under test
+def test_only_a_handler_mutant_outside_the_contract_reads_the_cached_policy_and_only_unmutated_code_writes_it(
+    monkeypatch, mutant, reads, writes
+):
+    # GIVEN a mutation run (the cache is named) with this mutant under test, or none (the recording run)
     monkeypatch.setenv(lifecycle.POLICY_CACHE, "build/mutation/handler-policies.json")
     monkeypatch.setenv("MUTANT_UNDER_TEST", mutant)
-    # WHEN the fixture asks whether the cached policy stands for this mutant's
-    # THEN only a handler module the construct never loads may use it
-    assert lifecycle._cached_policy_applies() is applies
+    # WHEN the fixture asks whether the cached policy stands for this run's, and whether to keep this run's
+    # THEN only a handler module the construct never loads may use it, and only unmutated code writes it
+    # (a mutant's policy would stand for every later mutant)
+    assert (lifecycle._cached_policy_applies(), lifecycle._writes_policy_cache()) == (reads, writes)
 
 
-def test_outside_a_mutation_run_the_policy_is_always_synthesized(monkeypatch):
+def test_outside_a_mutation_run_the_policy_is_always_synthesized_and_never_cached(monkeypatch):
     # GIVEN a handler mutant's name but no cache named (a plain pytest run)
     monkeypatch.delenv(lifecycle.POLICY_CACHE, raising=False)
     monkeypatch.setenv("MUTANT_UNDER_TEST", "comprehend_cr.engine.xǁEngineǁ_drive__mutmut_3")
-    # THEN the cache is not used
-    assert lifecycle._cached_policy_applies() is False
-
-
-@pytest.mark.parametrize(
-    ("mutant", "writes"),
-    [
-        ("", True),
-        ("stats", True),
-        ("comprehend_cr.sweep.x_strays__mutmut_1", False),
-        ("comprehend_cr.contract.x_reserved__mutmut_2", False),
-        ("cdk_comprehend_endpoint._provider.xǁEndpointProviderǁallow_create__mutmut_1", False),
-    ],
-)
-def test_only_the_unmutated_recording_run_writes_the_cached_policy(monkeypatch, mutant, writes):
-    # GIVEN a mutation run (the cache is named) with this mutant under test, or none
-    monkeypatch.setenv(lifecycle.POLICY_CACHE, "build/mutation/handler-policies.json")
-    monkeypatch.setenv("MUTANT_UNDER_TEST", mutant)
-    # WHEN the fixture asks whether its policy is the one to keep for the mutants after it
-    # THEN only a run of unmutated code writes it: a mutant's policy would stand for every later mutant
-    assert lifecycle._writes_policy_cache() is writes
-
-
-def test_outside_a_mutation_run_no_policy_is_cached(monkeypatch):
-    # GIVEN a plain pytest run: no cache named, no mutant
-    monkeypatch.delenv(lifecycle.POLICY_CACHE, raising=False)
-    monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
-    # THEN nothing is written
-    assert lifecycle._writes_policy_cache() is False
+    # THEN the cache is neither read nor written
+    assert (lifecycle._cached_policy_applies(), lifecycle._writes_policy_cache()) == (False, False)
 
 
 def _tree(root: Path) -> dict[str, Path]:
