@@ -66,3 +66,47 @@ def test_an_event_without_a_response_url_is_answered_nowhere():
     resource(test_event, Context())
     # THEN nothing more is delivered (the previous request's URL is not reused)
     assert resource.delivered == [("SUCCESS", "", "physical-1")]
+
+
+class KeptByCrhelper(Recorder):
+    """A crhelper whose per-request init leaves the previous request's physical id and reason in place (2.0.12
+    resets both; the adapter's clean slate must not depend on it). req-1 succeeds with a reason, req-2 fails,
+    any other request succeeds without a physical id."""
+
+    kept: tuple[str, str] = ("", "")
+
+    # crhelper's private methods are not in its type stubs.
+    def _crhelper_init(self, event: dict[str, Any], context: Any) -> bool:
+        self.kept = (self.PhysicalResourceId, self.Reason)
+        return bool(super()._crhelper_init(event, context))  # type: ignore[misc]
+
+    def _wrap_function(self, func: Any) -> None:
+        """Runs the request's function, with the attributes crhelper's init just reset put back."""
+        self.PhysicalResourceId, self.Reason = self.kept
+        super()._wrap_function(func)  # type: ignore[misc]
+
+    def handle(self, event: dict[str, Any], context: Any) -> str | None:
+        if event["RequestId"] == "req-1":
+            self.Reason = "the first request's reason"
+            return "physical-1"
+        if event["RequestId"] == "req-2":
+            raise RuntimeError("the second request failed")
+        return None
+
+
+def test_no_physical_id_or_reason_of_one_request_reaches_the_next_requests_answer():
+    # GIVEN a warm container whose first request answered with physical-1 and a reason, on a crhelper that no
+    # longer resets its per-request attributes itself
+    resource = KeptByCrhelper()
+    resource.begin_invocation()
+    resource(event(RequestId="req-1"), Context())
+    # WHEN a request that fails before it has a physical id, then one that succeeds without one, arrive
+    for request_id in ("req-2", "req-3"):
+        resource.begin_invocation()
+        resource(event(RequestId=request_id), Context())
+    # THEN each answers with its own reason and the fallback id, never what an earlier request left behind
+    assert resource.delivered == [
+        ("SUCCESS", "the first request's reason", "physical-1"),
+        ("FAILED", "the second request failed", "fallback-1"),
+        ("SUCCESS", "", "fallback-1"),
+    ]

@@ -482,3 +482,19 @@ def test_a_withdrawn_request_that_created_nothing_ends_at_once(comprehend_class)
     # THEN it ends without an answer in the same instant, deleting nothing (no round is left to run)
     assert outcome.status == "SILENT", outcome
     assert comprehend.deleted == [] and clock.t == SENT + 600
+
+
+def test_a_refused_request_whose_invocation_is_abandoned_before_its_last_stack_check_answers_the_refusal():
+    # GIVEN a Create waiting for the endpoint it created (its stack still waits for it), whose next read of the
+    # endpoint is refused, and whose invocation crhelper's timer abandons right after that refusal
+    comprehend = RefusingOnce()
+    cfn = FakeCloudFormation("CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "")
+    progress = Progress(started=SENT, arn=ARN, created=True, awaiting=True, units=1, expected_arn=ARN)
+    # WHEN the request goes on, and its check of the stack before the FAILED answer meets the abandonment
+    outcome = stubs.run(
+        comprehend, a_request("Create"), progress, cloudformation=cfn, clock=Clock(SENT + 600),
+        abandoned=lambda: comprehend.refused,
+    )  # fmt: skip
+    # THEN it answers FAILED at once, quoting the refusal (not the abandonment)
+    assert (outcome.status, outcome.physical_id) == ("FAILED", ARN), outcome
+    assert "refused" in outcome.reason and "InvalidRequestException" in outcome.reason, outcome.reason

@@ -104,6 +104,19 @@ def test_endpoint_arn_round_trips_and_rejects_other_ids():
     assert arns.parse_endpoint_arn(MODEL) is None
 
 
+@pytest.mark.parametrize(("length", "taken"), [(256, True), (257, False)])
+def test_a_physical_id_is_an_endpoint_arn_up_to_botocores_256_characters(length, taken):
+    # GIVEN a physical id matching the endpoint ARN pattern (a long region part), of ``length`` characters
+    # (botocore ComprehendEndpointArn: max 256; the construct's import holds the same bound)
+    arn = "arn:aws:comprehend:{}:111122223333:document-classifier-endpoint/news"
+    physical_id = arn.format("r" * (length - len(arn.format(""))))
+    assert len(physical_id) == length
+    # WHEN the handler reads it as an endpoint ARN
+    parsed = arns.parse_endpoint_arn(physical_id)
+    # THEN only one CreateEndpoint could have returned is an endpoint (a longer one is nothing to delete)
+    assert (parsed is not None and parsed.name == "news") is taken
+
+
 def test_token_is_deterministic_per_request_and_valid():
     one = arns.derive_token("stack", "Logical", "request-1", "delivery-1")
     assert one == arns.derive_token("stack", "Logical", "request-1", "delivery-1")
