@@ -489,14 +489,18 @@ class CloudFormation:
         answers as they come. EventBridge schedules are not fired."""
         while self._queue:
             self._collect_async()
-            item = self._pop()
-            self.clock.advance_to(item.at)
-            if item.send is not None:
-                item.send()
-            else:
-                self._run_batch([item])
+            self._run_next()
             self._collect_async()
             self._read_answers()
+
+    def _run_next(self) -> None:
+        """Move the clock to the first queued item and run it: a delivery (``send``) or an invocation."""
+        item = self._pop()
+        self.clock.advance_to(item.at)
+        if item.send is not None:
+            item.send()
+        else:
+            self._run_batch([item])
 
     def run_until(self, when: float) -> None:
         """Run the world up to virtual time ``when``: every queued item (send, invocation) due BEFORE
@@ -507,12 +511,7 @@ class CloudFormation:
             self._collect_async()
             self._read_answers()
             if self._queue and self._queue[0].at < when:
-                item = self._pop()
-                self.clock.advance_to(item.at)
-                if item.send is not None:
-                    item.send()
-                else:
-                    self._run_batch([item])
+                self._run_next()
                 continue
             fire = self._next_rule_fire()
             if fire is None or fire >= when:
