@@ -7,7 +7,8 @@ exact ARNs it needs to the policy's create statement, so an extra endpoint costs
 custom resource).
 
 The policy (docs/design.md §4b): ``CreateEndpoint`` on the exact endpoint names, models and flywheels of the
-current template (the API has no request-tag condition key, so names are all there is); every later
+current template (names only: conditions on the request's tags are not used before a probe shows how IAM
+evaluates them on CreateEndpoint, see docs/how-it-works.md); every later
 call (Describe, Update, Delete, ListTags, Tag, Untag) on this account and region's endpoints whose
 ownership tag names this stack, so that CloudFormation's cleanup and rollback, which run under a
 policy that no longer (or not yet) names an endpoint, can still reach it; never the untagging or
@@ -53,7 +54,7 @@ WILDCARD_REASON = (
     "Endpoints are reached by ownership tag, not by name: CloudFormation deletes removed and replaced "
     "endpoints after the policy has moved to the new template (and rolls back under the old one), so a "
     "name-scoped policy cannot reach them. The statement is limited to this account and region's "
-    "endpoints whose cdk-comprehend-endpoint:stack-id tag is this stack's id, and may not untag or "
+    f"endpoints whose {contract.STACK_TAG} tag is this stack's id, and may not untag or "
     "retag the reserved keys CreateEndpoint writes. ListEndpoints has no resource-level permission; it is "
     "read-only and tells a deleted endpoint from one the handler may not see."
 )

