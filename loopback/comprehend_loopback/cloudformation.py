@@ -66,6 +66,11 @@ CANCELLED = {"Create": "Resource creation cancelled", "Update": "Resource update
 """The reason CloudFormation gives a resource whose request it stopped waiting for."""
 
 
+MAX_PHYSICAL_ID_BYTES = 1024
+"""The User Guide's custom resource response objects: a PhysicalResourceId "can be up to 1 KB in size" (read here
+as 1,024 bytes of UTF-8: an assumption; the guide names no unit or encoding)."""
+
+
 class CloudFormationTimeout(AssertionError):
     """No answer before the resource's ServiceTimeout."""
 
@@ -80,8 +85,8 @@ class InvalidResponse(AssertionError):
 
 def check_response(event: Mapping[str, Any], body: Mapping[str, Any]) -> None:
     """Raise :class:`InvalidResponse` unless ``body`` answers ``event`` as CloudFormation requires: Status
-    SUCCESS or FAILED (with a Reason), a non-empty PhysicalResourceId, and the request's StackId,
-    RequestId and LogicalResourceId."""
+    SUCCESS or FAILED (with a Reason), a non-empty PhysicalResourceId of at most 1 KB, and the request's
+    StackId, RequestId and LogicalResourceId."""
     problems = [
         f"{key} is {body.get(key)!r}, not the request's {event[key]!r}"
         for key in ("StackId", "RequestId", "LogicalResourceId")
@@ -93,6 +98,8 @@ def check_response(event: Mapping[str, Any], body: Mapping[str, Any]) -> None:
         problems.append("a FAILED answer has no Reason")
     if not isinstance(body.get("PhysicalResourceId"), str) or not body["PhysicalResourceId"]:
         problems.append(f"PhysicalResourceId is {body.get('PhysicalResourceId')!r}")
+    elif len(body["PhysicalResourceId"].encode()) > MAX_PHYSICAL_ID_BYTES:
+        problems.append(f"PhysicalResourceId has {len(body['PhysicalResourceId'].encode())} bytes")
     if problems:
         raise InvalidResponse(f"CloudFormation would refuse the answer to {event['RequestId']}: {'; '.join(problems)}")
 

@@ -126,6 +126,8 @@ def test_a_malformed_http_answer_to_the_response_put_is_retried(world, cfn):
         ("LogicalResourceId", "Other", "LogicalResourceId is"),
         ("Status", "DONE", "Status is 'DONE'"),
         ("PhysicalResourceId", "", "PhysicalResourceId is ''"),
+        ("PhysicalResourceId", "x" * 1025, "PhysicalResourceId has 1025 bytes"),
+        ("PhysicalResourceId", "é" * 513, "PhysicalResourceId has 1026 bytes"),
         ("Reason", "", "a FAILED answer has no Reason"),
     ],
 )
@@ -138,6 +140,7 @@ def test_the_loopback_cloudformation_refuses_an_answer_it_would_not_accept(field
     }
     valid = {**event, "Status": "FAILED", "Reason": "why", "PhysicalResourceId": "id"}
     check_response(event, valid)
+    check_response(event, {**valid, "PhysicalResourceId": "x" * 1024})  # 1 KB: the longest accepted
     # THEN that answer is refused, naming the field
     with pytest.raises(InvalidResponse, match=problem):
         check_response(event, {**valid, field: value})
