@@ -4,7 +4,7 @@ Run by hand, never by ``make test`` (each candidate downloads and installs aws-c
 
     .venv/bin/python -m tools.find_minimum                    # bisect aws-cdk-lib, write docs/minimum-versions.md
     .venv/bin/python -m tools.find_minimum --check 2.221.1 2.222.0
-    .venv/bin/python -m tools.find_minimum --check 2.222.0 --python ~/.pyenv/versions/3.10.13/bin/python3
+    .venv/bin/python -m tools.find_minimum --check 2.222.0 --python /path/to/python3.10
     .venv/bin/python -m tools.find_minimum --facts            # where each API the library uses appeared
     .venv/bin/python -m tools.find_minimum --probe-bisect "Validations, Acknowledgment"
 
