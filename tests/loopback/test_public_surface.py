@@ -1,5 +1,5 @@
-"""The rehearsal's public surface: the names ``comprehend_loopback.__all__`` promises resolve to the CLI and the
-report and drill types, and nothing of the loopback world's test knobs is among them."""
+"""Loopback tier: the rehearsal's public surface: the names ``comprehend_loopback.__all__`` promises resolve
+to the CLI and the report and drill types, and nothing of the loopback world's test knobs is among them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The CloudFormation probes (integ/probes/cfn.py) against the loopback world: each comes out confirmed and
+"""Probes tier: the CloudFormation probes (integ/probes/cfn.py) against the loopback world: each comes out confirmed and
 makes no endpoint; a loopback that behaves otherwise, or a probe made to expect the opposite, refutes them;
 and the recorder's inline code follows the same rules as the loopback's stand-in."""
 

@@ -1,4 +1,4 @@
-"""The probes of AWS behaviour (integ/probes), run against the loopback world: every probe comes out
+"""Probes tier: the probes of AWS behaviour (integ/probes), run against the loopback world: every probe comes out
 "confirmed" there (each loopback assumption is tied to the probe that would refute it), a loopback made
 to behave otherwise refutes them, and the CLI refuses to start without credentials or a model and runs
 end to end, leaving nothing behind. The loopback's virtual clock makes every wait free."""
@@ -349,7 +349,7 @@ def test_make_probe_refuses_without_model_arn_before_any_set_up():
     )
     # THEN it stops at once, naming what is missing
     assert done.returncode == 2
-    assert "make probe needs MODEL_ARN" in done.stderr
+    assert "MODEL_ARN" in done.stderr
     assert "integ.probes" not in done.stdout
 
 

@@ -1,6 +1,7 @@
-"""tools/mutate.py's own promises. The cached handler policy (with tests/lifecycle/conftest.py) spares a mutant a
-synth only when the mutant cannot change the policy, and a cache made from other code is never read. The committed
-results carry exactly mutmut's decided verdicts, with the function hashes mutmut checks them against."""
+"""Synth tier (tooling): tools/mutate.py's own promises. The cached handler policy (with
+tests/lifecycle/conftest.py) spares a mutant a synth only when the mutant cannot change the policy, and a cache
+made from other code is never read. The committed results carry exactly mutmut's decided verdicts, with the
+function hashes mutmut checks them against."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Contract tier: a Create or Update that CloudFormation no longer waits for creates nothing more, deletes what it
+"""Unit tier: a Create or Update that CloudFormation no longer waits for creates nothing more, deletes what it
 created and answers nothing; deadlines run on CloudFormation's clock; the ARN CreateEndpoint gives must be the one
 the request names; an endpoint kept on purpose is marked, unmarked once its resource no longer keeps it, and
 never taken over by a Create; a tag-only Update reads the stack before it changes a tag.
@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from comprehend_cr.delivery import Delivery
-from comprehend_cr.lifecycle import DEADLINE_MARGIN_S, Lifecycle, Request, failed_create_marker
-from tests.unit.stubs import ARN, MODEL, OWNED, STACK, Clock, create_params, described, no_strays
+from comprehend_cr.lifecycle import DEADLINE_MARGIN_S, Request, failed_create_marker
+from tests.unit.stubs import ARN, MODEL, OWNED, STACK, create_params, described, no_strays, run
 
 MARKER = failed_create_marker("Endpoint")
 KEPT = [*OWNED, {"Key": "cdk-comprehend-endpoint:retained", "Value": "true"}]
@@ -58,19 +58,13 @@ def stack_says(stub, stack_status: str, resource_status: str, at: float = 1000.0
     )
 
 
-def run(comprehend_client, request: Request, cloudformation_client=None):
-    clock = Clock()
-    lifecycle = Lifecycle(comprehend_client, clock, clock.now() + 900, cloudformation=cloudformation_client)
-    return lifecycle.run(request)
-
-
 def test_a_create_cancelled_before_it_runs_creates_nothing_and_answers_nothing(comprehend, cloudformation):
     client, _ = comprehend
     cfn, stub = cloudformation
     # GIVEN the stack's creation already rolls back and the resource's Create was cancelled (a queued invocation)
     stack_says(stub, "ROLLBACK_IN_PROGRESS", "CREATE_FAILED")
     # WHEN the Create runs THEN no Comprehend call is made (the strict client fails on any) and nothing is answered
-    outcome = run(client, create(), cfn)
+    outcome = run(client, create(), cloudformation=cfn)
     assert (outcome.status, outcome.physical_id) == ("SILENT", MARKER)
 
 
@@ -92,7 +86,7 @@ def test_a_create_whose_stack_rolled_back_meanwhile_deletes_its_endpoint_and_ans
     stack_says(cfn_stub, *cfn_stub_order[1])
     stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": ARN})
     stub.add_response("delete_endpoint", {}, {"EndpointArn": ARN})
-    outcome = run(client, create(), cfn)
+    outcome = run(client, create(), cloudformation=cfn)
     assert outcome.status == "SILENT"
 
 
@@ -108,7 +102,7 @@ def test_an_endpoint_the_stack_knows_is_never_deleted_by_a_withdrawn_duplicate(c
     # strict client fails on DeleteEndpoint)
     stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
     stack_says(cfn_stub, "CREATE_IN_PROGRESS", "CREATE_COMPLETE", physical_id=ARN)
-    assert run(client, create(), cfn).status == "SILENT"
+    assert run(client, create(), cloudformation=cfn).status == "SILENT"
 
 
 def test_an_event_cloudformation_gave_up_on_creates_nothing_and_answers_nothing(comprehend):
@@ -183,7 +177,7 @@ def test_a_withdrawn_create_leaves_its_endpoint_to_a_newer_forward_delivery(comp
     # THEN this delivery answers nothing and deletes nothing (the strict client fails on any further call)
     stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
     stack_says(cfn_stub, "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", at=1000.0 + 600)
-    assert run(client, create(), cfn).status == "SILENT"
+    assert run(client, create(), cloudformation=cfn).status == "SILENT"
 
 
 def test_a_withdrawn_update_deletes_its_replacement_while_the_stack_rolls_back(comprehend, cloudformation):
@@ -212,7 +206,7 @@ def test_a_withdrawn_update_deletes_its_replacement_while_the_stack_rolls_back(c
     stack_says(cfn_stub, "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_IN_PROGRESS", at=1000.0 + 600, physical_id=ARN)
     stub.add_response("list_tags_for_resource", {"Tags": OWNED}, {"ResourceArn": new_arn})
     stub.add_response("delete_endpoint", {}, {"EndpointArn": new_arn})
-    assert run(client, rename, cfn).status == "SILENT"
+    assert run(client, rename, cloudformation=cfn).status == "SILENT"
 
 
 RETAINED_MARK = "cdk-comprehend-endpoint:retained"
@@ -253,7 +247,7 @@ def test_a_tag_only_update_no_longer_waited_for_reads_the_stack_first_and_change
     stub.add_response("list_tags_for_resource", {"Tags": live_tags}, {"ResourceArn": ARN})
     rollback_already_ran(cfn_stub)
     # WHEN it runs
-    outcome = run(client, update(props, old_props), cfn)
+    outcome = run(client, update(props, old_props), cloudformation=cfn)
     # THEN it reads the stack before touching the tags, and answers nothing having called neither TagResource nor
     # UntagResource (the strict client fails on any call not stubbed; every stubbed read was made)
     assert (outcome.status, outcome.physical_id) == ("SILENT", ARN)
