@@ -151,14 +151,14 @@ class EndpointResource(AdaptedCfnResource):
 
     def _hand_over(self, event: dict[str, Any], context: Any, outcome: Outcome) -> Outcome:
         """Invoke this function again with the progress so far; FAILED if that is impossible."""
-        progress = dict(outcome.progress)
-        progress["hops"] = int(progress.get("hops", 0)) + 1
-        if progress["hops"] > MAX_HOPS:
-            if progress.get("phase") == Phase.WITHDRAW.value:
+        progress = Progress.from_json(outcome.progress)
+        progress.hops += 1
+        if progress.hops > MAX_HOPS:
+            if progress.phase == Phase.WITHDRAW:
                 logger.error({"message": f"withdrawn request given up after {MAX_HOPS} continuations"})
                 return Outcome.silent(outcome.physical_id)
             return Outcome.failed(outcome.physical_id, f"gave up after {MAX_HOPS} continuations")
-        payload = {**{k: v for k, v in event.items() if k != PROGRESS_KEY}, PROGRESS_KEY: progress}
+        payload = {**{k: v for k, v in event.items() if k != PROGRESS_KEY}, PROGRESS_KEY: progress.to_json()}
         try:
             self._lambda.invoke(
                 FunctionName=context.function_name,  # unqualified: the ARN the policy names
@@ -171,7 +171,7 @@ class EndpointResource(AdaptedCfnResource):
         logger.info(
             {
                 "message": "continuing in a new invocation",
-                "Hop": progress["hops"],
+                "Hop": progress.hops,
                 "PhysicalResourceId": outcome.physical_id,
             }
         )
