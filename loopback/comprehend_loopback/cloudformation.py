@@ -96,10 +96,11 @@ def check_response(event: Mapping[str, Any], body: Mapping[str, Any]) -> None:
         problems.append(f"Status is {body.get('Status')!r}")
     if body.get("Status") == "FAILED" and not body.get("Reason"):
         problems.append("a FAILED answer has no Reason")
-    if not isinstance(body.get("PhysicalResourceId"), str) or not body["PhysicalResourceId"]:
-        problems.append(f"PhysicalResourceId is {body.get('PhysicalResourceId')!r}")
-    elif len(body["PhysicalResourceId"].encode()) > MAX_PHYSICAL_ID_BYTES:
-        problems.append(f"PhysicalResourceId has {len(body['PhysicalResourceId'].encode())} bytes")
+    physical_id = body.get("PhysicalResourceId")
+    if not isinstance(physical_id, str) or not physical_id:
+        problems.append(f"PhysicalResourceId is {physical_id!r}")
+    elif (size := len(physical_id.encode())) > MAX_PHYSICAL_ID_BYTES:
+        problems.append(f"PhysicalResourceId has {size} bytes")
     if problems:
         raise InvalidResponse(f"CloudFormation would refuse the answer to {event['RequestId']}: {'; '.join(problems)}")
 

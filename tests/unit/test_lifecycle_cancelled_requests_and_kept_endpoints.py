@@ -58,6 +58,14 @@ def stack_says(stub, stack_status: str, resource_status: str, at: float = 1000.0
     )
 
 
+def created_while_the_stack_creates_it(stub, cfn_stub) -> None:
+    """The Create's first steps: the stack still creates the resource, CreateEndpoint gives ARN, and ARN is in
+    service at its first read."""
+    stack_says(cfn_stub, "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS")
+    stub.add_response("create_endpoint", {"EndpointArn": ARN}, create_params())
+    stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+
+
 def test_a_create_cancelled_before_it_runs_creates_nothing_and_answers_nothing(comprehend, cloudformation):
     client, _ = comprehend
     cfn, stub = cloudformation
@@ -94,9 +102,7 @@ def test_an_endpoint_the_stack_knows_is_never_deleted_by_a_withdrawn_duplicate(c
     client, stub = comprehend
     cfn, cfn_stub = cloudformation
     # GIVEN another delivery of this request already answered with the endpoint (the resource CREATE_COMPLETE)
-    stack_says(cfn_stub, "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS")
-    stub.add_response("create_endpoint", {"EndpointArn": ARN}, create_params())
-    stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+    created_while_the_stack_creates_it(stub, cfn_stub)
     stack_says(cfn_stub, "CREATE_IN_PROGRESS", "CREATE_COMPLETE", physical_id=ARN)
     # THEN this duplicate, reading the stack again before any deletion, answers nothing and deletes nothing (the
     # strict client fails on DeleteEndpoint)
@@ -168,9 +174,7 @@ def test_a_withdrawn_create_leaves_its_endpoint_to_a_newer_forward_delivery(comp
     client, stub = comprehend
     cfn, cfn_stub = cloudformation
     # GIVEN the endpoint is created while the stack still creates the resource
-    stack_says(cfn_stub, "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS")
-    stub.add_response("create_endpoint", {"EndpointArn": ARN}, create_params())
-    stub.add_response("describe_endpoint", described(), {"EndpointArn": ARN})
+    created_while_the_stack_creates_it(stub, cfn_stub)
     # WHEN, before the answer, the resource is in progress again, stamped later: the same request sent again by a
     # retried deployment (a forward operation), which takes this endpoint back by its name
     stack_says(cfn_stub, "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", at=1000.0 + 600)
